@@ -1,0 +1,120 @@
+/** Command line + environment -> a typed, validated Config. A bad value is one clear line. */
+import { parseArgs } from 'node:util';
+
+export type Command = 'serve' | 'demo' | 'emulator' | 'print-schema' | 'help';
+
+export interface Config {
+  command: Command;
+  port: number;
+  host: string;
+  /** YEScale base URL (serve) */
+  upstream: string;
+  /** server-side access key; without it the caller's Authorization header is passed through */
+  accessKey?: string;
+  revealSecrets: boolean;
+  /** print-schema: the federation SDL */
+  federation: boolean;
+  /** emulator: data seed and log entries of the demo user */
+  seed: number;
+  logs: number;
+  requestTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+export const DEFAULT_UPSTREAM = 'https://yescale.bogia.app';
+const COMMANDS: readonly Command[] = ['serve', 'demo', 'emulator', 'print-schema', 'help'];
+
+export const USAGE = `Usage: yescale-graphql <command> [options]
+
+Commands:
+  serve         the gateway against the real upstream (default)
+  demo          the gateway on the built-in emulator, GraphiQL at /graphql
+  emulator      only the emulator of the YEScale System API
+  print-schema  print the SDL (--federation: the subgraph SDL)
+
+Options:
+  --port N              listen port (serve/demo 4000, emulator 4010)      env PORT
+  --host H              listen address (127.0.0.1)                         env HOST
+  --upstream URL        YEScale base URL (${DEFAULT_UPSTREAM})   env YESCALE_BASE_URL
+  --reveal-secrets      show API keys and the access token unmasked        env YESCALE_REVEAL_SECRETS=1
+  --request-timeout MS  deadline of one request's upstream calls (30000)   env REQUEST_TIMEOUT_MS
+  --seed N              emulator data seed (1)
+  --logs N              emulator log entries of the demo user (20000)
+  --federation          print-schema: the federation subgraph SDL
+Env: YESCALE_ACCESS_KEY  server-side access key, used when a request sends no Authorization header`;
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function baseUrl(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  return url.toString().replace(/\/$/, '');
+}
+
+export function parseConfig(argv: readonly string[], env: Record<string, string | undefined>): Config {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        upstream: { type: 'string' },
+        'reveal-secrets': { type: 'boolean' },
+        'request-timeout': { type: 'string' },
+        seed: { type: 'string' },
+        logs: { type: 'string' },
+        federation: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new ConfigError((error as Error).message.split('\n')[0]);
+  }
+  const { values, positionals } = parsed;
+  const name = positionals[0] ?? 'serve';
+  if (!COMMANDS.includes(name as Command)) throw new ConfigError(`unknown command "${name}" (expected ${COMMANDS.join(', ')})`);
+  if (positionals.length > 1) throw new ConfigError(`unexpected argument "${positionals[1]}"`);
+  const command = values.help ? 'help' : (name as Command);
+
+  const portFlag = values.port !== undefined ? ['--port', values.port] : ['PORT', env.PORT];
+  const revealEnv = env.YESCALE_REVEAL_SECRETS;
+  if (revealEnv !== undefined && !['', '0', '1', 'true', 'false'].includes(revealEnv)) {
+    throw new ConfigError(`YESCALE_REVEAL_SECRETS must be 1/true or 0/false, got "${revealEnv}"`);
+  }
+  const host = values.host ?? env.HOST ?? '127.0.0.1';
+  if (host.trim() === '') throw new ConfigError('--host must not be empty');
+  const upstreamFlag = values.upstream !== undefined ? ['--upstream', values.upstream] : ['YESCALE_BASE_URL', env.YESCALE_BASE_URL || DEFAULT_UPSTREAM];
+  return {
+    command,
+    port: integer(portFlag[0]!, portFlag[1], command === 'emulator' ? 4010 : 4000, 0, 65535),
+    host,
+    upstream: baseUrl(upstreamFlag[0]!, upstreamFlag[1]!),
+    accessKey: env.YESCALE_ACCESS_KEY?.trim() || undefined,
+    revealSecrets: values['reveal-secrets'] ?? (revealEnv === '1' || revealEnv === 'true'),
+    federation: values.federation ?? false,
+    seed: integer('--seed', values.seed, 1, 0, 2 ** 31 - 1),
+    logs: integer('--logs', values.logs, 20_000, 0, 10_000_000),
+    requestTimeoutMs: integer(
+      values['request-timeout'] !== undefined ? '--request-timeout' : 'REQUEST_TIMEOUT_MS',
+      values['request-timeout'] ?? env.REQUEST_TIMEOUT_MS,
+      30_000,
+      100,
+      600_000,
+    ),
+  };
+}

@@ -1,0 +1,31 @@
+/** The per-request Context: who is calling, their loaders, and the server's output settings. */
+import { createLoaders, type Loaders } from './loaders/index.js';
+import type { UpstreamHttp } from './upstream/http.js';
+import type { Caller } from './upstream/yescale.js';
+
+export interface Settings {
+  /** show API keys and the access token in full instead of `sk-abcd…wxyz` */
+  revealSecrets: boolean;
+  /** the largest `first` a connection accepts */
+  maxPageSize: number;
+}
+
+export interface Context {
+  caller: Caller | null;
+  loaders: Loaders;
+  settings: Settings;
+}
+
+/**
+ * The credential of a request: the caller's `Authorization` header, else the server's own
+ * (YESCALE_ACCESS_KEY, or the emulator's demo key in demo mode), else none.
+ */
+export function credentialOf(authorization: string | null, fallback: string | undefined): string | null {
+  const sent = authorization?.replace(/^\s*Bearer\s+/i, '').trim();
+  return sent || fallback || null;
+}
+
+export function createContext(http: UpstreamHttp, credential: string | null, settings: Settings, signal?: AbortSignal): Context {
+  const caller = credential ? { credential, signal } : null;
+  return { caller, loaders: createLoaders(http, caller), settings };
+}

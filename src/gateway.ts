@@ -1,0 +1,93 @@
+/**
+ * createGateway(options) -> a graphql-yoga instance. It never listens: server.ts wraps it in
+ * node:http, tests call `gateway.fetch`. Upstream failures become GraphQL errors with
+ * `extensions.code` here, in one place.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { GraphQLError } from 'graphql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createContext, credentialOf, type Context, type Settings } from './context.js';
+import { UpstreamError } from './upstream/errors.js';
+import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
+import { schema } from './schema/index.js';
+
+export interface GatewayOptions extends Partial<Settings> {
+  /** the upstream base URL (or an UpstreamHttp to share) */
+  upstream: string | UpstreamHttp;
+  /** server-side access key, used when a request sends no Authorization header */
+  accessKey?: string;
+  /** deadline for the upstream calls of one GraphQL request */
+  requestTimeoutMs?: number;
+  http?: Partial<Omit<HttpOptions, 'baseUrl'>>;
+  graphiql?: boolean;
+}
+
+export type Gateway = YogaServerInstance<Record<string, never>, Context> & { upstream: UpstreamHttp };
+
+export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxPageSize: 1000 };
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const http =
+    typeof options.upstream === 'string'
+      ? new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, ...options.http, baseUrl: options.upstream })
+      : options.upstream;
+  const settings: Settings = {
+    revealSecrets: options.revealSecrets ?? DEFAULT_SETTINGS.revealSecrets,
+    maxPageSize: options.maxPageSize ?? DEFAULT_SETTINGS.maxPageSize,
+  };
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+
+  const yoga = createYoga<Record<string, never>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    logging: false,
+    context: ({ request }) => {
+      const deadline = AbortSignal.any([request.signal, AbortSignal.timeout(requestTimeoutMs)]);
+      return createContext(http, credentialOf(request.headers.get('authorization'), options.accessKey), settings, deadline);
+    },
+    maskedErrors: { maskError },
+    graphiql: options.graphiql === false ? false : () => ({ title: 'YEScale GraphQL', defaultTabs: exampleTabs() }),
+    renderGraphiQL,
+    plugins: [{ onDispose: () => (typeof options.upstream === 'string' ? http.close() : undefined) }],
+  });
+  return Object.assign(yoga, { upstream: http });
+}
+
+/** Upstream errors keep their message and get a code; anything unexpected is masked. */
+function maskError(error: unknown): Error {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  const cause = original instanceof GraphQLError ? original.originalError : original;
+  if (cause instanceof UpstreamError) {
+    const source = error instanceof GraphQLError ? error : undefined;
+    return new GraphQLError(cause.message, {
+      nodes: source?.nodes,
+      path: source?.path,
+      extensions: {
+        code: cause.kind,
+        upstreamPath: cause.details.path,
+        upstreamStatus: cause.details.status,
+        upstreamMessage: cause.details.upstreamMessage,
+      },
+    });
+  }
+  if (error instanceof GraphQLError && !(error.originalError && !(error.originalError instanceof GraphQLError))) return error;
+  const source = error instanceof GraphQLError ? error : undefined;
+  return new GraphQLError('Unexpected error.', { nodes: source?.nodes, path: source?.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+const OPERATIONS_DIR = new URL('../schema/operations/', import.meta.url);
+
+/** GraphiQL opens with the example operations of schema/operations/, one tab each. */
+function exampleTabs(): { query: string }[] {
+  try {
+    return readdirSync(OPERATIONS_DIR)
+      .filter((name) => name.endsWith('.graphql'))
+      .sort()
+      .map((name) => ({ query: readFileSync(new URL(name, OPERATIONS_DIR), 'utf8') }));
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,28 @@
+/** The loaders of one request. Created per request; never shared across callers. */
+import type DataLoader from 'dataloader';
+import type { UpstreamHttp } from '../upstream/http.js';
+import type { LogRecord, Page } from '../upstream/records.js';
+import { getUser, listApiKeys, listLogs, listTasks, type Caller } from '../upstream/yescale.js';
+import type { WireApiKeyQuery, WireLogQuery, WireTaskQuery } from '../upstream/wire.js';
+import { keyLogsLoader } from './key-logs.js';
+import { queryLoader } from './query-loader.js';
+
+/** GET /yescale/logs, one page per key. */
+export type LogPageLoader = DataLoader<WireLogQuery, Page<LogRecord>, string>;
+
+export function createLoaders(http: UpstreamHttp, caller: Caller | null) {
+  const logPages: LogPageLoader = queryLoader(caller, (c, q: WireLogQuery) => listLogs(http, c, q));
+  return {
+    /** GET /yescale/user (one key: the caller) */
+    user: queryLoader(caller, (c, _q: Record<string, never>) => getUser(http, c)),
+    /** GET /yescale/apikeylist */
+    apiKeys: queryLoader(caller, (c, q: WireApiKeyQuery) => listApiKeys(http, c, q)),
+    /** GET /yescale/task */
+    tasks: queryLoader(caller, (c, q: WireTaskQuery) => listTasks(http, c, q)),
+    logPages,
+    /** the newest logs of several API keys, split from one GET /yescale/logs */
+    keyLogs: keyLogsLoader(logPages),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,37 @@
+/** The one SchemaBuilder: plugins, Context type, scalars. Types add themselves in their own files. */
+import SchemaBuilder from '@pothos/core';
+import DirectivePlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
+import RelayPlugin from '@pothos/plugin-relay';
+import type { Context } from '../context.js';
+import { CreditsScalar, DateTimeScalar, JSONScalar } from './scalars.js';
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  DefaultFieldNullability: false;
+  DefaultInputFieldRequiredness: false;
+  Scalars: {
+    Credits: { Input: number; Output: number };
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+    ID: { Input: string; Output: string | number };
+  };
+}>({
+  // Federation last: it must see the resolvers other plugins wrapped (Pothos docs).
+  plugins: [DirectivePlugin, RelayPlugin, FederationPlugin],
+  // Fields are non-null unless they depend on an upstream call of their own: those are
+  // nullable so one failing upstream call leaves the rest of the response intact.
+  defaultFieldNullability: false,
+  relay: {
+    cursorType: 'String',
+    // Shared with every other subgraph that has connections (apollographql/docs#341).
+    pageInfoTypeOptions: { shareable: true },
+    nodesQueryOptions: false,
+  },
+});
+
+builder.addScalarType('Credits', CreditsScalar);
+builder.addScalarType('DateTime', DateTimeScalar);
+builder.addScalarType('JSON', JSONScalar);
+
+builder.queryType({ description: 'Read a YEScale account: profile and balance, API keys, async tasks and usage logs.' });

@@ -1,0 +1,120 @@
+/** Task (GET /yescale/task): async image/video/music jobs, TaskFilter, Query.tasks and User.tasks. */
+import type { Context } from '../context.js';
+import type { TaskRecord } from '../upstream/records.js';
+import { TASK_STATUSES } from '../upstream/records.js';
+import type { WireTaskQuery } from '../upstream/wire.js';
+import { builder } from './builder.js';
+import { User, usd } from './user.js';
+import { checkString, checkWindow, unixSeconds } from './validate.js';
+
+export const TaskStatus = builder.enumType('TaskStatus', { values: TASK_STATUSES });
+
+/** Channel types new-api stores in `platform` for video tasks (contract §5.5). */
+const PLATFORM_NAMES: Record<string, string> = {
+  suno: 'Suno',
+  mj: 'Midjourney',
+  '1': 'OpenAI',
+  '55': 'OpenAI Sora',
+  '17': 'Alibaba',
+  '24': 'Gemini',
+  '35': 'MiniMax Hailuo',
+  '41': 'Vertex AI',
+  '45': 'Volcengine Doubao',
+  '54': 'Volcengine Doubao',
+  '50': 'Kling',
+  '51': 'Jimeng',
+  '52': 'Vidu',
+};
+
+export const Task = builder.objectRef<TaskRecord>('Task');
+
+export const TaskFilter = builder.inputType('TaskFilter', {
+  description: 'The time window (on submit time, inclusive) is required by the upstream; the other filters are applied by the gateway.',
+  fields: (t) => ({
+    from: t.field({ type: 'DateTime', required: true }),
+    to: t.field({ type: 'DateTime', required: true }),
+    platform: t.string({ description: 'Exact upstream platform, e.g. "suno" or "50" (Kling).' }),
+    status: t.field({ type: TaskStatus }),
+    action: t.string({ description: 'Exact upstream action, e.g. "MUSIC" or "generate".' }),
+  }),
+});
+
+type TaskFilterShape = { from: Date; to: Date; platform?: string | null; status?: TaskRecord['status'] | null; action?: string | null };
+
+export async function loadTasks(ctx: Context, filter: TaskFilterShape, argument = 'filter'): Promise<TaskRecord[]> {
+  checkWindow(argument, filter.from, filter.to);
+  checkString(`${argument}.platform`, filter.platform);
+  checkString(`${argument}.action`, filter.action);
+  const query: WireTaskQuery = { start_timestamp: unixSeconds(filter.from), end_timestamp: unixSeconds(filter.to) };
+  const tasks = await ctx.loaders.tasks.load(query);
+  return tasks.filter(
+    (task) =>
+      (filter.platform == null || task.platform === filter.platform) &&
+      (filter.status == null || task.status === filter.status) &&
+      (filter.action == null || task.action === filter.action),
+  );
+}
+
+/** Node ids carry the submit second, since the upstream can only list tasks in a time window. */
+const taskNodeId = (task: TaskRecord): string => `${task.submittedAt ? unixSeconds(task.submittedAt) : 0}.${task.id}`;
+
+/** Tasks by node id: one upstream call over the window spanning them all. */
+async function loadTasksById(ctx: Context, ids: readonly string[]): Promise<(TaskRecord | null)[]> {
+  const parsed = ids.map((id) => /^(\d+)\.(\d+)$/.exec(id));
+  const seconds = parsed.filter((m) => m !== null).map((m) => Number(m[1]));
+  if (seconds.length === 0) return ids.map(() => null);
+  const query = { start_timestamp: Math.min(...seconds), end_timestamp: Math.max(...seconds) };
+  const byId = new Map((await ctx.loaders.tasks.load(query)).map((task) => [taskNodeId(task), task]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+builder.node(Task, {
+  description: 'An asynchronous generation task (Suno music, video, image).',
+  id: { resolve: taskNodeId },
+  isTypeOf: (value) => typeof value === 'object' && value !== null && 'taskId' in value,
+  loadMany: (ids, ctx) => loadTasksById(ctx, ids),
+  fields: (t) => ({
+    upstreamId: t.exposeInt('id', { description: 'The upstream row id.' }),
+    taskId: t.exposeString('taskId', { description: 'The id the relay API returned when the task was submitted.' }),
+    platform: t.exposeString('platform', { description: 'Upstream platform: "suno", or a channel type number for video.' }),
+    platformName: t.string({
+      nullable: true,
+      description: 'A readable name for `platform` (Suno, Kling, Vidu, OpenAI Sora, ...), null if unknown.',
+      resolve: (task) => PLATFORM_NAMES[task.platform] ?? null,
+    }),
+    action: t.exposeString('action'),
+    status: t.expose('status', { type: TaskStatus }),
+    progress: t.exposeFloat('progress', { nullable: true, description: 'Percent done, 0..100.' }),
+    failReason: t.exposeString('failReason', { nullable: true }),
+    submittedAt: t.expose('submittedAt', { type: 'DateTime', nullable: true }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    quota: t.expose('quota', { type: 'Credits' }),
+    quotaUsd: t.float({ resolve: (task) => usd(task.quota) }),
+    group: t.exposeString('group', { nullable: true }),
+    properties: t.expose('properties', { type: 'JSON', nullable: true }),
+    data: t.expose('data', { type: 'JSON', nullable: true, description: 'The platform\'s own payload, as the upstream sent it.' }),
+  }),
+});
+
+const TASKS_DESCRIPTION = "The caller's tasks submitted in a time window (GET /yescale/task?start_timestamp=&end_timestamp=).";
+
+builder.queryField('tasks', (t) =>
+  t.field({
+    type: [Task],
+    nullable: true,
+    description: TASKS_DESCRIPTION,
+    args: { filter: t.arg({ type: TaskFilter, required: true }) },
+    resolve: (_root, { filter }, ctx) => loadTasks(ctx, filter),
+  }),
+);
+
+builder.objectField(User, 'tasks', (t) =>
+  t.field({
+    type: [Task],
+    nullable: true,
+    description: TASKS_DESCRIPTION,
+    args: { filter: t.arg({ type: TaskFilter, required: true }) },
+    resolve: (_user, { filter }, ctx) => loadTasks(ctx, filter),
+  }),
+);

@@ -1,0 +1,31 @@
+/** One function per YEScale System API endpoint: wire query in, domain records out. */
+import type { UpstreamHttp } from './http.js';
+import { toApiKey, toLog, toPage, toTask, toUser } from './records.js';
+import type { ApiKeyRecord, LogRecord, Page, TaskRecord, UserRecord } from './records.js';
+import { PATHS } from './wire.js';
+import type { WireApiKeyQuery, WireLogQuery, WireTaskQuery } from './wire.js';
+
+/** Who is calling: the access key sent upstream, and a deadline for the whole GraphQL request. */
+export interface Caller {
+  credential: string;
+  signal?: AbortSignal;
+}
+
+export async function getUser(http: UpstreamHttp, caller: Caller): Promise<UserRecord> {
+  return toUser(PATHS.user, await http.getData(PATHS.user, {}, caller.credential, caller.signal));
+}
+
+export async function listApiKeys(http: UpstreamHttp, caller: Caller, query: WireApiKeyQuery): Promise<ApiKeyRecord[]> {
+  const data = await http.getData(PATHS.apiKeys, { ...query }, caller.credential, caller.signal);
+  return toPage(PATHS.apiKeys, data, toApiKey).items;
+}
+
+export async function listTasks(http: UpstreamHttp, caller: Caller, query: WireTaskQuery): Promise<TaskRecord[]> {
+  const data = await http.getData(PATHS.tasks, { ...query }, caller.credential, caller.signal);
+  return toPage(PATHS.tasks, data, toTask).items;
+}
+
+export async function listLogs(http: UpstreamHttp, caller: Caller, query: WireLogQuery): Promise<Page<LogRecord>> {
+  const data = await http.getData(PATHS.logs, { ...query }, caller.credential, caller.signal);
+  return toPage(PATHS.logs, data, toLog);
+}
