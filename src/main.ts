@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/** CLI entry (bin `yescale-graphql`): parse args, start, shut down gracefully on SIGTERM/SIGINT. */
+import { ConfigError, USAGE, parseConfig, type Config } from './config.js';
+import { createEmulator } from './emulator/index.js';
+import { createGateway } from './gateway.js';
+import { printFederationSchema, printPublicSchema } from './schema/index.js';
+import { startServer } from './server.js';
+
+type Stop = () => Promise<void>;
+
+async function run(config: Config): Promise<Stop | null> {
+  switch (config.command) {
+    case 'help':
+      console.log(USAGE);
+      return null;
+    case 'print-schema':
+      process.stdout.write(config.federation ? printFederationSchema() : printPublicSchema());
+      return null;
+    case 'emulator': {
+      const emulator = createEmulator({ seed: config.seed, logsPerUser: config.logs });
+      const url = await emulator.listen(config.port, config.host);
+      console.log(`YEScale emulator at ${url}`);
+      for (const user of emulator.users) console.log(`  access key of ${user.username}: ${user.accessKey}`);
+      return () => emulator.close();
+    }
+    case 'demo': {
+      const emulator = createEmulator({ seed: config.seed, logsPerUser: config.logs });
+      const upstream = await emulator.listen(0, '127.0.0.1');
+      const gateway = createGateway({ ...config, upstream, accessKey: emulator.demoAccessKey });
+      const server = await startServer(gateway, config.port, config.host);
+      console.log(`YEScale emulator at ${upstream} (demo access key ${emulator.demoAccessKey})`);
+      console.log(`GraphiQL: ${server.url}/graphql  (requests without Authorization use the demo key)`);
+      return async () => {
+        await server.close();
+        await emulator.close();
+      };
+    }
+    case 'serve': {
+      const gateway = createGateway(config);
+      const server = await startServer(gateway, config.port, config.host);
+      console.log(`yescale-graphql on ${server.url}/graphql -> ${config.upstream}`);
+      if (!config.accessKey) console.log('No YESCALE_ACCESS_KEY: callers must send Authorization: Bearer <access key>');
+      return () => server.close();
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = parseConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`yescale-graphql: ${error.message} (see --help)`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  let stop: Stop | null;
+  try {
+    stop = await run(config);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use` : (error as Error).message;
+    console.error(`yescale-graphql: ${message}`);
+    process.exit(1);
+  }
+  if (!stop) return;
+  const shutdown = (signal: string) => {
+    console.log(`${signal}: shutting down`);
+    stop()
+      .then(() => process.exit(0))
+      .catch((error: Error) => {
+        console.error(`yescale-graphql: shutdown failed: ${error.message}`);
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+void main();
