@@ -1,0 +1,115 @@
+/**
+ * The four /yescale/* endpoints as pure functions: request in, status + JSON text out.
+ * Auth, parameter checks and envelopes mirror new-api behind the YEScale wrapper
+ * (upstream-contract.md §2-§6); faults and sockets are server.ts's business.
+ */
+import { PATHS } from '../upstream/wire.js';
+import { wireTokens, wireUser, type Dataset, type UserData } from './data.js';
+import { queryLogs } from './log-query.js';
+
+export interface Reply {
+  status: number;
+  body: string;
+  contentType: string;
+}
+
+const json = (status: number, value: unknown): Reply => ({ status, body: JSON.stringify(value), contentType: 'application/json; charset=utf-8' });
+const fail = (message: string, status = 200): Reply => json(status, { success: false, message });
+
+export const YESCALE_PATHS: ReadonlySet<string> = new Set(Object.values(PATHS));
+
+export interface RouteOptions {
+  maxPageSize?: number;
+}
+
+export function answer(data: Dataset, opts: RouteOptions, method: string, url: URL, authorization: string | undefined): Reply {
+  const path = url.pathname;
+  if (!YESCALE_PATHS.has(path)) return fail('not found', 404);
+  if (method !== 'GET') return fail('method not allowed', 405);
+
+  // new-api: no credential at all is 401; a wrong one is a 200 business error
+  if (!authorization) return fail('未登录且未提供 access token (not logged in and no access token provided)', 401);
+  const token = authorization.startsWith('Bearer ') ? authorization.slice(7) : authorization;
+  const user = data.byAccessKey(token);
+  if (!user) return fail('无效的 access token (access token invalid)');
+
+  const q = url.searchParams;
+  switch (path) {
+    case PATHS.user:
+      return json(200, { data: wireUser(user), message: '', success: true });
+    case PATHS.apiKeys:
+      return apiKeys(user, q);
+    case PATHS.tasks:
+      return tasks(user, q);
+    default:
+      return logs(user, q, opts);
+  }
+}
+
+function apiKeys(user: UserData, q: URLSearchParams): Reply {
+  const keyword = q.get('keyword') ?? '';
+  // new-api quirk: strings.Trim(token, "sk-") trims those characters, not the prefix
+  const token = (q.get('token') ?? '').replace(/^[sk-]+|[sk-]+$/g, '');
+  const items = wireTokens(user).filter((t) => t.name.includes(keyword) && t.key.includes(token));
+  return json(200, { data: items }); // the doc sample has only `data`
+}
+
+function tasks(user: UserData, q: URLSearchParams): Reply {
+  const start = integer(q, 'start_timestamp');
+  const end = integer(q, 'end_timestamp');
+  if (typeof start !== 'number' || typeof end !== 'number') return fail('start_timestamp and end_timestamp are required');
+  const items = user.tasks.filter((t) => t.submit_time >= start && t.submit_time <= end);
+  return json(200, { success: true, message: '', data: items });
+}
+
+/** Recent log pages per store: benchmarks re-read the same pages, and answers are deterministic. */
+const pageCache = new WeakMap<UserData, { version: number; replies: Map<string, Reply> }>();
+const LOG_PARAMS = ['p', 'page_size', 'type', 'token_name', 'model_name', 'username', 'start_timestamp', 'end_timestamp'];
+const MAX_CACHED_PAGES = 8;
+
+function logs(user: UserData, q: URLSearchParams, opts: RouteOptions): Reply {
+  let entry = pageCache.get(user);
+  if (!entry || entry.version !== user.logs.version) pageCache.set(user, (entry = { version: user.logs.version, replies: new Map() }));
+  const key = LOG_PARAMS.map((n) => q.get(n) ?? '').join('\u0000') + `\u0000${opts.maxPageSize ?? ''}`;
+  let reply = entry.replies.get(key);
+  if (!reply) {
+    reply = logsUncached(user, q, opts);
+    entry.replies.set(key, reply);
+    if (entry.replies.size > MAX_CACHED_PAGES) entry.replies.delete(entry.replies.keys().next().value!);
+  }
+  return reply;
+}
+
+function logsUncached(user: UserData, q: URLSearchParams, opts: RouteOptions): Reply {
+  const ints: Record<string, number> = {};
+  for (const name of ['p', 'page_size', 'type', 'start_timestamp', 'end_timestamp']) {
+    const v = integer(q, name);
+    if (v === 'bad') return fail(`invalid parameter ${name}: must be an integer`);
+    ints[name] = v ?? 0;
+  }
+  const page = Math.max(1, ints.p);
+  let pageSize = ints.page_size >= 1 ? ints.page_size : 10_000;
+  if (opts.maxPageSize && pageSize > opts.maxPageSize) pageSize = opts.maxPageSize;
+
+  const username = q.get('username') ?? '';
+  // logs are always scoped to the caller; another user's name simply matches nothing
+  const { total, indices } =
+    username !== '' && username !== user.account.username
+      ? { total: 0, indices: [] as number[] }
+      : queryLogs(
+          user.logs,
+          { type: ints.type, tokenName: q.get('token_name') ?? '', modelName: q.get('model_name') ?? '', start: ints.start_timestamp, end: ints.end_timestamp },
+          (page - 1) * pageSize,
+          pageSize,
+        );
+  const items = indices.map((i) => user.logs.wire(i));
+  return json(200, { success: true, message: '', data: { items, total, page, page_size: pageSize } });
+}
+
+/** undefined when absent or empty, 'bad' when not an integer. */
+function integer(q: URLSearchParams, name: string): number | 'bad' | undefined {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!/^-?\d{1,15}$/.test(raw.trim())) return 'bad';
+  return Number(raw.trim());
+}
