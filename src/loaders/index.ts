@@ -4,6 +4,7 @@ import type { UpstreamHttp } from '../upstream/http.js';
 import type { LogRecord, Page } from '../upstream/records.js';
 import { getUser, listApiKeys, listLogs, listTasks, type Caller } from '../upstream/yescale.js';
 import type { WireApiKeyQuery, WireLogQuery, WireTaskQuery } from '../upstream/wire.js';
+import { logByIdLoader, taskByIdLoader } from './by-id.js';
 import { keyLogsLoader } from './key-logs.js';
 import { queryLoader } from './query-loader.js';
 
@@ -12,16 +13,21 @@ export type LogPageLoader = DataLoader<WireLogQuery, Page<LogRecord>, string>;
 
 export function createLoaders(http: UpstreamHttp, caller: Caller | null) {
   const logPages: LogPageLoader = queryLoader(caller, (c, q: WireLogQuery) => listLogs(http, c, q));
+  const tasks = queryLoader(caller, (c, q: WireTaskQuery) => listTasks(http, c, q));
   return {
     /** GET /yescale/user (one key: the caller) */
     user: queryLoader(caller, (c, _q: Record<string, never>) => getUser(http, c)),
     /** GET /yescale/apikeylist */
     apiKeys: queryLoader(caller, (c, q: WireApiKeyQuery) => listApiKeys(http, c, q)),
     /** GET /yescale/task */
-    tasks: queryLoader(caller, (c, q: WireTaskQuery) => listTasks(http, c, q)),
+    tasks,
+    /** tasks by node id: one GET /yescale/task over the window of the batch */
+    taskById: taskByIdLoader(tasks),
     logPages,
     /** the newest logs of several API keys, split from one GET /yescale/logs */
     keyLogs: keyLogsLoader(logPages),
+    /** log entries by node id: one GET /yescale/logs per distinct second */
+    logById: logByIdLoader(logPages),
   };
 }
 

@@ -16,9 +16,13 @@ export interface KeyLogsKey {
   first: number;
 }
 
-/** Rows asked for per key in the shared page, so that most keys are filled by it. */
-const SHARED_ROWS_PER_KEY = 5;
-const MAX_SHARED_PAGE = 5_000;
+/**
+ * The shared page: rows per key asked for, within bounds. Big enough that sparse keys are
+ * usually filled by it too; the upstream's own default page is 10,000 rows.
+ */
+const SHARED_ROWS_PER_KEY = 20;
+const MIN_SHARED_PAGE = 1_000;
+const MAX_SHARED_PAGE = 10_000;
 
 export function keyLogsLoader(pages: LogPageLoader): DataLoader<KeyLogsKey, LogRecord[], string> {
   return new DataLoader<KeyLogsKey, LogRecord[], string>(
@@ -53,7 +57,7 @@ async function loadGroup(pages: LogPageLoader, group: KeyLogsKey[]): Promise<Map
     byName.set(group[0].tokenName, await own(group[0].tokenName));
     return byName;
   }
-  const pageSize = Math.min(MAX_SHARED_PAGE, Math.max(first, first * group.length * SHARED_ROWS_PER_KEY));
+  const pageSize = Math.min(MAX_SHARED_PAGE, Math.max(MIN_SHARED_PAGE, first * group.length * SHARED_ROWS_PER_KEY));
   const shared = await pages.load({ ...query, p: 1, page_size: pageSize });
   const wanted = new Set(group.map((key) => key.tokenName));
   for (const entry of shared.items) {

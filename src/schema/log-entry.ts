@@ -138,23 +138,11 @@ const otherInt = (entry: LogRecord, key: string): number | null => {
   return value === null ? null : Math.round(value);
 };
 
-/** Log entries by node id `<created_at>.<hash>`: one upstream call per distinct second. */
-async function loadLogsById(ctx: Context, ids: readonly string[]): Promise<(LogRecord | null)[]> {
-  return Promise.all(
-    ids.map(async (id) => {
-      const second = /^(\d+)\.[\w-]+$/.exec(id)?.[1];
-      if (!second) return null;
-      const page = await ctx.loaders.logPages.load({ start_timestamp: Number(second), end_timestamp: Number(second), p: 1, page_size: 1000 });
-      return page.items.find((entry) => entry.key === id) ?? null;
-    }),
-  );
-}
-
 builder.node(LogEntry, {
   description: 'One usage log entry. Its id is derived from its content (upstream log ids are not stable).',
   id: { resolve: (entry) => entry.key },
   isTypeOf: (value) => typeof value === 'object' && value !== null && 'modelName' in value && 'key' in value,
-  loadMany: (ids, ctx) => loadLogsById(ctx, ids),
+  loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.logById.load(id)),
   fields: (t) => ({
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     type: t.expose('type', { type: LogType }),

@@ -1,5 +1,6 @@
 /** Task (GET /yescale/task): async image/video/music jobs, TaskFilter, Query.tasks and User.tasks. */
 import type { Context } from '../context.js';
+import { taskNodeId } from '../loaders/by-id.js';
 import type { TaskRecord } from '../upstream/records.js';
 import { TASK_STATUSES } from '../upstream/records.js';
 import type { WireTaskQuery } from '../upstream/wire.js';
@@ -55,24 +56,11 @@ export async function loadTasks(ctx: Context, filter: TaskFilterShape, argument 
   );
 }
 
-/** Node ids carry the submit second, since the upstream can only list tasks in a time window. */
-const taskNodeId = (task: TaskRecord): string => `${task.submittedAt ? unixSeconds(task.submittedAt) : 0}.${task.id}`;
-
-/** Tasks by node id: one upstream call over the window spanning them all. */
-async function loadTasksById(ctx: Context, ids: readonly string[]): Promise<(TaskRecord | null)[]> {
-  const parsed = ids.map((id) => /^(\d+)\.(\d+)$/.exec(id));
-  const seconds = parsed.filter((m) => m !== null).map((m) => Number(m[1]));
-  if (seconds.length === 0) return ids.map(() => null);
-  const query = { start_timestamp: Math.min(...seconds), end_timestamp: Math.max(...seconds) };
-  const byId = new Map((await ctx.loaders.tasks.load(query)).map((task) => [taskNodeId(task), task]));
-  return ids.map((id) => byId.get(id) ?? null);
-}
-
 builder.node(Task, {
   description: 'An asynchronous generation task (Suno music, video, image).',
   id: { resolve: taskNodeId },
   isTypeOf: (value) => typeof value === 'object' && value !== null && 'taskId' in value,
-  loadMany: (ids, ctx) => loadTasksById(ctx, ids),
+  loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.taskById.load(id)),
   fields: (t) => ({
     upstreamId: t.exposeInt('id', { description: 'The upstream row id.' }),
     taskId: t.exposeString('taskId', { description: 'The id the relay API returned when the task was submitted.' }),
