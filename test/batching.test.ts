@@ -75,6 +75,14 @@ describe('one request never makes the same upstream call twice', () => {
     expect(h.calls()).toEqual({ '/yescale/apikeylist': 1, '/yescale/task': 1 });
   });
 
+  it('independent upstream calls of one request run concurrently', async () => {
+    h.emulator.setFault({ mode: 'latency', latencyMs: 300 });
+    const res = await h.gql(`{ me { username } apiKeys { name } logs(first: 2) { totalCount } tasks(filter: { from: "2000-01-01T00:00:00Z", to: "2099-01-01T00:00:00Z" }) { id } }`);
+    expect(res.errors).toBeUndefined();
+    expect(total(h.calls())).toBe(4);
+    expect(h.emulator.stats().maxInFlight).toBe(4);
+  });
+
   it('loaders live for one request: the same query twice makes the calls twice', async () => {
     await h.gql(`{ me { username } }`);
     await h.gql(`{ me { username } }`);

@@ -394,7 +394,7 @@ describe('stats', () => {
     expect(s.byPath).toEqual({ '/yescale/user': 1, '/yescale/logs': 2, '/yescale/unknown': 1 });
     expect(s.requests[1]).toEqual({ path: '/yescale/logs', query: { p: '2', type: '2' } });
     emu.resetStats();
-    expect(emu.stats()).toEqual({ total: 0, byPath: {}, requests: [] });
+    expect(emu.stats()).toEqual({ total: 0, byPath: {}, requests: [], maxInFlight: 0 });
   });
 });
 

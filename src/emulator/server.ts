@@ -12,27 +12,44 @@ export interface EmulatorStats {
   total: number;
   byPath: Record<string, number>;
   requests: Array<{ path: string; query: Record<string, string> }>;
+  /** the most /yescale requests being answered at the same moment: proves the gateway's calls run concurrently */
+  maxInFlight: number;
 }
 
 /** Only the most recent requests are listed, so a long benchmark cannot exhaust memory. */
 const MAX_LISTED_REQUESTS = 10_000;
 
 export class StatsRecorder {
-  private s: EmulatorStats = { total: 0, byPath: {}, requests: [] };
+  private s: EmulatorStats = { total: 0, byPath: {}, requests: [], maxInFlight: 0 };
+  private inFlight = 0;
 
-  record(path: string, query: Record<string, string>): void {
+  /** Counts a request; `done` must be called when its answer is over. */
+  record(path: string, query: Record<string, string>): () => void {
+    this.inFlight++;
+    this.s.maxInFlight = Math.max(this.s.maxInFlight, this.inFlight);
+    let open = true;
+    const done = () => {
+      if (open) this.inFlight--;
+      open = false;
+    };
     this.s.total++;
     this.s.byPath[path] = (this.s.byPath[path] ?? 0) + 1;
     this.s.requests.push({ path, query });
     if (this.s.requests.length > MAX_LISTED_REQUESTS) this.s.requests.splice(0, this.s.requests.length - MAX_LISTED_REQUESTS);
+    return done;
   }
 
   snapshot(): EmulatorStats {
-    return { total: this.s.total, byPath: { ...this.s.byPath }, requests: this.s.requests.map((r) => ({ path: r.path, query: { ...r.query } })) };
+    return {
+      total: this.s.total,
+      byPath: { ...this.s.byPath },
+      requests: this.s.requests.map((r) => ({ path: r.path, query: { ...r.query } })),
+      maxInFlight: this.s.maxInFlight,
+    };
   }
 
   reset(): void {
-    this.s = { total: 0, byPath: {}, requests: [] };
+    this.s = { total: 0, byPath: {}, requests: [], maxInFlight: this.inFlight };
   }
 }
 
@@ -96,7 +113,7 @@ export class EmulatorServer {
     if (url.pathname.startsWith('/__emulator/')) return this.control(req, res, url);
     req.resume(); // GET bodies are ignored but must be drained for keep-alive
 
-    if (url.pathname.startsWith('/yescale/')) this.deps.stats.record(url.pathname, Object.fromEntries(url.searchParams));
+    if (url.pathname.startsWith('/yescale/')) res.once('close', this.deps.stats.record(url.pathname, Object.fromEntries(url.searchParams)));
     const fault = url.pathname.startsWith('/yescale/') ? this.deps.faults.pick(url.pathname) : null;
     if (fault && (fault.latencyMs || fault.mode === 'latency')) await this.sleep(fault.latencyMs ?? 500);
     if (res.destroyed) return;
