@@ -1,0 +1,84 @@
+/** The command line contract: flags, env, errors in one line, /healthz, graceful shutdown. */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+
+const CLI = ['--import', 'tsx', 'src/main.ts'];
+const run = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+
+describe('config', () => {
+  it('takes flags over env over defaults', () => {
+    expect(parseConfig([], {})).toMatchObject({ command: 'serve', port: 4000, host: '127.0.0.1', upstream: 'https://yescale.bogia.app', revealSecrets: false });
+    expect(parseConfig(['emulator'], {}).port).toBe(4010);
+    expect(parseConfig(['serve'], { PORT: '5000', YESCALE_BASE_URL: 'http://up:1/', YESCALE_ACCESS_KEY: ' k ' })).toMatchObject({ port: 5000, upstream: 'http://up:1', accessKey: 'k' });
+    expect(parseConfig(['serve', '--port', '6000', '--upstream', 'http://x:2', '--reveal-secrets'], { PORT: '5000' })).toMatchObject({ port: 6000, upstream: 'http://x:2', revealSecrets: true });
+  });
+
+  it.each([
+    [['--port', 'abc'], /--port must be an integer from 0 to 65535, got "abc"/],
+    [['--nope'], /Unknown option '--nope'/],
+    [['launch'], /unknown command "launch"/],
+    [['--upstream', 'ftp://x'], /--upstream must be an http\(s\) URL/],
+    [['--seed', '-3'], /Option '--seed' argument is ambiguous|--seed must be an integer/],
+  ])('refuses %j with a line naming it', (argv, message) => {
+    expect(() => parseConfig(argv, {})).toThrow(message);
+  });
+
+  it('refuses bad env values by name', () => {
+    expect(() => parseConfig([], { PORT: '99999' })).toThrow(/PORT must be an integer/);
+    expect(() => parseConfig([], { YESCALE_BASE_URL: 'nope' })).toThrow(/YESCALE_BASE_URL must be an http\(s\) URL/);
+    expect(() => parseConfig([], { YESCALE_REVEAL_SECRETS: 'maybe' })).toThrow(/YESCALE_REVEAL_SECRETS/);
+  });
+});
+
+describe('yescale-graphql', () => {
+  it('exits 2 with one clear line on a bad flag', () => {
+    const res = run(['serve', '--port', 'x']);
+    expect(res.status).toBe(2);
+    expect(res.stderr.trim().split('\n')).toEqual(['yescale-graphql: --port must be an integer from 0 to 65535, got "x" (see --help)']);
+  });
+
+  it('exits 2 naming a bad env value', () => {
+    const res = run(['serve'], { PORT: 'http' });
+    expect(res.status).toBe(2);
+    expect(res.stderr).toContain('PORT must be an integer');
+  });
+
+  it('print-schema prints the committed SDL; --federation the subgraph SDL', () => {
+    expect(run(['print-schema']).stdout.trim()).toBe(readFileSync('schema/schema.graphql', 'utf8').trim());
+    expect(run(['print-schema', '--federation']).stdout.trim()).toBe(readFileSync('schema/subgraph.graphql', 'utf8').trim());
+  });
+
+  it('demo serves GraphiQL, /healthz and the API with the demo key, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [...CLI, 'demo', '--port', '0', '--logs', '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no GraphiQL line in: ${out}`)), 20_000);
+        child.stdout.on('data', () => {
+          const match = /GraphiQL: (http:\/\/\S+)\/graphql/.exec(out);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
+      });
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const page = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
+      const html = await page.text();
+      expect(html).toContain('YEScale GraphQL');
+      expect(html).toContain('AccountOverview');
+      expect(html).not.toContain('unpkg.com');
+      const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ me { username } }"}' });
+      expect(await res.json()).toEqual({ data: { me: { username: 'demo' } } });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(out).toContain('SIGTERM: shutting down');
+  });
+});

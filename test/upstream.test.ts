@@ -1,0 +1,129 @@
+/** The upstream client over real HTTP against hand-made answers: envelope, list shapes, defensive parsing. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpstreamError } from '../src/upstream/errors.js';
+import { DEFAULT_HTTP_OPTIONS, UpstreamHttp } from '../src/upstream/http.js';
+import { getUser, listApiKeys, listLogs, listTasks } from '../src/upstream/yescale.js';
+import { startHarness } from './helpers.js';
+
+/** path -> [status, body] */
+const answers = new Map<string, [number, string]>();
+const seen: { url: string; authorization?: string }[] = [];
+let server: Server;
+let http: UpstreamHttp;
+const caller = { credential: 'secret-access-key-123456' };
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    seen.push({ url: req.url!, authorization: req.headers.authorization });
+    const [status, body] = answers.get(req.url!.split('?')[0]) ?? [404, ''];
+    res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  http = new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+});
+afterAll(async () => {
+  await http.close();
+  server.close();
+});
+
+const reply = (path: string, body: unknown, status = 200) => answers.set(path, [status, typeof body === 'string' ? body : JSON.stringify(body)]);
+
+async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UpstreamError);
+  return error as UpstreamError;
+}
+
+describe('upstream client', () => {
+  it('sends the Bearer credential and the query, and decodes the envelope', async () => {
+    reply('/yescale/user', { data: { username: 'u', quota: 8664402091, role: 100, used_quota: '5', extra: 1 }, message: '', success: true });
+    const user = await getUser(http, caller);
+    expect(user).toMatchObject({ username: 'u', quota: 8664402091, role: 'ROOT', usedQuota: 5, displayName: null, accessToken: null });
+    expect(seen.at(-1)).toEqual({ url: '/yescale/user', authorization: 'Bearer secret-access-key-123456' });
+  });
+
+  it('accepts `data` without `success` (the apikeylist sample) and a page object for keys', async () => {
+    reply('/yescale/apikeylist', { data: [{ id: 1, name: 'a', status: 9, expired_time: -1, model_limits: 'x,y', allow_ips: '1.1.1.1\n2.2.2.2' }] });
+    const [key] = await listApiKeys(http, caller, { keyword: 'a b' });
+    expect(key).toMatchObject({ id: 1, status: 'UNKNOWN', expiresAt: null, modelLimits: ['x', 'y'], allowIps: ['1.1.1.1', '2.2.2.2'] });
+    expect(seen.at(-1)!.url).toBe('/yescale/apikeylist?keyword=a+b');
+    reply('/yescale/apikeylist', { success: true, data: { items: [{ id: 2, name: 'b' }], total: 1, page: 1, page_size: 10 } });
+    expect((await listApiKeys(http, caller, {}))[0].name).toBe('b');
+  });
+
+  it('parses tasks with unknown statuses and odd progress defensively', async () => {
+    reply('/yescale/task', { success: true, data: [{ id: 1, status: 'WEIRD', progress: '45%' }, { id: 2, status: 'SUCCESS', progress: '' }] });
+    const tasks = await listTasks(http, caller, { start_timestamp: 1, end_timestamp: 2 });
+    expect(tasks.map((t) => [t.status, t.progress])).toEqual([
+      ['UNKNOWN', 45],
+      ['SUCCESS', null],
+    ]);
+  });
+
+  it('reads logs as a plain array (no total) or a page, with `other` as JSON inside a string', async () => {
+    reply('/yescale/logs', { success: true, data: [{ created_at: 1700000000, type: 2, other: '{"frt":12}' }, { created_at: 1700000001, type: 42, other: 'not json' }] });
+    const plain = await listLogs(http, caller, { p: 1 });
+    expect(plain.total).toBeNull();
+    expect(plain.items.map((l) => [l.type, l.other])).toEqual([
+      ['CONSUME', { frt: 12 }],
+      ['UNKNOWN', null],
+    ]);
+    expect(plain.items[0].key).not.toBe(plain.items[1].key);
+    reply('/yescale/logs', { success: true, data: { items: [], total: 7, page: 2, page_size: 100 } });
+    expect(await listLogs(http, caller, { p: 2 })).toEqual({ items: [], total: 7, page: 2, pageSize: 100 });
+  });
+
+  it.each([
+    [401, { success: false, message: 'not logged in' }, 'UNAUTHENTICATED'],
+    [200, { success: false, message: 'access token invalid' }, 'UNAUTHENTICATED'],
+    [200, { success: false, message: 'start_timestamp and end_timestamp are required' }, 'UPSTREAM_ERROR'],
+    [429, '', 'RATE_LIMITED'],
+    [503, '<html>down</html>', 'UPSTREAM_UNAVAILABLE'],
+    [404, '', 'UPSTREAM_BAD_RESPONSE'],
+    [200, '<html>', 'UPSTREAM_BAD_RESPONSE'],
+    [200, '[1,2]', 'UPSTREAM_BAD_RESPONSE'],
+    [200, { success: true }, 'UPSTREAM_BAD_RESPONSE'],
+    [200, { success: true, data: 'oops' }, 'UPSTREAM_BAD_RESPONSE'],
+  ])('HTTP %i %j -> %s, never echoing the credential', async (status, body, kind) => {
+    reply('/yescale/logs', body, status);
+    const error = await failure(listLogs(http, caller, {}));
+    expect(error.kind).toBe(kind);
+    expect(`${error.message} ${JSON.stringify(error.details)}`).not.toContain(caller.credential);
+  });
+
+  it('an unreachable upstream is UPSTREAM_UNAVAILABLE', async () => {
+    const dead = new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, baseUrl: 'http://127.0.0.1:1', connectTimeoutMs: 500 });
+    const error = await failure(getUser(dead, caller));
+    expect(error.kind).toBe('UPSTREAM_UNAVAILABLE');
+    await dead.close();
+  });
+
+  it('a base URL with a path prefix is kept', async () => {
+    const prefixed = new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/proxy/` });
+    await prefixed.getData('/yescale/user', {}, 'k').catch(() => undefined);
+    expect(seen.at(-1)!.url).toBe('/proxy/yescale/user');
+    await prefixed.close();
+  });
+});
+
+describe('an upstream that clamps page_size', () => {
+  it('the logs connection follows the page size the upstream actually served', async () => {
+    const h = await startHarness({}, { logsPerUser: 1_000, maxPageSize: 100 });
+    try {
+      const res = await h.gql(`{ logs(first: 250) { totalCount edges { node { createdAt } } pageInfo { hasNextPage } } }`);
+      expect(res.errors).toBeUndefined();
+      expect(res.data.logs.edges).toHaveLength(250);
+      res.data.logs.edges.forEach((e: any, i: number) => expect(e.node.createdAt).toBe(new Date(h.emulator.log('demo', i).created_at * 1000).toISOString()));
+      expect(res.data.logs.pageInfo.hasNextPage).toBe(true);
+      // one probe at the asked size, then pages 1..3 of the size the upstream served
+      expect(h.emulator.stats().requests.map((r) => r.query.page_size)).toEqual(['250', '100', '100', '100']);
+    } finally {
+      await h.close();
+    }
+  });
+});
