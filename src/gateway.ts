@@ -56,15 +56,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   return Object.assign(yoga, { upstream: http });
 }
 
-/** Upstream errors keep their message and get a code; anything unexpected is masked. */
+/** Upstream errors keep their message and get a code; our own GraphQL errors pass; anything else is masked. */
 function maskError(error: unknown): Error {
-  const original = error instanceof GraphQLError ? error.originalError : error;
-  const cause = original instanceof GraphQLError ? original.originalError : original;
+  const located = error instanceof GraphQLError ? error : undefined;
+  const cause = located?.originalError ?? error;
+  const where = { nodes: located?.nodes, path: located?.path };
   if (cause instanceof UpstreamError) {
-    const source = error instanceof GraphQLError ? error : undefined;
     return new GraphQLError(cause.message, {
-      nodes: source?.nodes,
-      path: source?.path,
+      ...where,
       extensions: {
         code: cause.kind,
         upstreamPath: cause.details.path,
@@ -73,9 +72,8 @@ function maskError(error: unknown): Error {
       },
     });
   }
-  if (error instanceof GraphQLError && !(error.originalError && !(error.originalError instanceof GraphQLError))) return error;
-  const source = error instanceof GraphQLError ? error : undefined;
-  return new GraphQLError('Unexpected error.', { nodes: source?.nodes, path: source?.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  if (located && (!located.originalError || located.originalError instanceof GraphQLError)) return located;
+  return new GraphQLError('Unexpected error.', { ...where, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
 
 const OPERATIONS_DIR = new URL('../schema/operations/', import.meta.url);
