@@ -1,0 +1,348 @@
+/**
+ * The gateway as an Apollo Federation v2 subgraph, over real HTTP: the real gateway on the real
+ * emulator, a small "teams" subgraph written here that extends `User` and references `ApiKey`
+ * and `Task`, composed with @apollo/composition (and with IntrospectAndCompose against the running
+ * servers) and queried through @apollo/gateway, which forwards the caller's Authorization.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { composeServices } from '@apollo/composition';
+import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { useApolloFederation } from '@envelop/apollo-federation';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { parse } from 'graphql';
+import { createYoga, type YogaInitialContext } from 'graphql-yoga';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startHarness, type GraphQLResponse, type Harness } from './helpers.js';
+import { printFederationSchema } from '../src/schema/index.js';
+
+// ---- the foreign subgraph: teams of YEScale users, with their shared keys and renders ----
+
+const TEAMS_SDL = `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@shareable"])
+
+  type Query { team(id: ID!): Team }
+
+  type Team @key(fields: "id") {
+    id: ID!
+    name: String!
+    members: [User]!
+    "keys the team bills to, stored by their upstream number"
+    billingKeys: [ApiKey]!
+    "renders the team showcases, stored by global ID"
+    renders: [Task]!
+    history(first: Int): TeamEventConnection!
+  }
+
+  "A connection of its own, so PageInfo lives in both subgraphs."
+  type TeamEventConnection { edges: [TeamEventEdge!]! pageInfo: PageInfo! }
+  type TeamEventEdge { cursor: String! node: String! }
+  type PageInfo @shareable { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
+
+  type User @key(fields: "username") { username: String! team: Team }
+  type ApiKey @key(fields: "upstreamId", resolvable: false) { upstreamId: Int! }
+  type Task @key(fields: "id", resolvable: false) { id: ID! }
+`;
+
+interface Team {
+  id: string;
+  name: string;
+  members: string[];
+  billingKeys: number[];
+  renders: string[];
+}
+
+function teamsSchema(teams: Team[]) {
+  const byId = new Map(teams.map((team) => [team.id, team]));
+  return buildSubgraphSchema({
+    typeDefs: parse(TEAMS_SDL),
+    resolvers: {
+      Query: { team: (_: unknown, { id }: { id: string }) => byId.get(id) ?? null },
+      Team: {
+        __resolveReference: ({ id }: { id: string }) => byId.get(id) ?? null,
+        members: (team: Team) => team.members.map((username) => ({ username })),
+        billingKeys: (team: Team) => team.billingKeys.map((upstreamId) => ({ upstreamId })),
+        renders: (team: Team) => team.renders.map((id) => ({ id })),
+        history: () => ({ edges: [{ cursor: 'c0', node: 'created' }], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: 'c0', endCursor: 'c0' } }),
+      },
+      User: {
+        team: ({ username }: { username: string }) => teams.find((team) => team.members.includes(username)) ?? null,
+      },
+    } as any,
+  });
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+}
+
+const close = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+
+// ---- the router: @apollo/gateway behind yoga, forwarding Authorization to every subgraph ----
+
+/** Subgraph requests per subgraph name, so upstream call counts can be judged per `_entities` call. */
+const subgraphRequests: Record<string, number> = {};
+
+class AuthForwardingDataSource extends RemoteGraphQLDataSource<Partial<YogaInitialContext>> {
+  override willSendRequest({ request, context }: { request: any; context: Partial<YogaInitialContext> }) {
+    subgraphRequests[this.name] = (subgraphRequests[this.name] ?? 0) + 1;
+    // What Router's `propagate: { named: "authorization" }` and Hive Gateway's propagateHeaders do.
+    const authorization = context.request?.headers.get('authorization');
+    if (authorization) request.http.headers.set('authorization', authorization);
+  }
+  constructor(readonly name: string, url: string) {
+    // Node's own fetch: loopback only, no proxy or agent configuration involved.
+    super({ url, fetcher: fetch as any });
+  }
+}
+
+async function startRouter(gateway: ApolloGateway) {
+  await gateway.load();
+  // Subgraph errors pass through unmasked, as Router does with `include_subgraph_errors: { all: true }`.
+  const yoga = createYoga({ plugins: [useApolloFederation({ gateway, logger: silent })], maskedErrors: false, logging: false, landingPage: false, graphiql: false });
+  const server = createServer(yoga);
+  const url = await listen(server);
+  return {
+    async query<T = any>(query: string, auth: string | null): Promise<GraphQLResponse<T>> {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (auth !== null) headers.authorization = `Bearer ${auth}`;
+      const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query }) });
+      return (await res.json()) as GraphQLResponse<T>;
+    },
+    async stop() {
+      await close(server);
+      await gateway.stop();
+    },
+  };
+}
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+// ---- fixtures ----
+
+let h: Harness;
+let teamsServer: Server;
+let teamsUrl: string;
+let yescaleUrl: string;
+let demoKeys: number[];
+let adminKey: number;
+let demoTasks: { id: string; status: string }[];
+
+beforeAll(async () => {
+  h = await startHarness();
+  yescaleUrl = `${h.server.url}/graphql`;
+  demoKeys = h.emulator.apiKeys('demo').slice(0, 5).map((key) => key.id);
+  adminKey = h.emulator.apiKeys('admin')[0].id;
+  demoTasks = h.emulator
+    .tasks('demo')
+    .slice(0, 4)
+    .map((task) => ({ id: encodeGlobalID('Task', `${task.submit_time}.${task.id}`), status: task.status }));
+  const teams: Team[] = [
+    {
+      id: 'studio',
+      name: 'Studio',
+      members: ['demo', 'admin'],
+      billingKeys: [...demoKeys, adminKey],
+      renders: demoTasks.map((task) => task.id),
+    },
+  ];
+  teamsServer = createServer(createYoga({ schema: teamsSchema(teams), logging: false, landingPage: false, graphiql: false }));
+  teamsUrl = await listen(teamsServer);
+});
+
+afterAll(async () => {
+  await close(teamsServer);
+  await h.close();
+});
+
+beforeEach(() => {
+  h.reset();
+  for (const name of Object.keys(subgraphRequests)) delete subgraphRequests[name];
+});
+
+const demo = () => h.emulator.demoAccessKey;
+const userOf = (name: string) => h.emulator.users.find((u) => u.username === name)!;
+const subgraphs = () => [
+  { name: 'yescale', typeDefs: parse(printFederationSchema()), url: yescaleUrl },
+  { name: 'teams', typeDefs: parse(TEAMS_SDL), url: teamsUrl },
+];
+
+// ---- tests ----
+
+describe('composition', () => {
+  it('schema/subgraph.graphql composes with a foreign subgraph with no errors and no hints', () => {
+    const result = composeServices(subgraphs());
+    expect(result.errors).toBeUndefined();
+    expect(result.hints.map((hint) => `${hint.definition.code}: ${hint.message}`)).toEqual([]);
+    expect(result.supergraphSdl).toContain('@join__type(graph: TEAMS, key: "upstreamId", resolvable: false)');
+  });
+
+  it('a foreign PageInfo that is not @shareable is refused by composition: ours is shareable, theirs must be too', () => {
+    const unshared = TEAMS_SDL.replace('type PageInfo @shareable', 'type PageInfo');
+    const result = composeServices([subgraphs()[0], { ...subgraphs()[1], typeDefs: parse(unshared) }]);
+    expect(result.errors?.map((e) => e.message).join('\n')).toMatch(/Non-shareable field "PageInfo\.hasNextPage".*non-shareable in subgraph "teams"$/m);
+  });
+});
+
+describe('_entities on the subgraph itself', () => {
+  const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) {
+    ... on User { username quotaUsd }
+    ... on ApiKey { upstreamId name }
+    ... on Task { id status }
+  } }`;
+  const entities = (representations: object[], auth: string | null = demo()) => h.gql(ENTITIES, { r: representations }, auth);
+
+  it('any number of representations costs one upstream call per endpoint; what the caller cannot see is null', async () => {
+    const keys = h.emulator.apiKeys('demo');
+    const representations = [
+      { __typename: 'User', username: 'demo' },
+      { __typename: 'User', username: 'admin' },
+      ...keys.map((key) => ({ __typename: 'ApiKey', id: encodeGlobalID('ApiKey', key.id) })),
+      ...keys.map((key) => ({ __typename: 'ApiKey', upstreamId: key.id })),
+      { __typename: 'ApiKey', upstreamId: adminKey },
+      ...demoTasks.map((task) => ({ __typename: 'Task', id: task.id })),
+      { __typename: 'Task', id: encodeGlobalID('Task', `${h.emulator.tasks('admin')[0].submit_time}.${h.emulator.tasks('admin')[0].id}`) },
+    ];
+    const res = await entities(representations);
+    expect(res.errors).toBeUndefined();
+    const got = res.data._entities;
+    expect(got).toHaveLength(representations.length);
+    expect(got[0]).toEqual({ username: 'demo', quotaUsd: h.emulator.user('demo').quota / 500_000 });
+    expect(got[1]).toBeNull();
+    const expectedKeys = keys.map((key) => ({ upstreamId: key.id, name: key.name }));
+    expect(got.slice(2, 2 + keys.length)).toEqual(expectedKeys);
+    expect(got.slice(2 + keys.length, 2 + 2 * keys.length)).toEqual(expectedKeys);
+    expect(got[2 + 2 * keys.length]).toBeNull();
+    expect(got.slice(3 + 2 * keys.length, -1)).toEqual(demoTasks);
+    expect(got.at(-1)).toBeNull();
+    expect(h.calls()).toEqual({ '/yescale/user': 1, '/yescale/apikeylist': 1, '/yescale/task': 1 });
+  });
+
+  it('the credential decides: the same reference resolves for its owner only', async () => {
+    const admin = userOf('admin');
+    const res = await entities([{ __typename: 'User', username: 'admin' }, { __typename: 'ApiKey', upstreamId: adminKey }], admin.accessKey);
+    expect(res.errors).toBeUndefined();
+    expect(res.data._entities[0].username).toBe('admin');
+    expect(res.data._entities[1]).toEqual({ upstreamId: adminKey, name: h.emulator.apiKeys('admin')[0].name });
+  });
+
+  it('a malformed key is BAD_USER_INPUT for that representation only, before any upstream call', async () => {
+    const res = await entities([
+      { __typename: 'ApiKey', id: 'not-a-global-id' },
+      { __typename: 'Task', id: encodeGlobalID('ApiKey', 3) },
+      { __typename: 'ApiKey', upstreamId: -1 },
+    ]);
+    expect(res.data._entities).toEqual([null, null, null]);
+    expect(res.errors!.map((e) => [e.path, e.extensions?.code, e.extensions?.argument])).toEqual([
+      [['_entities', 0], 'BAD_USER_INPUT', 'representations'],
+      [['_entities', 1], 'BAD_USER_INPUT', 'representations'],
+      [['_entities', 2], 'BAD_USER_INPUT', 'representations'],
+    ]);
+    expect(res.errors![1].message).toContain('is not a Task ID');
+    expect(h.calls()).toEqual({});
+  });
+
+  it('without Authorization every entity is UNAUTHENTICATED and nothing reaches the upstream', async () => {
+    const res = await entities([{ __typename: 'User', username: 'demo' }, { __typename: 'ApiKey', upstreamId: demoKeys[0] }, { __typename: 'Task', id: demoTasks[0].id }], null);
+    expect(res.data._entities).toEqual([null, null, null]);
+    expect(res.errors!.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED', 'UNAUTHENTICATED']);
+    expect(h.calls()).toEqual({});
+  });
+
+  it('_service.sdl is the committed schema/subgraph.graphql', async () => {
+    const res = await h.gql('{ _service { sdl } }', {}, null);
+    expect(res.data._service.sdl.trim()).toBe(printFederationSchema().trim());
+  });
+});
+
+describe('through @apollo/gateway', () => {
+  let router: Awaited<ReturnType<typeof startRouter>>;
+  beforeAll(async () => {
+    const { supergraphSdl, errors } = composeServices(subgraphs());
+    expect(errors).toBeUndefined();
+    router = await startRouter(
+      new ApolloGateway({ supergraphSdl: supergraphSdl!, buildService: ({ name, url }) => new AuthForwardingDataSource(name, url!), logger: silent }),
+    );
+  });
+  afterAll(() => router.stop());
+
+  const TEAM = `{ team(id: "studio") {
+    name
+    members { username quotaUsd }
+    billingKeys { upstreamId name status }
+    renders { id status }
+    history { pageInfo { hasNextPage } }
+  } }`;
+
+  it('joins a foreign team with the caller\'s user, keys and tasks; one upstream call per endpoint', async () => {
+    const res = await router.query(TEAM, demo());
+    expect(res.errors).toBeUndefined();
+    const demoUser = h.emulator.user('demo');
+    const keys = new Map(h.emulator.apiKeys('demo').map((key) => [key.id, key]));
+    expect(res.data.team).toEqual({
+      name: 'Studio',
+      // admin is a member, but not visible to demo's credential
+      members: [{ username: 'demo', quotaUsd: demoUser.quota / 500_000 }, null],
+      billingKeys: [
+        ...demoKeys.map((id) => ({ upstreamId: id, name: keys.get(id)!.name, status: expect.any(String) })),
+        null,
+      ],
+      renders: demoTasks,
+      history: { pageInfo: { hasNextPage: false } },
+    });
+    // the router fetches each entity type from this subgraph once, and each fetch costs one call
+    expect(subgraphRequests).toEqual({ teams: 1, yescale: 3 });
+    expect(h.calls()).toEqual({ '/yescale/user': 1, '/yescale/apikeylist': 1, '/yescale/task': 1 });
+  });
+
+  it('the Authorization the router propagates is the one the subgraph uses', async () => {
+    // `role` is ours: a bare `username` would be answered by the teams subgraph alone
+    const res = await router.query(`{ me { username team { name } } team(id: "studio") { members { username role } } }`, userOf('admin').accessKey);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.me).toEqual({ username: 'admin', team: { name: 'Studio' } });
+    expect(res.data.team.members).toEqual([null, { username: 'admin', role: 'ADMIN' }]);
+  });
+
+  it('without Authorization: the foreign fields resolve, ours are UNAUTHENTICATED, no crash', async () => {
+    const res = await router.query(`{ team(id: "studio") { name members { username quotaUsd } } me { username } }`, null);
+    expect(res.data.team.name).toBe('Studio');
+    expect(res.data.team.members).toEqual([null, null]);
+    expect(res.data.me).toBeNull();
+    expect(res.errors!.map((e) => [e.path, e.extensions?.code, e.extensions?.serviceName])).toEqual([
+      [['me'], 'UNAUTHENTICATED', 'yescale'],
+      [['team', 'members', 0], 'UNAUTHENTICATED', 'yescale'],
+      [['team', 'members', 1], 'UNAUTHENTICATED', 'yescale'],
+    ]);
+    expect(res.errors!.find((e) => e.path?.[0] === 'me')!.message).toMatch(/Authorization/);
+    expect(h.calls()).toEqual({});
+    // the subgraph is still alive and answers the next caller
+    expect((await router.query(`{ me { username } }`, demo())).data.me.username).toBe('demo');
+  });
+});
+
+describe('IntrospectAndCompose against the running servers', () => {
+  it('composes from `_service { sdl }` and serves the joined graph', async () => {
+    const router = await startRouter(
+      new ApolloGateway({
+        supergraphSdl: new IntrospectAndCompose({ subgraphs: [{ name: 'yescale', url: yescaleUrl }, { name: 'teams', url: teamsUrl }] }),
+        buildService: ({ name, url }) => new AuthForwardingDataSource(name, url!),
+        logger: silent,
+      }),
+    );
+    try {
+      const res = await router.query(`{ me { username quotaUsd team { name billingKeys { name } } } }`, demo());
+      expect(res.errors).toBeUndefined();
+      expect(res.data.me.username).toBe('demo');
+      expect(res.data.me.team.name).toBe('Studio');
+      expect(res.data.me.team.billingKeys.filter(Boolean)).toHaveLength(demoKeys.length);
+    } finally {
+      await router.stop();
+    }
+  });
+});
