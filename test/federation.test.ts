@@ -179,7 +179,7 @@ describe('composition', () => {
   it('schema/subgraph.graphql composes with a foreign subgraph with no errors and no hints', () => {
     const result = composeServices(subgraphs());
     expect(result.errors).toBeUndefined();
-    expect(result.hints.map((hint) => `${hint.definition.code}: ${hint.message}`)).toEqual([]);
+    expect(result.hints!.map((hint) => `${hint.definition.code}: ${hint.message}`)).toEqual([]);
     expect(result.supergraphSdl).toContain('@join__type(graph: TEAMS, key: "upstreamId", resolvable: false)');
   });
 
