@@ -25,7 +25,8 @@ export function credentialOf(authorization: string | null, fallback: string | un
   return sent || fallback || null;
 }
 
-export function createContext(http: UpstreamHttp, credential: string | null, settings: Settings, signal?: AbortSignal): Context {
-  const caller = credential ? { credential, signal } : null;
+/** `signal` aborts the request's upstream calls at `deadline` (epoch ms) or when the client goes away. */
+export function createContext(http: UpstreamHttp, credential: string | null, settings: Settings, signal?: AbortSignal, deadline?: number): Context {
+  const caller = credential ? { credential, signal, deadline } : null;
   return { caller, loaders: createLoaders(http, caller), settings };
 }

@@ -45,8 +45,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     logging: false,
     context: ({ request }) => {
-      const deadline = AbortSignal.any([request.signal, AbortSignal.timeout(requestTimeoutMs)]);
-      return createContext(http, credentialOf(request.headers.get('authorization'), options.accessKey), settings, deadline);
+      const signal = AbortSignal.any([request.signal, AbortSignal.timeout(requestTimeoutMs)]);
+      const credential = credentialOf(request.headers.get('authorization'), options.accessKey);
+      return createContext(http, credential, settings, signal, Date.now() + requestTimeoutMs);
     },
     maskedErrors: { maskError },
     graphiql: options.graphiql === false ? false : () => ({ title: 'YEScale GraphQL', defaultTabs: exampleTabs() }),

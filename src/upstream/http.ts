@@ -1,12 +1,21 @@
 /**
  * The one way to talk to the upstream: an undici Pool with keep-alive and explicit timeouts.
  * Every response body is consumed or dumped (or undici holds the connection), bodies are capped,
- * and every failure becomes an UpstreamError. The credential goes into the header only.
+ * and every failure becomes an UpstreamError. The credential goes into the header only; anything
+ * keyed by caller (dedupe, limiter) uses its hash.
+ *
+ * One call runs through the policies, outermost first:
+ *   in-flight dedupe (same credential + URL) -> retry (deadline-aware) -> circuit breaker
+ *   -> concurrency limiter (overall and per credential) -> the HTTP request.
  */
 import { Pool, errors as undiciErrors } from 'undici';
+import { CircuitBreaker, CircuitOpenError, DEFAULT_BREAKER_OPTIONS, type BreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { UpstreamError, envelopeError, statusError } from './errors.js';
+import { InFlight, credentialId } from './in-flight.js';
+import { DEFAULT_LIMITER_OPTIONS, Limiter, type LimiterOptions } from './limiter.js';
+import { DEFAULT_RETRY_OPTIONS, withRetry, type RetryOptions } from './retry.js';
 
-export interface HttpOptions {
+export interface HttpOptions extends RetryOptions, BreakerOptions, LimiterOptions {
   baseUrl: string;
   connectTimeoutMs: number;
   headersTimeoutMs: number;
@@ -21,17 +30,34 @@ export const DEFAULT_HTTP_OPTIONS: Omit<HttpOptions, 'baseUrl'> = {
   bodyTimeoutMs: 30_000,
   maxBodyBytes: 64 * 1024 * 1024,
   connections: 32,
+  ...DEFAULT_RETRY_OPTIONS,
+  ...DEFAULT_BREAKER_OPTIONS,
+  ...DEFAULT_LIMITER_OPTIONS,
 };
 
 export type Query = Record<string, string | number | undefined>;
 
-/** Observes every upstream call (metrics, logs, tests); never sees the credential. */
-export type CallListener = (call: { path: string; status: number | null; ms: number; error?: UpstreamError }) => void;
+/**
+ * Observes every upstream attempt (metrics, logs, tests); never sees the credential.
+ * `attempt` counts from 0 (retries are 1, 2, ...); `status` is null when no answer came
+ * (including calls refused by the open circuit); `circuit` is the breaker's state afterwards.
+ */
+export type CallListener = (call: {
+  path: string;
+  status: number | null;
+  ms: number;
+  error?: UpstreamError;
+  attempt: number;
+  circuit: CircuitState;
+}) => void;
 
 export class UpstreamHttp {
   private readonly pool: Pool;
   private readonly basePath: string;
   private listeners: CallListener[] = [];
+  private readonly breaker: CircuitBreaker;
+  private readonly limiter: Limiter;
+  private readonly inFlight = new InFlight();
 
   constructor(readonly options: HttpOptions) {
     const url = new URL(options.baseUrl);
@@ -43,6 +69,18 @@ export class UpstreamHttp {
       bodyTimeout: options.bodyTimeoutMs,
       keepAliveTimeout: 10_000,
     });
+    this.breaker = new CircuitBreaker(options);
+    this.limiter = new Limiter(options);
+  }
+
+  /** The circuit breaker's state now (for metrics and /readyz-style checks). */
+  circuit(): CircuitState {
+    return this.breaker.state();
+  }
+
+  /** Upstream calls running, queued behind the limiter, and distinct calls in flight. */
+  load(): { active: number; queued: number; inFlight: number } {
+    return { ...this.limiter.load(), inFlight: this.inFlight.size() };
   }
 
   onCall(listener: CallListener): void {
@@ -52,27 +90,59 @@ export class UpstreamHttp {
   /**
    * GET `path?query` and return the `data` of the `{success,message,data}` envelope.
    * A body without `success` (as /yescale/apikeylist sends) is accepted when it has `data`.
+   * `deadline` (epoch ms) bounds retries; `signal` aborts the call (the request's deadline).
    */
-  async getData(path: string, query: Query, credential: string, signal?: AbortSignal): Promise<unknown> {
-    const started = performance.now();
-    let status: number | null = null;
+  async getData(path: string, query: Query, credential: string, signal?: AbortSignal, deadline = Infinity): Promise<unknown> {
+    const target = this.basePath + path + toSearch(query);
+    const caller = credentialId(credential);
+    const { result } = this.inFlight.run(`${caller} ${target}`, deadline, signal, (shared, latest) =>
+      withRetry(this.options, (attempt) => this.attempt(path, target, credential, caller, shared, attempt), latest, shared),
+    );
+    return result.catch((cause: unknown) => {
+      throw toUpstreamError(path, cause);
+    });
+  }
+
+  /** One try: breaker, a limiter slot, the request, and the outcome reported to the breaker and listeners. */
+  private async attempt(path: string, target: string, credential: string, caller: string, signal: AbortSignal, attempt: number): Promise<unknown> {
+    if (this.breaker.state() === 'open') throw this.refuse(path, attempt);
+    const release = await this.limiter.acquire(caller, signal);
     try {
-      const res = await this.pool.request({
-        method: 'GET',
-        path: this.basePath + path + toSearch(query),
-        headers: { authorization: `Bearer ${credential}`, accept: 'application/json' },
-        signal,
-      });
-      status = res.statusCode;
-      const text = await readCapped(res.body, this.options.maxBodyBytes, path);
-      const data = decode(path, res.statusCode, text);
-      this.emit({ path, status, ms: performance.now() - started });
-      return data;
-    } catch (cause) {
-      const error = toUpstreamError(path, cause);
-      this.emit({ path, status, ms: performance.now() - started, error });
-      throw error;
+      if (!this.breaker.tryPass()) throw this.refuse(path, attempt);
+      const started = performance.now();
+      let status: number | null = null;
+      try {
+        const res = await this.pool.request({
+          method: 'GET',
+          path: target,
+          headers: { authorization: `Bearer ${credential}`, accept: 'application/json' },
+          signal,
+        });
+        status = res.statusCode;
+        const text = await readCapped(res.body, this.options.maxBodyBytes, path);
+        const data = decode(path, res.statusCode, text);
+        this.breaker.success();
+        this.emit({ path, status, ms: performance.now() - started, attempt, circuit: this.breaker.state() });
+        return data;
+      } catch (cause) {
+        const error = toUpstreamError(path, cause);
+        // Only an unreachable, failing or too slow upstream counts against the circuit; a caller
+        // that went away does not, and any other answer proves the upstream is up.
+        if (error.kind !== 'UPSTREAM_UNAVAILABLE') this.breaker.success();
+        else if (signal.aborted && !isTimeout(signal.reason)) this.breaker.neutral();
+        else this.breaker.failure();
+        this.emit({ path, status, ms: performance.now() - started, error, attempt, circuit: this.breaker.state() });
+        throw error;
+      }
+    } finally {
+      release();
     }
+  }
+
+  private refuse(path: string, attempt: number): CircuitOpenError {
+    const error = new CircuitOpenError(path, this.breaker.retryInMs());
+    this.emit({ path, status: null, ms: 0, error, attempt, circuit: this.breaker.state() });
+    return error;
   }
 
   async close(): Promise<void> {
@@ -142,13 +212,15 @@ function toUpstreamError(path: string, cause: unknown): UpstreamError {
         ? 'timed out waiting for headers'
         : cause instanceof undiciErrors.BodyTimeoutError
           ? 'timed out reading the body'
-          : name === 'AbortError' || cause instanceof undiciErrors.RequestAbortedError
+          : name === 'AbortError' || name === 'TimeoutError' || cause instanceof undiciErrors.RequestAbortedError
             ? 'request aborted (deadline)'
             : cause instanceof SyntaxError
               ? 'malformed body'
               : 'connection failed';
   return new UpstreamError('UPSTREAM_UNAVAILABLE', `The upstream is unavailable on ${path}: ${what}`, { path });
 }
+
+const isTimeout = (reason: unknown): boolean => reason instanceof Error && reason.name === 'TimeoutError';
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

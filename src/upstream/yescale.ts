@@ -9,23 +9,25 @@ import type { WireApiKeyQuery, WireLogQuery, WireTaskQuery } from './wire.js';
 export interface Caller {
   credential: string;
   signal?: AbortSignal;
+  /** when `signal` fires (epoch ms): no retry starts after it */
+  deadline?: number;
 }
 
 export async function getUser(http: UpstreamHttp, caller: Caller): Promise<UserRecord> {
-  return toUser(PATHS.user, await http.getData(PATHS.user, {}, caller.credential, caller.signal));
+  return toUser(PATHS.user, await http.getData(PATHS.user, {}, caller.credential, caller.signal, caller.deadline));
 }
 
 export async function listApiKeys(http: UpstreamHttp, caller: Caller, query: WireApiKeyQuery): Promise<ApiKeyRecord[]> {
-  const data = await http.getData(PATHS.apiKeys, { ...query }, caller.credential, caller.signal);
+  const data = await http.getData(PATHS.apiKeys, { ...query }, caller.credential, caller.signal, caller.deadline);
   return toPage(PATHS.apiKeys, data, toApiKey).items;
 }
 
 export async function listTasks(http: UpstreamHttp, caller: Caller, query: WireTaskQuery): Promise<TaskRecord[]> {
-  const data = await http.getData(PATHS.tasks, { ...query }, caller.credential, caller.signal);
+  const data = await http.getData(PATHS.tasks, { ...query }, caller.credential, caller.signal, caller.deadline);
   return toPage(PATHS.tasks, data, toTask).items;
 }
 
 export async function listLogs(http: UpstreamHttp, caller: Caller, query: WireLogQuery): Promise<Page<LogRecord>> {
-  const data = await http.getData(PATHS.logs, { ...query }, caller.credential, caller.signal);
+  const data = await http.getData(PATHS.logs, { ...query }, caller.credential, caller.signal, caller.deadline);
   return toPage(PATHS.logs, data, toLog);
 }

@@ -1,0 +1,80 @@
+/**
+ * In-flight deduplication across requests: identical upstream calls of the same credential
+ * that overlap in time become one. The key must contain the credential's hash (see
+ * credentialId), so calls of different credentials are never shared. Each waiter keeps its
+ * own deadline: it stops waiting when its signal aborts, and the shared call is aborted only
+ * when nobody waits any more. Nothing is kept once the call settles: this is not a cache.
+ */
+import { createHash } from 'node:crypto';
+
+interface Shared {
+  promise: Promise<unknown>;
+  controller: AbortController;
+  waiters: number;
+  /** the latest deadline (epoch ms) of the waiters: retries may run until then */
+  deadline: number;
+}
+
+/** A stable, non-reversible id of a credential, safe as a map key, label or log field. */
+export function credentialId(credential: string): string {
+  return createHash('sha256').update(credential).digest('hex');
+}
+
+export class InFlight {
+  private readonly calls = new Map<string, Shared>();
+
+  /** Calls in flight now (for metrics and tests). */
+  size(): number {
+    return this.calls.size;
+  }
+
+  /**
+   * Joins the call in flight under `key`, or starts it with `start(signal, deadline)`.
+   * Returns the result and whether it was shared with an earlier caller.
+   */
+  run<T>(
+    key: string,
+    deadline: number,
+    signal: AbortSignal | undefined,
+    start: (signal: AbortSignal, deadline: () => number) => Promise<T>,
+  ): { shared: boolean; result: Promise<T> } {
+    if (signal?.aborted) return { shared: false, result: Promise.reject(signal.reason) };
+    let call = this.calls.get(key);
+    const shared = call !== undefined;
+    if (!call) {
+      const controller = new AbortController();
+      const created: Shared = { controller, waiters: 0, deadline, promise: Promise.resolve() };
+      created.promise = start(controller.signal, () => created.deadline).finally(() => {
+        if (this.calls.get(key) === created) this.calls.delete(key);
+      });
+      created.promise.catch(() => undefined); // every waiter may have left: no unhandled rejection
+      this.calls.set(key, created);
+      call = created;
+    }
+    call.deadline = Math.max(call.deadline, deadline);
+    return { shared, result: this.wait(call, signal) as Promise<T> };
+  }
+
+  private wait(call: Shared, signal: AbortSignal | undefined): Promise<unknown> {
+    call.waiters++;
+    if (!signal) return call.promise;
+    return new Promise((resolve, reject) => {
+      let waiting = true;
+      const leave = () => {
+        waiting = false;
+        signal.removeEventListener('abort', abort);
+        call.waiters--;
+      };
+      const abort = () => {
+        leave();
+        if (call.waiters === 0) call.controller.abort(signal.reason);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', abort, { once: true });
+      call.promise.then(
+        (value) => waiting && (leave(), resolve(value)),
+        (error: unknown) => waiting && (leave(), reject(error)),
+      );
+    });
+  }
+}
