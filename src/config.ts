@@ -18,6 +18,8 @@ export interface Config {
   seed: number;
   logs: number;
   requestTimeoutMs: number;
+  /** upstream log pages fetched at once by long walks */
+  logPageConcurrency: number;
 }
 
 export class ConfigError extends Error {}
@@ -39,6 +41,7 @@ Options:
   --upstream URL        YEScale base URL (${DEFAULT_UPSTREAM})   env YESCALE_BASE_URL
   --reveal-secrets      show API keys and the access token unmasked        env YESCALE_REVEAL_SECRETS=1
   --request-timeout MS  deadline of one request's upstream calls (30000)   env REQUEST_TIMEOUT_MS
+  --log-page-concurrency N  log pages fetched at once by long walks (4)  env LOG_PAGE_CONCURRENCY
   --seed N              emulator data seed (1)
   --logs N              emulator log entries of the demo user (20000)
   --federation          print-schema: the federation subgraph SDL
@@ -76,6 +79,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         upstream: { type: 'string' },
         'reveal-secrets': { type: 'boolean' },
         'request-timeout': { type: 'string' },
+        'log-page-concurrency': { type: 'string' },
         seed: { type: 'string' },
         logs: { type: 'string' },
         federation: { type: 'boolean' },
@@ -115,6 +119,13 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
       30_000,
       100,
       600_000,
+    ),
+    logPageConcurrency: integer(
+      values['log-page-concurrency'] !== undefined ? '--log-page-concurrency' : 'LOG_PAGE_CONCURRENCY',
+      values['log-page-concurrency'] ?? env.LOG_PAGE_CONCURRENCY,
+      4,
+      1,
+      64,
     ),
   };
 }

@@ -8,6 +8,8 @@ export interface Settings {
   revealSecrets: boolean;
   /** the largest `first` a connection accepts */
   maxPageSize: number;
+  /** upstream log pages fetched at once by a long walk (logs connection, usage scans) */
+  logPageConcurrency: number;
 }
 
 export interface Context {
@@ -28,5 +30,5 @@ export function credentialOf(authorization: string | null, fallback: string | un
 /** `signal` aborts the request's upstream calls at `deadline` (epoch ms) or when the client goes away. */
 export function createContext(http: UpstreamHttp, credential: string | null, settings: Settings, signal?: AbortSignal, deadline?: number): Context {
   const caller = credential ? { credential, signal, deadline } : null;
-  return { caller, loaders: createLoaders(http, caller), settings };
+  return { caller, loaders: createLoaders(http, caller, settings), settings };
 }

@@ -25,7 +25,7 @@ export interface GatewayOptions extends Partial<Settings> {
 
 export type Gateway = YogaServerInstance<Record<string, never>, Context> & { upstream: UpstreamHttp };
 
-export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxPageSize: 1000 };
+export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxPageSize: 50_000, logPageConcurrency: 4 };
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -36,6 +36,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const settings: Settings = {
     revealSecrets: options.revealSecrets ?? DEFAULT_SETTINGS.revealSecrets,
     maxPageSize: options.maxPageSize ?? DEFAULT_SETTINGS.maxPageSize,
+    logPageConcurrency: options.logPageConcurrency ?? DEFAULT_SETTINGS.logPageConcurrency,
   };
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
 

@@ -2,16 +2,19 @@
 import type DataLoader from 'dataloader';
 import type { UpstreamHttp } from '../upstream/http.js';
 import type { LogRecord, Page } from '../upstream/records.js';
-import { getUser, listApiKeys, listLogs, listTasks, type Caller } from '../upstream/yescale.js';
+import type { Settings } from '../context.js';
+import { getUser, listApiKeys, listLogs, listLogsRaw, listTasks, type Caller } from '../upstream/yescale.js';
 import type { WireApiKeyQuery, WireLogQuery, WireTaskQuery } from '../upstream/wire.js';
 import { logByIdLoader, taskByIdLoader } from './by-id.js';
 import { keyLogsLoader } from './key-logs.js';
 import { queryLoader } from './query-loader.js';
+import { LOG_SCAN_PAGE } from './log-scan.js';
+import { MAX_USAGE_GROUPS, usageLoader } from './usage.js';
 
 /** GET /yescale/logs, one page per key. */
 export type LogPageLoader = DataLoader<WireLogQuery, Page<LogRecord>, string>;
 
-export function createLoaders(http: UpstreamHttp, caller: Caller | null) {
+export function createLoaders(http: UpstreamHttp, caller: Caller | null, settings: Pick<Settings, 'logPageConcurrency'>) {
   const logPages: LogPageLoader = queryLoader(caller, (c, q: WireLogQuery) => listLogs(http, c, q));
   const tasks = queryLoader(caller, (c, q: WireTaskQuery) => listTasks(http, c, q));
   return {
@@ -28,6 +31,12 @@ export function createLoaders(http: UpstreamHttp, caller: Caller | null) {
     keyLogs: keyLogsLoader(logPages),
     /** log entries by node id: one GET /yescale/logs per distinct second */
     logById: logByIdLoader(logPages),
+    /** usage reports: streamed scans of GET /yescale/logs, one per distinct filter */
+    usage: usageLoader(caller, (c, q) => listLogsRaw(http, c, q), {
+      pageRows: LOG_SCAN_PAGE,
+      concurrency: settings.logPageConcurrency,
+      maxGroups: MAX_USAGE_GROUPS,
+    }),
   };
 }
 

@@ -1,0 +1,181 @@
+/**
+ * Usage figures of log entries, grouped by any combination of dimensions, read straight from
+ * the upstream's wire objects: a scan of a million entries must cost little more than parsing
+ * them, so nothing here builds a record per entry, and only the groups are kept.
+ */
+import { Bucketer } from './time-zone.js';
+
+export const USAGE_DIMENSIONS = ['MODEL', 'API_KEY', 'DAY', 'HOUR', 'LOG_TYPE'] as const;
+export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
+
+export interface UsageFigures {
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  cacheTokens: number;
+  quota: number;
+  /** sum and count of `other.frt` over the entries that carry it */
+  firstResponseMsSum: number;
+  firstResponseCount: number;
+}
+
+/** A group's key values are null unless grouped by that dimension. */
+export interface UsageGroupRecord extends UsageFigures {
+  model: string | null;
+  tokenName: string | null;
+  day: string | null;
+  /** unix seconds of the start of the local hour */
+  hour: number | null;
+  /** the wire log type, 0..6 */
+  logType: number | null;
+}
+
+export interface UsageReportRecord {
+  totals: UsageFigures;
+  groups: UsageGroupRecord[];
+  timeZone: string;
+  /** more distinct groups than allowed: groups are incomplete, totals are not */
+  overflow: boolean;
+}
+
+export interface AggregatorOptions {
+  groupBy: readonly UsageDimension[];
+  timeZone: string;
+  /** count only entries of this API key name (a scan shared by several keys) */
+  tokenName?: string;
+  maxGroups: number;
+}
+
+const emptyFigures = (): UsageFigures => ({
+  requests: 0,
+  promptTokens: 0,
+  completionTokens: 0,
+  cacheTokens: 0,
+  quota: 0,
+  firstResponseMsSum: 0,
+  firstResponseCount: 0,
+});
+
+/** The upstream's numbers are JSON numbers; a numeric string is tolerated, anything else is 0. */
+const count = (v: unknown): number => (typeof v === 'number' ? (Number.isFinite(v) ? v : 0) : typeof v === 'string' ? Number(v) || 0 : 0);
+const text = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : String(v));
+
+/**
+ * A number-valued key of the `other` JSON string, without parsing it: `"frt":1234`. Inside a
+ * JSON string a quote is escaped, so the marker only matches a key of the object itself.
+ */
+export function otherNumber(other: unknown, key: string): number | null {
+  if (typeof other !== 'string') {
+    const v = other !== null && typeof other === 'object' ? (other as Record<string, unknown>)[key] : undefined;
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  }
+  const marker = `"${key}":`;
+  const at = other.indexOf(marker);
+  if (at < 0) return null;
+  let end = at + marker.length;
+  while (other.charCodeAt(end) === 32) end++;
+  const start = end;
+  for (let c = other.charCodeAt(end); (c >= 48 && c <= 57) || c === 45 || c === 46 || c === 43 || c === 101 || c === 69; c = other.charCodeAt(++end));
+  const value = end > start ? Number(other.slice(start, end)) : Number.NaN;
+  return Number.isFinite(value) ? value : null;
+}
+
+export class UsageAggregator {
+  private readonly totals = emptyFigures();
+  private readonly groups = new Map<string, UsageGroupRecord>();
+  private readonly bucketer: Bucketer | null;
+  private readonly groupBy: readonly UsageDimension[];
+  private overflow = false;
+
+  constructor(private readonly options: AggregatorOptions) {
+    this.groupBy = [...new Set(options.groupBy)];
+    this.bucketer = this.groupBy.includes('DAY') || this.groupBy.includes('HOUR') ? new Bucketer(options.timeZone) : null;
+  }
+
+  add(raw: Record<string, unknown>): void {
+    const tokenName = text(raw.token_name);
+    if (this.options.tokenName !== undefined && tokenName !== this.options.tokenName) return;
+    const prompt = count(raw.prompt_tokens);
+    const completion = count(raw.completion_tokens);
+    const quota = count(raw.quota);
+    const cache = otherNumber(raw.other, 'cache_tokens') ?? 0;
+    const frt = otherNumber(raw.other, 'frt');
+    tally(this.totals, prompt, completion, cache, quota, frt);
+    if (this.groupBy.length === 0) return;
+
+    const bucket = this.bucketer?.at(count(raw.created_at));
+    let key = '';
+    for (const dimension of this.groupBy) {
+      switch (dimension) {
+        case 'MODEL':
+          key += `${text(raw.model_name)}\u0001`;
+          break;
+        case 'API_KEY':
+          key += `${tokenName}\u0001`;
+          break;
+        case 'DAY':
+          key += `${bucket!.day}\u0001`;
+          break;
+        case 'HOUR':
+          key += `${bucket!.hour}\u0001`;
+          break;
+        case 'LOG_TYPE':
+          key += `${count(raw.type)}\u0001`;
+          break;
+      }
+    }
+    let group = this.groups.get(key);
+    if (!group) {
+      if (this.groups.size >= this.options.maxGroups) {
+        this.overflow = true;
+        return;
+      }
+      const has = (d: UsageDimension) => this.groupBy.includes(d);
+      const type = count(raw.type);
+      group = {
+        ...emptyFigures(),
+        model: has('MODEL') ? text(raw.model_name) : null,
+        tokenName: has('API_KEY') ? tokenName : null,
+        day: has('DAY') ? bucket!.day : null,
+        hour: has('HOUR') ? bucket!.hour : null,
+        logType: has('LOG_TYPE') ? (Number.isInteger(type) && type >= 0 && type <= 6 ? type : 0) : null,
+      };
+      this.groups.set(key, group);
+    }
+    tally(group, prompt, completion, cache, quota, frt);
+  }
+
+  /** Groups sorted by the grouped dimensions in order: times ascending, names alphabetically. */
+  report(): UsageReportRecord {
+    const groups = [...this.groups.values()].sort((a, b) => {
+      for (const dimension of this.groupBy) {
+        const order = compare(a, b, dimension);
+        if (order !== 0) return order;
+      }
+      return 0;
+    });
+    return { totals: { ...this.totals }, groups, timeZone: this.options.timeZone, overflow: this.overflow };
+  }
+}
+
+function tally(f: UsageFigures, prompt: number, completion: number, cache: number, quota: number, frt: number | null): void {
+  f.requests++;
+  f.promptTokens += prompt;
+  f.completionTokens += completion;
+  f.cacheTokens += cache;
+  f.quota += quota;
+  if (frt !== null) {
+    f.firstResponseMsSum += frt;
+    f.firstResponseCount++;
+  }
+}
+
+function compare(a: UsageGroupRecord, b: UsageGroupRecord, dimension: UsageDimension): number {
+  const [x, y] =
+    dimension === 'MODEL' ? [a.model, b.model]
+    : dimension === 'API_KEY' ? [a.tokenName, b.tokenName]
+    : dimension === 'DAY' ? [a.day, b.day]
+    : dimension === 'HOUR' ? [a.hour, b.hour]
+    : [a.logType, b.logType];
+  return x! < y! ? -1 : x! > y! ? 1 : 0;
+}
