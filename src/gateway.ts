@@ -6,8 +6,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, credentialOf, type Context, type Settings } from './context.js';
+import { DEFAULT_LIMITS, limitPlugins, type Limits } from './limits.js';
 import { UpstreamError } from './upstream/errors.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
 import { schema } from './schema/index.js';
@@ -21,9 +24,15 @@ export interface GatewayOptions extends Partial<Settings> {
   requestTimeoutMs?: number;
   http?: Partial<Omit<HttpOptions, 'baseUrl'>>;
   graphiql?: boolean;
+  /** query depth/aliases/tokens/cost, batch and body size (src/limits.ts) */
+  limits?: Partial<Limits>;
+  /** answer introspection queries (GraphiQL needs them); default true */
+  introspection?: boolean;
+  /** browser origins allowed to call the gateway cross-origin; default none */
+  corsOrigins?: string[];
 }
 
-export type Gateway = YogaServerInstance<Record<string, never>, Context> & { upstream: UpstreamHttp };
+export type Gateway = YogaServerInstance<Record<string, never>, Context> & { upstream: UpstreamHttp; limits: Limits };
 
 export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxPageSize: 50_000, logPageConcurrency: 4 };
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -39,6 +48,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     logPageConcurrency: options.logPageConcurrency ?? DEFAULT_SETTINGS.logPageConcurrency,
   };
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
@@ -53,9 +63,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     maskedErrors: { maskError },
     graphiql: options.graphiql === false ? false : () => ({ title: 'YEScale GraphQL', defaultTabs: exampleTabs() }),
     renderGraphiQL,
-    plugins: [{ onDispose: () => (typeof options.upstream === 'string' ? http.close() : undefined) }],
+    batching: limits.maxBatch > 0 ? { limit: limits.maxBatch } : false,
+    // No CORS headers unless origins are configured: a page elsewhere cannot read answers
+    // made with the server-side access key.
+    cors: options.corsOrigins?.length ? { origin: options.corsOrigins, credentials: false } : false,
+    plugins: [
+      // Browser requests that skip the CORS preflight (forms, text/plain) need a custom header.
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
+      ...(options.introspection === false ? [useDisableIntrospection()] : []),
+      ...limitPlugins(limits),
+      { onDispose: () => (typeof options.upstream === 'string' ? http.close() : undefined) },
+    ],
   });
-  return Object.assign(yoga, { upstream: http });
+  return Object.assign(yoga, { upstream: http, limits });
 }
 
 /** Upstream errors keep their message and get a code; our own GraphQL errors pass; anything else is masked. */

@@ -1,5 +1,5 @@
 /** node:http around the gateway: /graphql (and GraphiQL), /healthz, /readyz; graceful close. */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from './gateway.js';
 
@@ -18,7 +18,12 @@ export async function startServer(gateway: Gateway, port: number, host: string):
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok }));
       return;
     }
-    void gateway.handle(req, res);
+    void readCapped(req, gateway.limits.maxRequestBytes).then((body) => {
+      if (body === 'too large') return tooLarge(res, gateway.limits.maxRequestBytes);
+      // whatwg-node takes an already-read body from `req.body` instead of the consumed stream.
+      if (body?.length) Object.assign(req, { body });
+      return gateway.handle(req, res);
+    });
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -41,4 +46,35 @@ export async function startServer(gateway: Gateway, port: number, host: string):
       await gateway.dispose();
     },
   };
+}
+
+/**
+ * The request body, refused (without reading on) past `max` bytes: by Content-Length up front,
+ * else by counting what arrives. GET and HEAD have none.
+ */
+function readCapped(req: IncomingMessage, max: number): Promise<Buffer | null | 'too large'> {
+  if (req.method === 'GET' || req.method === 'HEAD') return Promise.resolve(null);
+  if (Number(req.headers['content-length'] ?? 0) > max) return Promise.resolve('too large');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        req.removeAllListeners('data');
+        req.pause();
+        resolve('too large');
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', () => resolve('too large'));
+  });
+}
+
+function tooLarge(res: ServerResponse, max: number): void {
+  const body = JSON.stringify({
+    errors: [{ message: `The request body exceeds ${max} bytes`, extensions: { code: 'REQUEST_TOO_LARGE' } }],
+  });
+  // The rest of the body is not read: close the connection rather than drain it.
+  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', connection: 'close' }).end(body);
 }

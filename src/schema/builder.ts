@@ -1,10 +1,12 @@
 /** The one SchemaBuilder: plugins, Context type, scalars. Types add themselves in their own files. */
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import DirectivePlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { Context } from '../context.js';
 import { CreditsScalar, DateTimeScalar, JSONScalar } from './scalars.js';
+import { fieldComplexity } from './complexity.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -18,7 +20,9 @@ export const builder = new SchemaBuilder<{
   };
 }>({
   // Federation last: it must see the resolvers other plugins wrapped (Pothos docs).
-  plugins: [DirectivePlugin, RelayPlugin, FederationPlugin],
+  plugins: [DirectivePlugin, RelayPlugin, ComplexityPlugin, FederationPlugin],
+  // Costs only; the limit is the gateway's (src/limits.ts), checked before execution.
+  complexity: { fieldComplexity },
   // Fields are non-null unless they depend on an upstream call of their own: those are
   // nullable so one failing upstream call leaves the rest of the response intact.
   defaultFieldNullability: false,
@@ -27,6 +31,8 @@ export const builder = new SchemaBuilder<{
     // Shared with every other subgraph that has connections (apollographql/docs#341).
     pageInfoTypeOptions: { shareable: true },
     nodesQueryOptions: false,
+    // `first` already multiplies the connection's cost; edges must not multiply it again (stack.md §7.7).
+    edgesFieldOptions: { complexity: { field: 1, multiplier: 1 } },
   },
 });
 
