@@ -1,0 +1,49 @@
+/**
+ * The benchmark harness (bench/harness.ts, `npm run bench`) still starts and completes a round:
+ * emulator + our gateway, the three bench queries checked for correct answers, one tiny round each.
+ * No timing assertions: only that it ran, answered, and counted upstream calls.
+ * Uses wrk when installed, else the harness's built-in Node load loop; never installs anything.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { markdownTable, runBench } from '../bench/harness.js';
+
+const hasWrk = spawnSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' }).status === 0;
+const outDir = mkdtempSync(path.join(tmpdir(), 'bench-harness-'));
+
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+describe('bench harness', () => {
+  it('runs one short round against our gateway and reports req/s and upstream calls', async () => {
+    const result = await runBench({
+      servers: ['ours'],
+      floor: false,
+      rounds: 1,
+      durationS: 1,
+      warmupS: 0,
+      connections: 4,
+      load: hasWrk ? 'wrk' : 'node',
+      ours: 'tsx',
+      install: false,
+      pin: false,
+      outDir,
+      log: () => undefined,
+    });
+
+    expect(result.servers).toHaveLength(1);
+    const ours = result.servers[0];
+    expect(ours.failed).toBeUndefined();
+    expect(ours.queries.map((q) => q.query)).toEqual(['me', 'logs50', 'dashboard']);
+    for (const q of ours.queries) {
+      expect(q.rounds).toHaveLength(1);
+      expect(q.rps).toBeGreaterThan(0);
+      expect(q.errors).toBe(0);
+    }
+    const me = ours.queries[0];
+    expect(me.callsPerRequest).toBe(1);
+    expect(markdownTable(result)).toContain('(1) me + balance');
+  }, 90_000);
+});
