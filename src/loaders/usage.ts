@@ -14,7 +14,7 @@ import { NO_CREDENTIAL, queryKey } from './query-loader.js';
 export interface UsageKey {
   query: WireLogQuery;
   groupBy: readonly UsageDimension[];
-  /** canonical IANA name */
+  /** an IANA zone name */
   timeZone: string;
 }
 

@@ -6,6 +6,7 @@ import './user.js';
 import './api-key.js';
 import './task.js';
 import './log-entry.js';
+import './usage.js';
 import './federation.js';
 
 /** What the gateway serves: the API plus the federation fields (`_service`, `_entities`), so it can be a subgraph as is. */

@@ -25,13 +25,14 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** The canonical IANA name of `timeZone`, or null when Intl does not know it. */
-export function canonicalTimeZone(timeZone: string): string | null {
-  if (timeZone.length === 0 || timeZone.length > 64) return null;
+/** Whether Intl knows the IANA zone (names are kept as given: ICU would turn Asia/Kolkata into Asia/Calcutta). */
+export function isTimeZone(timeZone: string): boolean {
+  if (timeZone.length === 0 || timeZone.length > 64) return false;
   try {
-    return formatter(timeZone).resolvedOptions().timeZone;
+    formatter(timeZone);
+    return true;
   } catch {
-    return null;
+    return false;
   }
 }
 
