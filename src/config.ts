@@ -1,5 +1,7 @@
 /** Command line + environment -> a typed, validated Config. A bad value is one clear line. */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 export type Command = 'serve' | 'demo' | 'emulator' | 'print-schema' | 'help';
 
@@ -20,6 +22,14 @@ export interface Config {
   requestTimeoutMs: number;
   /** upstream log pages fetched at once by long walks */
   logPageConcurrency: number;
+  /** the response cache (in memory, or in Redis with redisUrl) */
+  responseCache: boolean;
+  redisUrl?: string;
+  /** GET /metrics */
+  metrics: boolean;
+  logLevel: LogLevel;
+  /** manifest of the only documents the gateway runs */
+  trustedDocuments?: string;
 }
 
 export class ConfigError extends Error {}
@@ -45,6 +55,11 @@ Options:
   --seed N              emulator data seed (1)
   --logs N              emulator log entries of the demo user (20000)
   --federation          print-schema: the federation subgraph SDL
+  --no-cache            no response cache                                   env CACHE=0
+  --redis-url URL       share the response cache in Redis (redis://…)       env REDIS_URL
+  --no-metrics          no GET /metrics                                     env METRICS=0
+  --log-level L         ${LOG_LEVELS.join('|')} (info)   env LOG_LEVEL
+  --trusted-documents F run only the documents of manifest F (hash -> doc)  env TRUSTED_DOCUMENTS
 Env: YESCALE_ACCESS_KEY  server-side access key, used when a request sends no Authorization header`;
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -53,6 +68,26 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return Number(raw);
+}
+
+/** An on/off environment variable: 1/true or 0/false; undefined when unset. */
+function switchEnv(name: string, raw: string | undefined): boolean | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!['0', '1', 'true', 'false'].includes(raw)) throw new ConfigError(`${name} must be 1/true or 0/false, got "${raw}"`);
+  return raw === '1' || raw === 'true';
+}
+
+function redisUrl(name: string, raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  // The URL may hold a password: the message names the variable, never the value.
+  if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') throw new ConfigError(`${name} must be a redis:// or rediss:// URL`);
+  return raw;
 }
 
 function baseUrl(name: string, raw: string): string {
@@ -83,6 +118,11 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         seed: { type: 'string' },
         logs: { type: 'string' },
         federation: { type: 'boolean' },
+        'no-cache': { type: 'boolean' },
+        'redis-url': { type: 'string' },
+        'no-metrics': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        'trusted-documents': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -102,6 +142,14 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
   }
   const host = values.host ?? env.HOST ?? '127.0.0.1';
   if (host.trim() === '') throw new ConfigError('--host must not be empty');
+  const logLevel = values['log-level'] ?? env.LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new ConfigError(`${values['log-level'] !== undefined ? '--log-level' : 'LOG_LEVEL'} must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const trustedDocuments = values['trusted-documents'] ?? (env.TRUSTED_DOCUMENTS || undefined);
+  if (trustedDocuments !== undefined && !existsSync(trustedDocuments)) {
+    throw new ConfigError(`${values['trusted-documents'] !== undefined ? '--trusted-documents' : 'TRUSTED_DOCUMENTS'}: no such file "${trustedDocuments}"`);
+  }
   const upstreamFlag = values.upstream !== undefined ? ['--upstream', values.upstream] : ['YESCALE_BASE_URL', env.YESCALE_BASE_URL || DEFAULT_UPSTREAM];
   return {
     command,
@@ -127,5 +175,10 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
       1,
       64,
     ),
+    responseCache: !values['no-cache'] && switchEnv('CACHE', env.CACHE) !== false,
+    redisUrl: values['redis-url'] !== undefined ? redisUrl('--redis-url', values['redis-url']) : redisUrl('REDIS_URL', env.REDIS_URL),
+    metrics: !values['no-metrics'] && switchEnv('METRICS', env.METRICS) !== false,
+    logLevel: logLevel as LogLevel,
+    trustedDocuments,
   };
 }

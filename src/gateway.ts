@@ -9,11 +9,17 @@ import { GraphQLError } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createResponseCache, type CacheOptions } from './cache.js';
 import { createContext, credentialOf, type Context, type Settings } from './context.js';
+import type { Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { useTelemetry } from './telemetry.js';
+import { loadTrustedDocuments, useTrustedDocuments } from './trusted-documents.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './limits.js';
 import { UpstreamError } from './upstream/errors.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
 import { schema } from './schema/index.js';
+import { MAX_FIRST } from './schema/log-entry.js';
 
 export interface GatewayOptions extends Partial<Settings> {
   /** the upstream base URL (or an UpstreamHttp to share) */
@@ -30,11 +36,19 @@ export interface GatewayOptions extends Partial<Settings> {
   introspection?: boolean;
   /** browser origins allowed to call the gateway cross-origin; default none */
   corsOrigins?: string[];
+  /** the response cache: `{}` in memory, `{ redisUrl }` in Redis; off without it (the CLI turns it on) */
+  cache?: CacheOptions | false;
+  /** Prometheus metrics (`gateway.metrics`, served at /metrics); default true */
+  metrics?: boolean;
+  /** one line per GraphQL request and yoga's own messages; none without it */
+  logger?: Logger;
+  /** path of a trusted-documents manifest: only its documents run */
+  trustedDocuments?: string;
 }
 
-export type Gateway = YogaServerInstance<Record<string, never>, Context> & { upstream: UpstreamHttp; limits: Limits };
+export type Gateway = YogaServerInstance<Record<string, never>, Context> & { upstream: UpstreamHttp; limits: Limits; metrics: Metrics | null };
 
-export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxPageSize: 50_000, logPageConcurrency: 4 };
+export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxPageSize: MAX_FIRST, logPageConcurrency: 4 };
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -49,12 +63,24 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const logger = options.logger?.child({ component: 'gateway' });
+  const metrics = options.metrics === false ? null : new Metrics(http);
+  const trusted = options.trustedDocuments ? useTrustedDocuments(loadTrustedDocuments(options.trustedDocuments)) : null;
+  const cache =
+    !options.cache
+      ? null
+      : createResponseCache(
+          options.cache ?? {},
+          (request) => credentialOf(request.headers.get('authorization'), options.accessKey),
+          `${http.options.baseUrl} reveal=${settings.revealSecrets}`,
+          (error) => logger?.warn({ err: error }, 'response cache unavailable (Redis); answering uncached'),
+        );
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    logging: false,
+    logging: logger ? yogaLogger(logger) : false,
     context: ({ request }) => {
       const signal = AbortSignal.any([request.signal, AbortSignal.timeout(requestTimeoutMs)]);
       const credential = credentialOf(request.headers.get('authorization'), options.accessKey);
@@ -72,10 +98,25 @@ export function createGateway(options: GatewayOptions): Gateway {
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
       ...(options.introspection === false ? [useDisableIntrospection()] : []),
       ...limitPlugins(limits),
+      // Trusted documents first (they set the query), then the record of the request, then the
+      // cache, whose hits end the request early but still pass through the record's hooks.
+      ...(trusted ? [trusted] : []),
+      useTelemetry({ http, metrics, logger: logger ?? null }),
+      ...(cache ? [cache.plugin] : []),
+      { onDispose: () => cache?.close() },
       { onDispose: () => (typeof options.upstream === 'string' ? http.close() : undefined) },
     ],
   });
-  return Object.assign(yoga, { upstream: http, limits });
+  return Object.assign(yoga, { upstream: http, limits, metrics });
+}
+
+/** yoga's own messages (unexpected errors, plugin notes) through the server's logger. */
+function yogaLogger(logger: Logger) {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]) =>
+      args[0] instanceof Error ? logger[level]({ err: args[0] }, args[0].message) : logger[level](args.map(String).join(' '));
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 /** Upstream errors keep their message and get a code; our own GraphQL errors pass; anything else is masked. */

@@ -2,13 +2,19 @@
 /** CLI entry (bin `yescale-graphql`): parse args, start, shut down gracefully on SIGTERM/SIGINT. */
 import { ConfigError, USAGE, parseConfig, type Config } from './config.js';
 import { createEmulator } from './emulator/index.js';
-import { createGateway } from './gateway.js';
+import { createGateway, type GatewayOptions } from './gateway.js';
+import { createLogger, type Logger } from './logger.js';
 import { printFederationSchema, printPublicSchema } from './schema/index.js';
 import { startServer } from './server.js';
 
 type Stop = () => Promise<void>;
 
-async function run(config: Config): Promise<Stop | null> {
+/** What the gateway takes from the configuration beyond its own-named fields. */
+function gatewayOptions(config: Config, logger: Logger): Omit<GatewayOptions, 'upstream'> {
+  return { ...config, cache: config.responseCache && { redisUrl: config.redisUrl }, logger };
+}
+
+async function run(config: Config, logger: Logger): Promise<Stop | null> {
   switch (config.command) {
     case 'help':
       console.log(USAGE);
@@ -26,20 +32,20 @@ async function run(config: Config): Promise<Stop | null> {
     case 'demo': {
       const emulator = createEmulator({ seed: config.seed, logsPerUser: config.logs });
       const upstream = await emulator.listen(0, '127.0.0.1');
-      const gateway = createGateway({ ...config, upstream, accessKey: emulator.demoAccessKey });
+      const gateway = createGateway({ ...gatewayOptions(config, logger), upstream, accessKey: emulator.demoAccessKey });
       const server = await startServer(gateway, config.port, config.host);
-      console.log(`YEScale emulator at ${upstream} (demo access key ${emulator.demoAccessKey})`);
-      console.log(`GraphiQL: ${server.url}/graphql  (requests without Authorization use the demo key)`);
+      logger.info(`YEScale emulator at ${upstream} (demo access key ${emulator.demoAccessKey})`);
+      logger.info(`GraphiQL: ${server.url}/graphql  (requests without Authorization use the demo key)`);
       return async () => {
         await server.close();
         await emulator.close();
       };
     }
     case 'serve': {
-      const gateway = createGateway(config);
+      const gateway = createGateway({ ...gatewayOptions(config, logger), upstream: config.upstream });
       const server = await startServer(gateway, config.port, config.host);
-      console.log(`yescale-graphql on ${server.url}/graphql -> ${config.upstream}`);
-      if (!config.accessKey) console.log('No YESCALE_ACCESS_KEY: callers must send Authorization: Bearer <access key>');
+      logger.info(`yescale-graphql on ${server.url}/graphql -> ${config.upstream}`);
+      if (!config.accessKey) logger.info('No YESCALE_ACCESS_KEY: callers must send Authorization: Bearer <access key>');
       return () => server.close();
     }
   }
@@ -56,9 +62,10 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const logger = createLogger({ level: config.logLevel });
   let stop: Stop | null;
   try {
-    stop = await run(config);
+    stop = await run(config, logger);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const message = code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use` : (error as Error).message;
@@ -67,7 +74,7 @@ async function main(): Promise<void> {
   }
   if (!stop) return;
   const shutdown = (signal: string) => {
-    console.log(`${signal}: shutting down`);
+    logger.info(`${signal}: shutting down`);
     stop()
       .then(() => process.exit(0))
       .catch((error: Error) => {

@@ -1,4 +1,4 @@
-/** node:http around the gateway: /graphql (and GraphiQL), /healthz, /readyz; graceful close. */
+/** node:http around the gateway: /graphql (and GraphiQL), /healthz, /readyz, /metrics; graceful close. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from './gateway.js';
@@ -16,6 +16,11 @@ export async function startServer(gateway: Gateway, port: number, host: string):
     if (path === '/healthz' || path === '/readyz') {
       const ok = path === '/healthz' || !closing;
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok }));
+      return;
+    }
+    if (path === '/metrics' && gateway.metrics && req.method === 'GET') {
+      const metrics = gateway.metrics;
+      void metrics.render().then((text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text));
       return;
     }
     void readCapped(req, gateway.limits.maxRequestBytes).then((body) => {

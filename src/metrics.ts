@@ -1,0 +1,103 @@
+/**
+ * Prometheus metrics of one gateway (GET /metrics): GraphQL operations, upstream calls, the
+ * response cache and the upstream circuit. Each gateway has its own registry (tests run several in
+ * one process); the process metrics (CPU, memory, event loop) live in one registry per process.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CallListener, UpstreamHttp } from './upstream/http.js';
+
+/** Distinct operation names kept as labels; later ones are counted as "other" (label cardinality). */
+const MAX_OPERATION_LABELS = 200;
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const CIRCUIT_STATES = ['closed', 'half-open', 'open'] as const;
+
+let processRegistry: Registry | undefined;
+
+export interface OperationOutcome {
+  /** the operation name, null for an anonymous one */
+  operation: string | null;
+  ms: number;
+  /** extensions.code of each error of the answer */
+  errorCodes: string[];
+  /** whether the response cache answered it, when it was asked */
+  cache?: 'hit' | 'miss';
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly operationNames = new Set<string>();
+  private readonly operations = new Counter({ name: 'graphql_operations_total', help: 'GraphQL operations answered', labelNames: ['operation'], registers: [this.registry] });
+  private readonly duration = new Histogram({
+    name: 'graphql_operation_duration_seconds',
+    help: 'Time from request to answer of a GraphQL operation',
+    labelNames: ['operation'],
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+  private readonly errors = new Counter({ name: 'graphql_errors_total', help: 'GraphQL errors in answers, by extensions.code', labelNames: ['operation', 'code'], registers: [this.registry] });
+  private readonly cacheHits = new Counter({ name: 'graphql_response_cache_hits_total', help: 'Operations answered from the response cache', registers: [this.registry] });
+  private readonly cacheMisses = new Counter({ name: 'graphql_response_cache_misses_total', help: 'Operations the response cache could not answer', registers: [this.registry] });
+  private readonly upstreamCalls = new Counter({
+    name: 'upstream_calls_total',
+    help: 'Calls to the YEScale API by endpoint and HTTP status ("none": no answer: network error, timeout, open circuit)',
+    labelNames: ['endpoint', 'status'],
+    registers: [this.registry],
+  });
+  private readonly upstreamDuration = new Histogram({
+    name: 'upstream_call_duration_seconds',
+    help: 'Latency of calls to the YEScale API',
+    labelNames: ['endpoint'],
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+
+  constructor(http: UpstreamHttp) {
+    new Gauge({
+      name: 'upstream_circuit_state',
+      help: 'The upstream circuit breaker: 1 for its current state',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const now = http.circuit();
+        for (const state of CIRCUIT_STATES) this.set({ state }, state === now ? 1 : 0);
+      },
+    });
+    http.onCall((call) => this.upstream(call));
+  }
+
+  operation({ operation, ms, errorCodes, cache }: OperationOutcome): void {
+    const label = this.operationLabel(operation);
+    this.operations.inc({ operation: label });
+    this.duration.observe({ operation: label }, ms / 1000);
+    for (const code of errorCodes) this.errors.inc({ operation: label, code });
+    if (cache === 'hit') this.cacheHits.inc();
+    if (cache === 'miss') this.cacheMisses.inc();
+  }
+
+  /** The exposition text: this gateway's metrics, then the process's. */
+  async render(): Promise<string> {
+    processRegistry ??= createProcessRegistry();
+    return (await this.registry.metrics()) + (await processRegistry.metrics());
+  }
+
+  readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
+
+  private upstream: CallListener = (call) => {
+    this.upstreamCalls.inc({ endpoint: call.path, status: call.status === null ? 'none' : String(call.status) });
+    this.upstreamDuration.observe({ endpoint: call.path }, call.ms / 1000);
+  };
+
+  private operationLabel(name: string | null): string {
+    if (name === null) return 'anonymous';
+    if (this.operationNames.has(name)) return name;
+    if (this.operationNames.size >= MAX_OPERATION_LABELS) return 'other';
+    this.operationNames.add(name);
+    return name;
+  }
+}
+
+function createProcessRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}

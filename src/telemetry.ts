@@ -1,0 +1,113 @@
+/**
+ * One record per GraphQL request: its id, operation name, duration, upstream calls, error codes
+ * and cache outcome; at the end it becomes one log line and the operation metrics.
+ * Upstream calls are attributed through AsyncLocalStorage: the request handler runs inside its
+ * record, so the calls its resolvers start (however DataLoader schedules them) find it.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { getOperationAST, parse, type GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { takeCacheOutcome } from './cache.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import type { UpstreamHttp } from './upstream/http.js';
+
+interface RequestRecord {
+  id: string;
+  started: number;
+  /** set once the request turned out to be a GraphQL operation */
+  graphql: boolean;
+  operation: string | null;
+  upstreamCalls: number;
+  errorCodes: string[];
+  cache?: 'hit' | 'miss';
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function useTelemetry({ http, metrics, logger }: { http: UpstreamHttp; metrics: Metrics | null; logger: Logger | null }): Plugin {
+  const current = new AsyncLocalStorage<RequestRecord>();
+  const records = new WeakMap<Request, RequestRecord>();
+  http.onCall(() => {
+    const record = current.getStore();
+    if (record) record.upstreamCalls++;
+  });
+
+  return {
+    instrumentation: {
+      request({ request }, handle) {
+        const sent = request.headers.get('x-request-id');
+        const record: RequestRecord = {
+          id: sent && REQUEST_ID.test(sent) ? sent : randomUUID(),
+          started: performance.now(),
+          graphql: false,
+          operation: null,
+          upstreamCalls: 0,
+          errorCodes: [],
+        };
+        records.set(request, record);
+        return current.run(record, handle);
+      },
+    },
+    onParams({ request, params }) {
+      const record = records.get(request);
+      if (!record) return;
+      record.graphql = true;
+      record.operation = params.operationName ?? operationNameOf(params.query);
+    },
+    onResultProcess({ request, result, setResult }) {
+      const record = records.get(request);
+      if (!record || Array.isArray(result) || isAsyncIterable(result)) return;
+      record.graphql = true;
+      for (const error of (result.errors ?? []) as GraphQLError[]) record.errorCodes.push(String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+      const cached = takeCacheOutcome(result);
+      if (cached.outcome) {
+        record.cache = cached.outcome;
+        setResult(cached.result);
+      }
+    },
+    onResponse({ request, response }) {
+      const record = records.get(request);
+      if (!record?.graphql) return;
+      response.headers.set('x-request-id', record.id);
+      if (record.cache) response.headers.set('x-response-cache', record.cache);
+      const ms = performance.now() - record.started;
+      metrics?.operation({ operation: record.operation, ms, errorCodes: record.errorCodes, cache: record.cache });
+      logger?.[record.errorCodes.length ? 'warn' : 'info'](
+        {
+          reqId: record.id,
+          operation: record.operation,
+          status: response.status,
+          durationMs: Math.round(ms * 10) / 10,
+          upstreamCalls: record.upstreamCalls,
+          cache: record.cache,
+          errors: record.errorCodes.length ? record.errorCodes : undefined,
+        },
+        'graphql',
+      );
+    },
+  };
+}
+
+function isAsyncIterable(value: object): value is AsyncIterable<unknown> {
+  return Symbol.asyncIterator in value;
+}
+
+/** The name of a document's (only) operation; remembered per document text, a bounded number of them. */
+const namesByDocument = new Map<string, string | null>();
+
+function operationNameOf(query: string | undefined): string | null {
+  if (!query) return null;
+  let name = namesByDocument.get(query);
+  if (name === undefined) {
+    try {
+      name = getOperationAST(parse(query, { noLocation: true }))?.name?.value ?? null;
+    } catch {
+      name = null;
+    }
+    if (namesByDocument.size >= 1_000) namesByDocument.clear();
+    namesByDocument.set(query, name);
+  }
+  return name;
+}
