@@ -4,6 +4,7 @@
  */
 import type { Context } from '../context.js';
 import { loadLogRange } from '../loaders/log-range.js';
+import { LOG_SCAN_PAGE } from '../loaders/log-scan.js';
 import type { LogRecord, LogType as LogTypeName } from '../upstream/records.js';
 import { LOG_TYPES } from '../upstream/records.js';
 import type { WireLogQuery } from '../upstream/wire.js';
@@ -62,20 +63,25 @@ export function logQuery(filter: LogFilterShape | null | undefined, argument = '
 }
 
 /**
- * Cursors hold the offset and an anchor: the newest `created_at` of the first page. Later pages
- * cap `to` at the anchor, so entries that arrive while a client pages do not shift the offsets.
+ * Cursors hold the offset, an anchor and a total: the newest `created_at` of the first page, and
+ * how many entries the listing up to it held. Later pages cap `to` at the anchor, so entries that
+ * arrive later do not shift the offsets; those arriving within the anchor second itself are
+ * listed first (newest first), and the growth of the total says by how much to shift.
  */
 interface Cursor {
   offset: number;
   anchor: number | null;
+  total: number | null;
 }
 
-const encodeCursor = (cursor: Cursor): string => Buffer.from(`log:${cursor.offset}:${cursor.anchor ?? ''}`).toString('base64url');
+const encodeCursor = (cursor: Cursor): string =>
+  Buffer.from(`log:${cursor.offset}:${cursor.anchor ?? ''}:${cursor.total ?? ''}`).toString('base64url');
 
 function decodeCursor(argument: string, value: string): Cursor {
-  const match = /^log:(\d{1,9}):(\d{0,12})$/.exec(Buffer.from(value, 'base64url').toString('utf8'));
+  const match = /^log:(\d{1,9}):(\d{0,12})(?::(\d{0,12}))?$/.exec(Buffer.from(value, 'base64url').toString('utf8'));
   if (!match) throw badInput(argument, 'not a cursor this API issued');
-  return { offset: Number(match[1]), anchor: match[2] ? Number(match[2]) : null };
+  const number = (text: string | undefined) => (text ? Number(text) : null);
+  return { offset: Number(match[1]), anchor: number(match[2]), total: number(match[3]) };
 }
 
 interface LogConnectionShape {
@@ -85,6 +91,8 @@ interface LogConnectionShape {
 }
 
 export const DEFAULT_FIRST = 20;
+/** The largest `first` by default (Settings.maxPageSize): a full-history export in a few requests. */
+export const MAX_FIRST = 50_000;
 
 export async function resolveLogConnection(
   ctx: Context,
@@ -98,14 +106,18 @@ export async function resolveLogConnection(
   if (cursor?.anchor != null) {
     query.end_timestamp = Math.min(query.end_timestamp ?? Number.MAX_SAFE_INTEGER, cursor.anchor);
   }
-  const { items, total } = await loadLogRange(ctx.loaders.logPages, query, offset, first);
+  const options = { pageRows: LOG_SCAN_PAGE, concurrency: ctx.settings.logPageConcurrency };
+  let { items, total } = await loadLogRange(ctx.loaders.logPages, query, offset, first, options);
+  const arrived = cursor?.total != null && total !== null ? total - cursor.total : 0;
+  if (arrived > 0) ({ items } = await loadLogRange(ctx.loaders.logPages, query, offset + arrived, first, options));
+  const frameTotal = cursor?.total ?? total;
   const anchor = cursor?.anchor ?? (items.length > 0 ? unixSeconds(items[0].createdAt) : null);
-  const edges = items.map((node, i) => ({ cursor: encodeCursor({ offset: offset + i, anchor }), node }));
+  const edges = items.map((node, i) => ({ cursor: encodeCursor({ offset: offset + i, anchor, total: frameTotal }), node }));
   return {
-    totalCount: total,
+    totalCount: frameTotal,
     edges,
     pageInfo: {
-      hasNextPage: total !== null ? offset + items.length < total : first > 0 && items.length === first,
+      hasNextPage: frameTotal !== null ? offset + items.length < frameTotal : first > 0 && items.length === first,
       hasPreviousPage: offset > 0,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
@@ -192,11 +204,14 @@ builder.node(LogEntry, {
   }),
 });
 
-const LOGS_DESCRIPTION = 'Usage logs, newest first (GET /yescale/logs), as a connection: `first` entries after the cursor `after`.';
+const LOGS_DESCRIPTION =
+  'Usage logs, newest first (GET /yescale/logs), as a connection: `first` entries after the cursor `after`, as far into the history as asked ' +
+  `(the gateway walks the upstream pages, ${LOG_SCAN_PAGE.toLocaleString('en-US')} entries each, several at once). Cursors stay valid while new logs arrive: ` +
+  'a walk sees the history as it was at its first page.';
 
 const connectionArgs = builder.args((t) => ({
   filter: t.field({ type: LogFilter }),
-  first: t.int({ description: `How many entries (default ${DEFAULT_FIRST}).` }),
+  first: t.int({ description: `How many entries (default ${DEFAULT_FIRST}, at most ${MAX_FIRST.toLocaleString('en-US')}).` }),
   after: t.string({ description: 'The endCursor of the previous page.' }),
 }));
 
