@@ -2,6 +2,8 @@
  * `npm run codegen`: the committed SDL files, generated from the Pothos schema (a test fails
  * when they drift from the code). The Pothos schema is printed here rather than loaded by
  * codegen's own loader, which cannot read the federation directives (stack.md §5).
+ * Also the typed documents of schema/operations/ for apps (examples/client/gql/), with
+ * persisted-documents.json: the manifest of the gateway's --trusted-documents.
  */
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import { printFederationSchema, printPublicSchema } from './src/schema/index.js';
@@ -11,7 +13,15 @@ const config: CodegenConfig = {
   generates: {
     'schema/schema.graphql': { plugins: [{ add: { content: printPublicSchema() } }] },
     'schema/subgraph.graphql': { plugins: [{ add: { content: printFederationSchema() } }] },
+    'examples/client/gql/': {
+      documents: 'schema/operations/*.graphql',
+      preset: 'client',
+      presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
+      config: { useTypeImports: true, enumsAsTypes: true, scalars: { Credits: 'number', DateTime: 'string', JSON: 'unknown' } },
+    },
   },
+  // NodeNext: the generated files import each other with `.js` (stack.md §5).
+  emitLegacyCommonJSImports: false,
   hooks: {},
 };
 
