@@ -1,7 +1,9 @@
 /** Command line + environment -> a typed, validated Config. A bad value is one clear line. */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { Limits } from './limits.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
+import type { HttpOptions } from './upstream/http.js';
 
 export type Command = 'serve' | 'demo' | 'emulator' | 'print-schema' | 'help';
 
@@ -30,7 +32,34 @@ export interface Config {
   logLevel: LogLevel;
   /** manifest of the only documents the gateway runs */
   trustedDocuments?: string;
+  /** query and request limits given by flag or env (the rest keep their defaults) */
+  limits: Partial<Limits>;
+  /** upstream timeouts, retries, breaker and concurrency caps given by flag or env */
+  http: Partial<Omit<HttpOptions, 'baseUrl'>>;
+  introspection: boolean;
+  /** origins allowed cross-origin (CORS); none by default */
+  corsOrigins: string[];
 }
+
+/** Numeric limits and upstream policies: [flag, env, where, key, min, max]. Defaults live in limits.ts and upstream/. */
+const TUNABLES = [
+  ['max-depth', 'MAX_DEPTH', 'limits', 'maxDepth', 1, 1_000],
+  ['max-aliases', 'MAX_ALIASES', 'limits', 'maxAliases', 0, 10_000],
+  ['max-directives', 'MAX_DIRECTIVES', 'limits', 'maxDirectives', 0, 10_000],
+  ['max-tokens', 'MAX_TOKENS', 'limits', 'maxTokens', 10, 1_000_000],
+  ['max-cost', 'MAX_COST', 'limits', 'maxCost', 1, 1_000_000_000],
+  ['max-batch', 'MAX_BATCH', 'limits', 'maxBatch', 0, 1_000],
+  ['max-request-bytes', 'MAX_REQUEST_BYTES', 'limits', 'maxRequestBytes', 1_024, 100 * 1024 * 1024],
+  ['connect-timeout', 'UPSTREAM_CONNECT_TIMEOUT_MS', 'http', 'connectTimeoutMs', 100, 600_000],
+  ['headers-timeout', 'UPSTREAM_HEADERS_TIMEOUT_MS', 'http', 'headersTimeoutMs', 100, 600_000],
+  ['body-timeout', 'UPSTREAM_BODY_TIMEOUT_MS', 'http', 'bodyTimeoutMs', 100, 600_000],
+  ['retries', 'UPSTREAM_RETRIES', 'http', 'retries', 0, 10],
+  ['rate-limit-delay', 'UPSTREAM_RATE_LIMIT_DELAY_MS', 'http', 'rateLimitDelayMs', 0, 600_000],
+  ['breaker-threshold', 'UPSTREAM_BREAKER_THRESHOLD', 'http', 'breakerThreshold', 1, 10_000],
+  ['breaker-cooldown', 'UPSTREAM_BREAKER_COOLDOWN_MS', 'http', 'breakerCooldownMs', 100, 3_600_000],
+  ['upstream-concurrency', 'UPSTREAM_CONCURRENCY', 'http', 'maxConcurrent', 1, 1_024],
+  ['upstream-concurrency-per-key', 'UPSTREAM_CONCURRENCY_PER_KEY', 'http', 'maxConcurrentPerCredential', 1, 1_024],
+] as const;
 
 export class ConfigError extends Error {}
 
@@ -60,6 +89,14 @@ Options:
   --no-metrics          no GET /metrics                                     env METRICS=0
   --log-level L         ${LOG_LEVELS.join('|')} (info)   env LOG_LEVEL
   --trusted-documents F run only the documents of manifest F (hash -> doc)  env TRUSTED_DOCUMENTS
+Limits and resilience (defaults in README):
+  --max-depth N --max-aliases N --max-directives N --max-tokens N --max-cost N --max-batch N
+  --max-request-bytes N     env MAX_DEPTH, MAX_ALIASES, …, MAX_REQUEST_BYTES
+  --connect-timeout MS --headers-timeout MS --body-timeout MS --retries N --rate-limit-delay MS
+  --breaker-threshold N --breaker-cooldown MS --upstream-concurrency N --upstream-concurrency-per-key N
+                            env UPSTREAM_CONNECT_TIMEOUT_MS, …, UPSTREAM_CONCURRENCY_PER_KEY
+  --no-introspection        refuse introspection queries              env INTROSPECTION=0
+  --cors-origin URL         allow this browser origin (repeatable)    env CORS_ORIGINS (comma list)
 Env: YESCALE_ACCESS_KEY  server-side access key, used when a request sends no Authorization header`;
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -123,6 +160,9 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         'no-metrics': { type: 'boolean' },
         'log-level': { type: 'string' },
         'trusted-documents': { type: 'string' },
+        ...Object.fromEntries(TUNABLES.map(([flag]) => [flag, { type: 'string' as const }])),
+        'no-introspection': { type: 'boolean' },
+        'cors-origin': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -150,6 +190,14 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
   if (trustedDocuments !== undefined && !existsSync(trustedDocuments)) {
     throw new ConfigError(`${values['trusted-documents'] !== undefined ? '--trusted-documents' : 'TRUSTED_DOCUMENTS'}: no such file "${trustedDocuments}"`);
   }
+  const tuned = { limits: {} as Record<string, number>, http: {} as Record<string, number> };
+  for (const [flag, envName, where, key, min, max] of TUNABLES) {
+    const raw = (values as Record<string, unknown>)[flag] as string | undefined;
+    const value = raw ?? env[envName];
+    if (value !== undefined && value !== '') tuned[where][key] = integer(raw !== undefined ? `--${flag}` : envName, value, 0, min, max);
+  }
+  const corsOrigins = (values['cors-origin'] as string[] | undefined) ?? (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of corsOrigins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`a CORS origin must look like https://host[:port], got "${origin}"`);
   const upstreamFlag = values.upstream !== undefined ? ['--upstream', values.upstream] : ['YESCALE_BASE_URL', env.YESCALE_BASE_URL || DEFAULT_UPSTREAM];
   return {
     command,
@@ -180,5 +228,9 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     metrics: !values['no-metrics'] && switchEnv('METRICS', env.METRICS) !== false,
     logLevel: logLevel as LogLevel,
     trustedDocuments,
+    limits: tuned.limits,
+    http: tuned.http,
+    introspection: !values['no-introspection'] && switchEnv('INTROSPECTION', env.INTROSPECTION) !== false,
+    corsOrigins,
   };
 }
