@@ -266,3 +266,32 @@ describe('time-zone buckets', () => {
     expect(otherNumber({ frt: 12 }, 'frt')).toBe(12);
   });
 });
+
+describe('Task.logs', () => {
+  const task = () => h.emulator.tasks('demo').find((t) => t.status === 'SUCCESS')!;
+
+  it('reads the task\'s window of logs once per window and keeps the entries that name the task', async () => {
+    const t = task();
+    h.reset();
+    const res = await h.gql(`query($from: DateTime!, $to: DateTime!) { tasks(filter: { from: $from, to: $to }) { taskId logs { createdAt } } }`, {
+      from: iso(t.submit_time),
+      to: iso(t.submit_time),
+    });
+    expect(res.errors).toBeUndefined();
+    const named = logs.filter((l) => l.created_at >= t.submit_time - 60 && l.created_at <= t.finish_time + 60 && (l.content + l.other + (l.request_id ?? '')).includes(t.task_id));
+    expect(res.data.tasks.find((x: any) => x.taskId === t.task_id).logs).toHaveLength(named.length);
+    const window = h.emulator.stats().requests.find((r) => r.path === '/yescale/logs')!.query;
+    expect(window).toMatchObject({ start_timestamp: String(t.submit_time - 60), end_timestamp: String(t.finish_time + 60) });
+  });
+
+  it('matches an entry by the task id in its content, other or request id, and nothing else', async () => {
+    const { toLog } = await import('../src/upstream/records.js');
+    const { mentionsTask } = await import('../src/schema/task.js');
+    const entry = (fields: Partial<WireLog>) => toLog({ ...logs[0], content: '', other: '', request_id: undefined, ...fields });
+    expect(mentionsTask(entry({ content: 'task 7731 submitted' }), '7731')).toBe(true);
+    expect(mentionsTask(entry({ other: JSON.stringify({ task_id: 'abc-1' }) }), 'abc-1')).toBe(true);
+    expect(mentionsTask(entry({ request_id: 'req-9' }), 'req-9')).toBe(true);
+    expect(mentionsTask(entry({ content: 'task 7731' }), '7732')).toBe(false);
+    expect(mentionsTask(entry({ content: 'anything' }), '')).toBe(false);
+  });
+});

@@ -1,10 +1,11 @@
 /** Task (GET /yescale/task): async image/video/music jobs, TaskFilter, Query.tasks and User.tasks. */
 import type { Context } from '../context.js';
 import { taskNodeId } from '../loaders/by-id.js';
-import type { TaskRecord } from '../upstream/records.js';
+import type { LogRecord, TaskRecord } from '../upstream/records.js';
 import { TASK_STATUSES } from '../upstream/records.js';
 import type { WireTaskQuery } from '../upstream/wire.js';
 import { builder } from './builder.js';
+import { LogEntry } from './log-entry.js';
 import { User, usd } from './user.js';
 import { checkString, checkWindow, unixSeconds } from './validate.js';
 
@@ -28,6 +29,30 @@ const PLATFORM_NAMES: Record<string, string> = {
 };
 
 export const Task = builder.objectRef<TaskRecord>('Task');
+
+/** Billing entries are written around submission and (refunds) completion; this much slack either side. */
+const TASK_LOG_MARGIN_S = 60;
+/** Entries of one task's window read at most: a few minutes of even a busy account. */
+const TASK_LOG_ROWS = 1_000;
+
+/** Whether a log entry names the task: its id in the content, the `other` object or as the request id. */
+export function mentionsTask(entry: LogRecord, taskId: string): boolean {
+  if (taskId === '') return false;
+  return entry.content.includes(taskId) || entry.requestId === taskId || (entry.other !== null && JSON.stringify(entry.other).includes(taskId));
+}
+
+/** The log entries of a task: one GET /yescale/logs over its window, shared by the tasks with the same window. */
+async function taskLogs(ctx: Context, task: TaskRecord): Promise<LogRecord[]> {
+  if (!task.submittedAt) return [];
+  const query = {
+    start_timestamp: unixSeconds(task.submittedAt) - TASK_LOG_MARGIN_S,
+    end_timestamp: unixSeconds(task.finishedAt ?? task.submittedAt) + TASK_LOG_MARGIN_S,
+    p: 1,
+    page_size: TASK_LOG_ROWS,
+  };
+  const page = await ctx.loaders.logPages.load(query);
+  return page.items.filter((entry) => mentionsTask(entry, task.taskId));
+}
 
 export const TaskFilter = builder.inputType('TaskFilter', {
   description: 'The time window (on submit time, inclusive) is required by the upstream; the other filters are applied by the gateway.',
@@ -82,6 +107,14 @@ builder.node(Task, {
     group: t.exposeString('group', { nullable: true }),
     properties: t.expose('properties', { type: 'JSON', nullable: true }),
     data: t.expose('data', { type: 'JSON', nullable: true, description: 'The platform\'s own payload, as the upstream sent it.' }),
+    logs: t.field({
+      type: [LogEntry],
+      nullable: true,
+      description:
+        `The log entries that name this task (its id in the entry's content, \`other\` or request id), among the ${TASK_LOG_ROWS} newest ` +
+        `entries from ${TASK_LOG_MARGIN_S} s before submission to ${TASK_LOG_MARGIN_S} s after completion. Empty when the upstream's logs do not name tasks.`,
+      resolve: (task, _args, ctx) => taskLogs(ctx, task),
+    }),
   }),
 });
 

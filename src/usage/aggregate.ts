@@ -60,16 +60,18 @@ const emptyFigures = (): UsageFigures => ({
 const count = (v: unknown): number => (typeof v === 'number' ? (Number.isFinite(v) ? v : 0) : typeof v === 'string' ? Number(v) || 0 : 0);
 const text = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : String(v));
 
+const MARKERS = { cache_tokens: '"cache_tokens":', frt: '"frt":' } as const;
+
 /**
  * A number-valued key of the `other` JSON string, without parsing it: `"frt":1234`. Inside a
  * JSON string a quote is escaped, so the marker only matches a key of the object itself.
  */
-export function otherNumber(other: unknown, key: string): number | null {
+export function otherNumber(other: unknown, key: 'cache_tokens' | 'frt'): number | null {
   if (typeof other !== 'string') {
     const v = other !== null && typeof other === 'object' ? (other as Record<string, unknown>)[key] : undefined;
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
   }
-  const marker = `"${key}":`;
+  const marker = MARKERS[key];
   const at = other.indexOf(marker);
   if (at < 0) return null;
   let end = at + marker.length;
@@ -80,9 +82,13 @@ export function otherNumber(other: unknown, key: string): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
+/** A tree of Maps, one level per dimension: no key string is built per entry. */
+type GroupTree = Map<string | number, GroupTree | UsageGroupRecord>;
+
 export class UsageAggregator {
   private readonly totals = emptyFigures();
-  private readonly groups = new Map<string, UsageGroupRecord>();
+  private readonly tree: GroupTree = new Map();
+  private readonly groups: UsageGroupRecord[] = [];
   private readonly bucketer: Bucketer | null;
   private readonly groupBy: readonly UsageDimension[];
   private overflow = false;
@@ -93,7 +99,7 @@ export class UsageAggregator {
   }
 
   add(raw: Record<string, unknown>): void {
-    const tokenName = text(raw.token_name);
+    const tokenName = typeof raw.token_name === 'string' ? raw.token_name : text(raw.token_name);
     if (this.options.tokenName !== undefined && tokenName !== this.options.tokenName) return;
     const prompt = count(raw.prompt_tokens);
     const completion = count(raw.completion_tokens);
@@ -101,53 +107,54 @@ export class UsageAggregator {
     const cache = otherNumber(raw.other, 'cache_tokens') ?? 0;
     const frt = otherNumber(raw.other, 'frt');
     tally(this.totals, prompt, completion, cache, quota, frt);
-    if (this.groupBy.length === 0) return;
+    const depth = this.groupBy.length;
+    if (depth === 0) return;
 
     const bucket = this.bucketer?.at(count(raw.created_at));
-    let key = '';
-    for (const dimension of this.groupBy) {
-      switch (dimension) {
-        case 'MODEL':
-          key += `${text(raw.model_name)}\u0001`;
-          break;
-        case 'API_KEY':
-          key += `${tokenName}\u0001`;
-          break;
-        case 'DAY':
-          key += `${bucket!.day}\u0001`;
-          break;
-        case 'HOUR':
-          key += `${bucket!.hour}\u0001`;
-          break;
-        case 'LOG_TYPE':
-          key += `${count(raw.type)}\u0001`;
-          break;
+    const model = typeof raw.model_name === 'string' ? raw.model_name : text(raw.model_name);
+    const type = count(raw.type);
+    let node = this.tree;
+    let leaf: string | number = '';
+    for (let i = 0; i < depth; i++) {
+      const dimension = this.groupBy[i];
+      const v =
+        dimension === 'MODEL' ? model
+        : dimension === 'API_KEY' ? tokenName
+        : dimension === 'DAY' ? bucket!.day
+        : dimension === 'HOUR' ? bucket!.hour
+        : type;
+      if (i === depth - 1) {
+        leaf = v;
+        break;
       }
+      let next = node.get(v) as GroupTree | undefined;
+      if (!next) node.set(v, (next = new Map()));
+      node = next;
     }
-    let group = this.groups.get(key);
+    let group = node.get(leaf) as UsageGroupRecord | undefined;
     if (!group) {
-      if (this.groups.size >= this.options.maxGroups) {
+      if (this.groups.length >= this.options.maxGroups) {
         this.overflow = true;
         return;
       }
       const has = (d: UsageDimension) => this.groupBy.includes(d);
-      const type = count(raw.type);
       group = {
         ...emptyFigures(),
-        model: has('MODEL') ? text(raw.model_name) : null,
+        model: has('MODEL') ? model : null,
         tokenName: has('API_KEY') ? tokenName : null,
         day: has('DAY') ? bucket!.day : null,
         hour: has('HOUR') ? bucket!.hour : null,
         logType: has('LOG_TYPE') ? (Number.isInteger(type) && type >= 0 && type <= 6 ? type : 0) : null,
       };
-      this.groups.set(key, group);
+      node.set(leaf, group);
+      this.groups.push(group);
     }
     tally(group, prompt, completion, cache, quota, frt);
   }
 
   /** Groups sorted by the grouped dimensions in order: times ascending, names alphabetically. */
   report(): UsageReportRecord {
-    const groups = [...this.groups.values()].sort((a, b) => {
+    const groups = [...this.groups].sort((a, b) => {
       for (const dimension of this.groupBy) {
         const order = compare(a, b, dimension);
         if (order !== 0) return order;

@@ -44,15 +44,21 @@ export interface Bucket {
 }
 
 const SLOT = 900;
+/** Buckets per zone, shared by every request (a pure function of time): ~24 KB per zone and month. */
+const slotsByZone = new Map<string, Map<number, Bucket>>();
+const MAX_SLOTS = 1_000_000;
 
 export class Bucketer {
   private readonly format: Intl.DateTimeFormat;
   private lastSlot = Number.NaN;
   private last: Bucket = { day: '', hour: 0 };
-  private readonly slots = new Map<number, Bucket>();
+  private readonly slots: Map<number, Bucket>;
 
   constructor(timeZone: string) {
     this.format = formatter(timeZone);
+    let slots = slotsByZone.get(timeZone);
+    if (!slots || slots.size > MAX_SLOTS) slotsByZone.set(timeZone, (slots = new Map()));
+    this.slots = slots;
   }
 
   /** The local day and hour of a unix second. */
