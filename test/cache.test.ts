@@ -49,6 +49,23 @@ describe('response cache in memory', () => {
     expect(h.calls()).toEqual({ '/yescale/user': 1 });
   });
 
+  it('answers 304 to a client sending back the ETag while the entry lives', async () => {
+    const query = '{ me { username displayName } }';
+    const res = await fetch(`${h.server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${demoKey}` },
+      body: JSON.stringify({ query }),
+    });
+    const etag = res.headers.get('etag')!;
+    expect(etag).toMatch(/^[0-9a-f]{64}$/);
+    const again = await fetch(`${h.server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${demoKey}`, 'if-none-match': etag },
+      body: JSON.stringify({ query }),
+    });
+    expect(again.status).toBe(304);
+  });
+
   it('keeps each credential to its own entries', async () => {
     h.reset();
     await gql(ME);
