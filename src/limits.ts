@@ -31,7 +31,8 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = {
   maxDepth: 10,
-  maxAliases: 15,
+  // many aliased node(id) lookups are legitimate (they batch into one call); cost bounds the rest
+  maxAliases: 50,
   maxDirectives: 20,
   maxTokens: 1_000,
   // a page of 50,000 log entries (the largest \`first\`) with 19 fields costs 1,000,001
