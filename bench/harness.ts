@@ -53,6 +53,9 @@ export interface BenchOptions {
   pin: boolean;
   seed: number;
   logs: number;
+  /** seconds the whole run may spend waiting for other processes to calm down (< 25% of a core)
+   *  before a server or a round, and repeating rounds that other load disturbed; 0: never */
+  quietS: number;
   /** logs, generated configs and raw results */
   outDir: string;
   log: (line: string) => void;
@@ -64,7 +67,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   floor: true,
   rounds: 2,
   durationS: 10,
-  warmupS: 5,
+  warmupS: 3,
   connections: 32,
   load: 'wrk',
   ours: 'build',
@@ -72,6 +75,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   pin: true,
   seed: 1,
   logs: 20_000,
+  quietS: 120,
   outDir: path.join(BENCH_DIR, '.out'),
   log: (line) => console.log(line),
 };
@@ -141,6 +145,8 @@ export interface Machine {
 
 export interface BenchResult {
   date: string;
+  /** git commit of the gateway measured, "-dirty" with uncommitted changes */
+  revision: string;
   machine: Machine;
   options: Omit<BenchOptions, 'log'>;
   servers: ServerResult[];
@@ -312,6 +318,47 @@ function selfTicks(): number {
   }
 }
 
+/** CPU (in cores) used over `ms` by everything except the given process groups and this runner. */
+async function otherCpu(pgids: number[], ms: number): Promise<number> {
+  const mine = () => pgids.reduce((t, g) => t + groupSample(g).cpuTicks, 0) + selfTicks();
+  const s0 = systemBusyTicks();
+  const m0 = mine();
+  const t0 = performance.now();
+  await sleep(ms);
+  const s1 = systemBusyTicks();
+  const m1 = mine();
+  return Math.max(0, (s1 - s0 - (m1 - m0)) / CLK_TCK / ((performance.now() - t0) / 1000));
+}
+
+const NOISY = 0.25;
+
+/** Shared machines: time the run may spend on waiting for quiet and on repeating disturbed rounds. */
+class QuietBudget {
+  private leftMs: number;
+  constructor(seconds: number) {
+    this.leftMs = seconds * 1000;
+  }
+  get left(): number {
+    return Math.max(0, this.leftMs);
+  }
+  spend(ms: number): void {
+    this.leftMs -= ms;
+  }
+}
+
+/** Wait (within the budget, at most maxS) until other processes use less than NOISY of a core. */
+async function waitQuiet(o: BenchOptions, budget: QuietBudget, pgids: number[], maxS: number): Promise<void> {
+  if (budget.left <= 0) return;
+  let load = await otherCpu(pgids, 500);
+  if (load < NOISY) return;
+  const t0 = Date.now();
+  const limit = Math.min(maxS * 1000, budget.left);
+  o.log(`  other processes use ${Math.round(load * 100)}% of a core: waiting up to ${Math.round(limit / 1000)} s for a quiet machine`);
+  while (Date.now() - t0 < limit && load >= NOISY) load = await otherCpu(pgids, 1000);
+  budget.spend(Date.now() - t0);
+  o.log(`  ${load < NOISY ? 'quiet now' : `still ${Math.round(load * 100)}%, measuring anyway`}`);
+}
+
 /** Samples VmRSS of a group every 200 ms; max() is the peak seen. */
 function rssSampler(pgid: number): { stop(): number } {
   let max = groupSample(pgid).rssKiB;
@@ -478,7 +525,7 @@ function wrkVersion(): string | null {
 }
 
 async function wrkLoad(url: string, bodyFile: string | undefined, auth: string, o: BenchOptions, durationS: number, cpu: number | undefined, tag: string): Promise<LoadResult> {
-  const args = ['-t1', `-c${o.connections}`, `-d${durationS}s`, '--latency', '-s', LUA, url];
+  const args = ['-t1', `-c${o.connections}`, `-d${durationS}s`, '--timeout', '30s', '--latency', '-s', LUA, url];
   const [file, argv] = cpu === undefined ? ['wrk', args] : ['taskset', ['-c', String(cpu), 'wrk', ...args]];
   const out = await new Promise<string>((resolve, reject) => {
     const child = spawn(file, argv, { env: { ...process.env, BENCH_BODY_FILE: bodyFile ?? '', BENCH_AUTH: auth }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -800,6 +847,7 @@ async function measure(
   emu: Emu,
   target: { pgid: number; url: string; body?: string; name: string; q: string },
   loadCpu: number | undefined,
+  budget: QuietBudget,
 ): Promise<{ rounds: RoundResult[]; callsUnderLoad: number }> {
   const bodyFile = target.body === undefined ? undefined : path.join(o.outDir, `body-${target.name}-${target.q}.json`);
   if (bodyFile) writeFileSync(bodyFile, target.body!);
@@ -815,8 +863,9 @@ async function measure(
   const callsUnderLoad = exact.requests ? ((await emu.total()) - exact0) / exact.requests : 0;
 
   const rounds: RoundResult[] = [];
-  for (let i = 1; i <= o.rounds; i++) {
+  const round = async (i: number, attempt: number): Promise<RoundResult> => {
     await quiesce(emu);
+    await waitQuiet(o, budget, [emu.proc.pid, target.pgid], 15);
     const calls0 = await emu.total();
     const cpu0 = groupSample(target.pgid).cpuTicks;
     const emuCpu0 = groupSample(emu.proc.pid).cpuTicks;
@@ -834,19 +883,30 @@ async function measure(
     const ours = cpu1 - cpu0 + (target.pgid === emu.proc.pid ? 0 : emuCpu1 - emuCpu0) + (self1 - self0);
     await quiesce(emu);
     const calls1 = await emu.total();
-    rounds.push({
+    const rr: RoundResult = {
       ...r,
       upstreamCalls: calls1 - calls0,
       serverCpu: (cpu1 - cpu0) / CLK_TCK / wall,
       emulatorCpu: (emuCpu1 - emuCpu0) / CLK_TCK / wall,
       foreignCpu: Math.max(0, (sys1 - sys0 - ours) / CLK_TCK / wall),
       peakRssMiB,
-    });
+    };
     o.log(
-      `  ${target.name.padEnd(8)} ${target.q.padEnd(9)} round ${i}: ${fmtInt(r.rps)} req/s  p50 ${fmtMs(r.p50Ms)}  p99 ${fmtMs(r.p99Ms)} ms  ` +
-        `cpu ${Math.round(rounds.at(-1)!.serverCpu * 100)}%  rss ${Math.round(peakRssMiB)} MiB  other load ${Math.round(rounds.at(-1)!.foreignCpu * 100)}%` +
+      `  ${target.name.padEnd(8)} ${target.q.padEnd(9)} round ${i}${attempt ? ' again' : ''}: ${fmtInt(r.rps)} req/s  p50 ${fmtMs(r.p50Ms)}  p99 ${fmtMs(r.p99Ms)} ms  ` +
+        `cpu ${Math.round(rr.serverCpu * 100)}%  rss ${Math.round(peakRssMiB)} MiB  other load ${Math.round(rr.foreignCpu * 100)}%` +
         `${r.errors ? `  ERRORS ${r.errors}` : ''}`,
     );
+    return rr;
+  };
+  for (let i = 1; i <= o.rounds; i++) {
+    let best = await round(i, 0);
+    // a round other processes disturbed is repeated once, if the budget allows; the quieter one counts
+    if (best.foreignCpu >= NOISY && budget.left >= o.durationS * 1000) {
+      budget.spend(o.durationS * 1000);
+      const again = await round(i, 1);
+      if (again.foreignCpu < best.foreignCpu) best = again;
+    }
+    rounds.push(best);
   }
   o.log(`  ${target.name.padEnd(8)} ${target.q.padEnd(9)} upstream calls/request with ${o.connections} in flight: ${callsUnderLoad.toFixed(2)}`);
   return { rounds, callsUnderLoad };
@@ -892,10 +952,13 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
 
   const now = Math.floor(Date.now() / 1000);
   const window: Window = { fromUnix: now - 86_400, toUnix: now, fromIso: new Date((now - 86_400) * 1000).toISOString(), toIso: new Date(now * 1000).toISOString() };
-  const result: BenchResult = { date: new Date().toISOString(), machine: machine(pinned), options: { ...o, log: undefined } as never, servers: [], elapsedS: 0 };
+  const git = spawnSync('git', ['describe', '--always', '--dirty', '--exclude', '*'], { cwd: ROOT, encoding: 'utf8' });
+  const revision = git.status === 0 ? git.stdout.trim() : 'unknown';
+  const result: BenchResult = { date: new Date().toISOString(), revision, machine: machine(pinned), options: { ...o, log: undefined } as never, servers: [], elapsedS: 0 };
   delete (result.options as Partial<BenchOptions>).log;
 
   const started: Proc[] = [];
+  const budget = new QuietBudget(o.quietS);
   try {
     // the emulator: fixed seed and data size, on the load generator's core
     const emuPort = await freePort();
@@ -913,10 +976,11 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     o.log(`emulator ${upstream} (seed ${o.seed}, ${o.logs} logs), load ${o.load}${pinned ? `, server on cpu ${serverCpu}, load + emulator on cpu ${loadCpu}` : ', not pinned'}`);
 
     if (o.floor) {
+      await waitQuiet(o, budget, [emuProc.pid], 30);
       o.log(`floor: ${o.load} straight at the emulator, GET /yescale/user`);
       if (pinned) spawnSync('taskset', ['-a', '-p', '-c', String(serverCpu), String(emuProc.pid)], { stdio: 'ignore' });
       try {
-        const m = await measure(o, emu, { pgid: emuProc.pid, url: `${upstream}/yescale/user`, name: 'floor', q: 'me' }, loadCpu);
+        const m = await measure(o, emu, { pgid: emuProc.pid, url: `${upstream}/yescale/user`, name: 'floor', q: 'me' }, loadCpu, budget);
         result.floor = {
           name: 'floor',
           label: 'floor: the emulator alone (GET /yescale/user, no GraphQL)',
@@ -945,11 +1009,12 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       try {
         server = await spec.start(ctx, await freePort());
         started.push(server.proc);
+        await waitQuiet(o, budget, [emuProc.pid, server.proc.pid], 30);
         for (const q of o.queries) {
           await quiesce(emu);
           const exact = await verify(server, q, emu);
           const probe = server.probes[q];
-          const m = await measure(o, emu, { pgid: server.proc.pid, url: server.url + probe.path, body: JSON.stringify(probe.body), name, q }, loadCpu);
+          const m = await measure(o, emu, { pgid: server.proc.pid, url: server.url + probe.path, body: JSON.stringify(probe.body), name, q }, loadCpu, budget);
           sr.queries.push(summarize(q, m.rounds, exact, m.callsUnderLoad));
         }
         sr.peakRssMiB = groupSample(server.proc.pid).hwmKiB / 1024;
@@ -1007,7 +1072,7 @@ export function markdownTable(r: BenchResult): string {
 export function machineLine(r: BenchResult): string {
   const m = r.machine;
   return (
-    `${r.date.slice(0, 16).replace('T', ' ')} UTC · ${m.cpus} × ${m.cpuModel} · ${m.memGiB} GiB · ${m.kernel} · Node ${m.node} · ` +
+    `${r.date.slice(0, 16).replace('T', ' ')} UTC · gateway at ${r.revision} · ${m.cpus} × ${m.cpuModel} · ${m.memGiB} GiB · ${m.kernel} · Node ${m.node} · ` +
     `${r.options.load === 'wrk' ? `wrk ${m.wrk ?? '?'}` : 'built-in Node load loop'} -t1 -c${r.options.connections} · ` +
     `${r.options.rounds} × ${r.options.durationS} s rounds after ${r.options.warmupS} s warm-up, medians · ` +
     (m.pinned ? 'server on cpu 1, load + emulator on cpu 0 (taskset)' : 'not pinned')

@@ -2,16 +2,18 @@
  * `npm run bench` (via bench/run.mjs): this gateway against its peers, printed as a markdown table
  * and written into docs/benchmarks.md between the "bench:peers" markers.
  *
- *   --peers ours,apollo,mesh,tailcall   servers to measure (default all)
+ *   --peers ours,ours-cached,apollo,mesh,tailcall   servers to measure (default all)
  *   --queries me,logs50,dashboard       (default all)
  *   --no-floor                          skip wrk straight at the emulator
- *   --rounds 2 --duration 10 --warmup 5 --connections 32
+ *   --rounds 2 --duration 10 --warmup 3 --connections 32
  *   --load wrk|node                     node: built-in loop, only for smoke tests
  *   --ours build|tsx                    our gateway compiled to dist/ (default) or through tsx
  *   --no-install                        never apt-get wrk / npm ci bench/peers
  *   --no-pin                            no taskset
  *   --no-docs                           do not touch docs/benchmarks.md
  *   --seed 1 --logs 20000               emulator data
+ *   --quiet 120                         seconds the run may spend waiting for a quiet machine and repeating
+ *                                       rounds other processes disturbed (0: never)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -69,6 +71,7 @@ export function parseCli(argv: string[]): { options: Partial<BenchOptions>; docs
       'no-docs': { type: 'boolean' },
       seed: { type: 'string' },
       logs: { type: 'string' },
+      quiet: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -92,6 +95,7 @@ export function parseCli(argv: string[]): { options: Partial<BenchOptions>; docs
     pin: values['no-pin'] ? false : undefined,
     seed: num(values.seed, 'seed', 0),
     logs: num(values.logs, 'logs', 1),
+    quietS: num(values.quiet, 'quiet', 0),
   };
   for (const k of Object.keys(options) as (keyof BenchOptions)[]) if (options[k] === undefined) delete options[k];
   return { options, docs: !values['no-docs'] };
@@ -110,6 +114,8 @@ export function section(r: BenchResult, command: string): string {
     markdownTable(r),
     '',
     otherLoadLine(r),
+    '',
+    `Run as: ${[...r.servers.map((s) => `${s.name}: \`${s.how}\``)].join('; ')}.`,
     '',
     ...(failed.length ? ['Failed in this run: ' + failed.map((s) => `${s.name}: ${s.failed}`).join('; '), ''] : []),
     END,

@@ -29,6 +29,7 @@ describe('bench harness', () => {
       ours: 'tsx',
       install: false,
       pin: false,
+      quietS: 0,
       outDir,
       log: () => undefined,
     });
