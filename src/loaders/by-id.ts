@@ -5,6 +5,7 @@
  */
 import DataLoader from 'dataloader';
 import type { LogRecord, TaskRecord } from '../upstream/records.js';
+import { logKey } from '../upstream/records.js';
 import type { WireLogQuery, WireTaskQuery } from '../upstream/wire.js';
 
 const ID = /^(\d{1,12})\.([\w-]+)$/;
@@ -36,7 +37,7 @@ export function logByIdLoader(pages: DataLoader<WireLogQuery, { items: LogRecord
         const second = secondOf(id);
         if (second === null) return null;
         const page = await pages.load({ start_timestamp: second, end_timestamp: second, p: 1, page_size: SECOND_PAGE });
-        return page.items.find((entry) => entry.key === id) ?? null;
+        return page.items.find((entry) => logKey(entry) === id) ?? null;
       }),
     ),
   );

@@ -6,7 +6,7 @@ import type { Context } from '../context.js';
 import { loadLogRange } from '../loaders/log-range.js';
 import { LOG_SCAN_PAGE } from '../loaders/log-scan.js';
 import type { LogRecord, LogType as LogTypeName } from '../upstream/records.js';
-import { LOG_TYPES } from '../upstream/records.js';
+import { LOG_TYPES, logKey } from '../upstream/records.js';
 import type { WireLogQuery } from '../upstream/wire.js';
 import { ApiKey } from './api-key.js';
 import { builder } from './builder.js';
@@ -152,8 +152,8 @@ const otherInt = (entry: LogRecord, key: string): number | null => {
 
 builder.node(LogEntry, {
   description: 'One usage log entry. Its id is derived from its content (upstream log ids are not stable).',
-  id: { resolve: (entry) => entry.key },
-  isTypeOf: (value) => typeof value === 'object' && value !== null && 'modelName' in value && 'key' in value,
+  id: { resolve: logKey },
+  isTypeOf: (value) => typeof value === 'object' && value !== null && 'modelName' in value && 'promptTokens' in value,
   loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.logById.load(id)),
   fields: (t) => ({
     createdAt: t.expose('createdAt', { type: 'DateTime' }),

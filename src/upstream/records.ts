@@ -87,8 +87,6 @@ export interface LogRecord {
   ip: string | null;
   requestId: string | null;
   other: Record<string, unknown> | null;
-  /** stable content hash; upstream log ids are not stable (contract §0.6) */
-  key: string;
 }
 
 export interface Page<T> {
@@ -213,7 +211,7 @@ function parseOther(v: unknown): Record<string, unknown> | null {
 }
 
 export function toLog(raw: Record<string, unknown>): LogRecord {
-  const record: Omit<LogRecord, 'key'> = {
+  return {
     createdAt: new Date(num(raw.created_at) * 1000),
     type: LOG_TYPES[num(raw.type)] ?? 'UNKNOWN',
     content: str(raw.content) ?? '',
@@ -231,17 +229,24 @@ export function toLog(raw: Record<string, unknown>): LogRecord {
     requestId: nonEmpty(raw.request_id),
     other: parseOther(raw.other),
   };
-  return { ...record, key: logKey(raw) };
 }
 
+const logKeys = new WeakMap<LogRecord, string>();
+
 /**
- * A stable identity for a log entry from its content (the upstream id is not stable):
- * `<created_at>.<hash>` so a lookup by key can ask the upstream for that one second.
+ * A stable identity for a log entry from its content, since upstream log ids are not stable
+ * (contract §0.6): `<created_at>.<hash>`, so a lookup by key can ask the upstream for that one
+ * second. Computed on demand (hashing every entry of every page was the gateway's top CPU cost).
  */
-function logKey(raw: Record<string, unknown>): string {
-  const hash = createHash('sha256');
-  for (const field of ['type', 'content', 'username', 'token_name', 'token_id', 'model_name', 'quota', 'prompt_tokens', 'completion_tokens', 'use_time', 'is_stream', 'request_id', 'other']) {
-    hash.update(`${str(raw[field]) ?? String(raw[field] ?? '')}\u0000`);
+export function logKey(entry: LogRecord): string {
+  let key = logKeys.get(entry);
+  if (key === undefined) {
+    const hash = createHash('sha256');
+    const fields = [entry.type, entry.content, entry.username, entry.tokenName, entry.tokenId, entry.modelName, entry.quota,
+      entry.promptTokens, entry.completionTokens, entry.useTime, entry.isStream, entry.requestId, JSON.stringify(entry.other)];
+    for (const field of fields) hash.update(`${String(field ?? '')}\u0000`);
+    key = `${Math.floor(entry.createdAt.getTime() / 1000)}.${hash.digest('base64url').slice(0, 16)}`;
+    logKeys.set(entry, key);
   }
-  return `${num(raw.created_at)}.${hash.digest('base64url').slice(0, 16)}`;
+  return key;
 }
