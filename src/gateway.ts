@@ -4,7 +4,6 @@
  * `extensions.code` here, in one place.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
@@ -88,7 +87,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     maskedErrors: { maskError },
     graphiql: options.graphiql === false ? false : () => ({ title: 'YEScale GraphQL', defaultTabs: exampleTabs() }),
-    renderGraphiQL,
+    // The offline GraphiQL bundle weighs ~45 MB of memory: loaded on the first page view, not at start.
+    renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     batching: limits.maxBatch > 0 ? { limit: limits.maxBatch } : false,
     // No CORS headers unless origins are configured: a page elsewhere cannot read answers
     // made with the server-side access key.

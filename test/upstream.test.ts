@@ -3,9 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../src/upstream/errors.js';
-import { DEFAULT_HTTP_OPTIONS, UpstreamHttp } from '../src/upstream/http.js';
+import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, fromLatin1 } from '../src/upstream/http.js';
+import { UsageAggregator } from '../src/usage/aggregate.js';
 import { logKey } from '../src/upstream/records.js';
-import { getUser, listApiKeys, listLogs, listTasks } from '../src/upstream/yescale.js';
+import { getUser, listApiKeys, listLogs, listLogsRaw, listTasks } from '../src/upstream/yescale.js';
 import { startHarness } from './helpers.js';
 
 /** path -> [status, body] */
@@ -77,6 +78,32 @@ describe('upstream client', () => {
     expect(logKey(plain.items[0])).not.toBe(logKey(plain.items[1]));
     reply('/yescale/logs', { success: true, data: { items: [], total: 7, page: 2, page_size: 100 } });
     expect(await listLogs(http, caller, { p: 2 })).toEqual({ items: [], total: 7, page: 2, pageSize: 100 });
+  });
+
+  it('the lean log reader (latin1 body): exact numbers, names recovered once per group, real upstream messages', async () => {
+    const items = [
+      { model_name: '模型-x', token_name: 'ключ-1', quota: 12, prompt_tokens: 3, other: '{"frt":7}', content: '模型倍率' },
+      { model_name: '模型-x', token_name: 'ключ-1', quota: 5, prompt_tokens: 1, other: '' },
+      { model_name: 'gpt-4o', token_name: 'ключ-2', quota: 1, prompt_tokens: 2, other: '{"cache_tokens":4}' },
+    ];
+    reply('/yescale/logs', { success: true, data: { items, total: 3, page: 1, page_size: 10 } });
+    const page = await listLogsRaw(http, caller, {});
+    expect(fromLatin1(page.items[0].model_name as string)).toBe('模型-x');
+    expect(page.items.map((e) => e.quota)).toEqual([12, 5, 1]);
+    const byModel = new UsageAggregator({ groupBy: ['MODEL', 'API_KEY'], timeZone: 'UTC', maxGroups: 10 });
+    const oneKey = new UsageAggregator({ groupBy: [], timeZone: 'UTC', tokenName: 'ключ-1', maxGroups: 10 });
+    for (const entry of page.items) {
+      byModel.add(entry);
+      oneKey.add(entry);
+    }
+    expect(byModel.report().groups.map((g) => [g.model, g.tokenName, g.quota, g.promptTokens, g.cacheTokens])).toEqual([
+      ['gpt-4o', 'ключ-2', 1, 2, 4],
+      ['模型-x', 'ключ-1', 17, 4, 0],
+    ]);
+    expect(oneKey.report().totals).toMatchObject({ requests: 2, quota: 17, firstResponseMsSum: 7, firstResponseCount: 1 });
+    reply('/yescale/logs', { success: false, message: '无效的令牌 access token invalid' });
+    const error = await failure(listLogsRaw(http, caller, {}));
+    expect(error.details.upstreamMessage).toBe('无效的令牌 access token invalid');
   });
 
   it.each([

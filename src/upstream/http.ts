@@ -38,6 +38,21 @@ export const DEFAULT_HTTP_OPTIONS: Omit<HttpOptions, 'baseUrl'> = {
 export type Query = Record<string, string | number | undefined>;
 
 /**
+ * How a body's bytes become text. `latin1` reads one byte per character: about 6x faster than
+ * UTF-8 and the one-byte string parses faster too, which is what a scan of the whole log history
+ * needs. Its strings are UTF-8 bytes read as latin1: ASCII is exact, anything else needs `fromLatin1`.
+ */
+export type BodyEncoding = 'utf8' | 'latin1';
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** The real text of a string read from a `latin1` body. */
+export const fromLatin1 = (text: string): string => (NON_ASCII.test(text) ? Buffer.from(text, 'latin1').toString('utf8') : text);
+
+/** How a text appears in a `latin1` body: to compare with its strings without decoding each. */
+export const toLatin1 = (text: string): string => (NON_ASCII.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text);
+
+/**
  * Observes every upstream attempt (metrics, logs, tests); never sees the credential.
  * `attempt` counts from 0 (retries are 1, 2, ...); `status` is null when no answer came
  * (including calls refused by the open circuit); `circuit` is the breaker's state afterwards.
@@ -92,11 +107,11 @@ export class UpstreamHttp {
    * A body without `success` (as /yescale/apikeylist sends) is accepted when it has `data`.
    * `deadline` (epoch ms) bounds retries; `signal` aborts the call (the request's deadline).
    */
-  async getData(path: string, query: Query, credential: string, signal?: AbortSignal, deadline = Infinity): Promise<unknown> {
+  async getData(path: string, query: Query, credential: string, signal?: AbortSignal, deadline = Infinity, encoding: BodyEncoding = 'utf8'): Promise<unknown> {
     const target = this.basePath + path + toSearch(query);
     const caller = credentialId(credential);
-    const { result } = this.inFlight.run(`${caller} ${target}`, deadline, signal, (shared, latest) =>
-      withRetry(this.options, (attempt) => this.attempt(path, target, credential, caller, shared, attempt), latest, shared),
+    const { result } = this.inFlight.run(`${caller} ${encoding} ${target}`, deadline, signal, (shared, latest) =>
+      withRetry(this.options, (attempt) => this.attempt(path, target, credential, caller, shared, attempt, encoding), latest, shared),
     );
     return result.catch((cause: unknown) => {
       throw toUpstreamError(path, cause);
@@ -104,7 +119,15 @@ export class UpstreamHttp {
   }
 
   /** One try: breaker, a limiter slot, the request, and the outcome reported to the breaker and listeners. */
-  private async attempt(path: string, target: string, credential: string, caller: string, signal: AbortSignal, attempt: number): Promise<unknown> {
+  private async attempt(
+    path: string,
+    target: string,
+    credential: string,
+    caller: string,
+    signal: AbortSignal,
+    attempt: number,
+    encoding: BodyEncoding,
+  ): Promise<unknown> {
     if (this.breaker.state() === 'open') throw this.refuse(path, attempt);
     const release = await this.limiter.acquire(caller, signal);
     try {
@@ -119,8 +142,8 @@ export class UpstreamHttp {
           signal,
         });
         status = res.statusCode;
-        const text = await readCapped(res.body, this.options.maxBodyBytes, path);
-        const data = decode(path, res.statusCode, text);
+        const text = await readCapped(res.body, this.options.maxBodyBytes, path, encoding);
+        const data = decode(path, res.statusCode, text, encoding);
         this.breaker.success();
         this.emit({ path, status, ms: performance.now() - started, attempt, circuit: this.breaker.state() });
         return data;
@@ -163,7 +186,7 @@ function toSearch(query: Query): string {
   return search ? `?${search}` : '';
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, max: number, path: string): Promise<string> {
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, max: number, path: string, encoding: BodyEncoding): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -174,10 +197,10 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, max
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+  return Buffer.concat(chunks, size).toString(encoding);
 }
 
-function decode(path: string, status: number, text: string): unknown {
+function decode(path: string, status: number, text: string, encoding: BodyEncoding): unknown {
   let json: unknown;
   try {
     json = text === '' ? undefined : JSON.parse(text);
@@ -187,7 +210,8 @@ function decode(path: string, status: number, text: string): unknown {
     }
   }
   const envelope = isObject(json) ? json : undefined;
-  const message = typeof envelope?.message === 'string' ? envelope.message : undefined;
+  const raw = typeof envelope?.message === 'string' ? envelope.message : undefined;
+  const message = raw !== undefined && encoding === 'latin1' ? fromLatin1(raw) : raw;
   if (status < 200 || status >= 300) throw statusError(path, status, message);
   if (!envelope) {
     throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answered ${path} without a JSON object`, { path, status });

@@ -32,14 +32,18 @@ export async function listLogs(http: UpstreamHttp, caller: Caller, query: WireLo
   return toPage(PATHS.logs, data, toLog);
 }
 
-/** A page of log entries as the upstream sent them (plain objects, unparsed): the lean path for scans. */
+/**
+ * A page of log entries as the upstream sent them (plain objects, no records): the lean path for
+ * scans. The body is read as latin1 (see http.ts): numbers and ASCII text are exact, and a string
+ * a scan keeps (a model or key name) becomes real text with `fromLatin1`, once, not per entry.
+ */
 export type RawLogPage = Page<Record<string, unknown>>;
 
 /**
  * GET /yescale/logs without building LogRecords: usage scans read a few fields of every entry
- * of the whole history, and toLog's content hash per entry would cost more than the JSON parse.
+ * of the whole history, where decoding UTF-8 cost as much as parsing and a record per entry more.
  */
 export async function listLogsRaw(http: UpstreamHttp, caller: Caller, query: WireLogQuery): Promise<RawLogPage> {
-  const data = await http.getData(PATHS.logs, { ...query }, caller.credential, caller.signal);
+  const data = await http.getData(PATHS.logs, { ...query }, caller.credential, caller.signal, caller.deadline, 'latin1');
   return toPage(PATHS.logs, data, (raw) => raw);
 }

@@ -2,7 +2,10 @@
  * Usage figures of log entries, grouped by any combination of dimensions, read straight from
  * the upstream's wire objects: a scan of a million entries must cost little more than parsing
  * them, so nothing here builds a record per entry, and only the groups are kept.
+ * Entries come from `listLogsRaw`, whose strings are latin1 readings of UTF-8: names are
+ * compared in that form and turned into real text once per group.
  */
+import { fromLatin1, toLatin1 } from '../upstream/http.js';
 import { Bucketer } from './time-zone.js';
 
 export const USAGE_DIMENSIONS = ['MODEL', 'API_KEY', 'DAY', 'HOUR', 'LOG_TYPE'] as const;
@@ -91,16 +94,19 @@ export class UsageAggregator {
   private readonly groups: UsageGroupRecord[] = [];
   private readonly bucketer: Bucketer | null;
   private readonly groupBy: readonly UsageDimension[];
+  /** options.tokenName as it appears in a latin1-read entry */
+  private readonly onlyToken: string | undefined;
   private overflow = false;
 
   constructor(private readonly options: AggregatorOptions) {
     this.groupBy = [...new Set(options.groupBy)];
+    this.onlyToken = options.tokenName === undefined ? undefined : toLatin1(options.tokenName);
     this.bucketer = this.groupBy.includes('DAY') || this.groupBy.includes('HOUR') ? new Bucketer(options.timeZone) : null;
   }
 
   add(raw: Record<string, unknown>): void {
     const tokenName = typeof raw.token_name === 'string' ? raw.token_name : text(raw.token_name);
-    if (this.options.tokenName !== undefined && tokenName !== this.options.tokenName) return;
+    if (this.onlyToken !== undefined && tokenName !== this.onlyToken) return;
     const prompt = count(raw.prompt_tokens);
     const completion = count(raw.completion_tokens);
     const quota = count(raw.quota);
@@ -140,8 +146,8 @@ export class UsageAggregator {
       const has = (d: UsageDimension) => this.groupBy.includes(d);
       group = {
         ...emptyFigures(),
-        model: has('MODEL') ? model : null,
-        tokenName: has('API_KEY') ? tokenName : null,
+        model: has('MODEL') ? fromLatin1(model) : null,
+        tokenName: has('API_KEY') ? fromLatin1(tokenName) : null,
         day: has('DAY') ? bucket!.day : null,
         hour: has('HOUR') ? bucket!.hour : null,
         logType: has('LOG_TYPE') ? (Number.isInteger(type) && type >= 0 && type <= 6 ? type : 0) : null,
