@@ -27,8 +27,8 @@ export function credentialOf(authorization: string | null, fallback: string | un
   return sent || fallback || null;
 }
 
-/** `signal` aborts the request's upstream calls at `deadline` (epoch ms) or when the client goes away. */
+/** `signal` aborts the request's upstream calls at `deadline` (epoch ms). */
 export function createContext(http: UpstreamHttp, credential: string | null, settings: Settings, signal?: AbortSignal, deadline?: number): Context {
-  const caller = credential ? { credential, signal, deadline } : null;
+  const caller = credential ? { credential, signal, deadline, upstreamCalls: 0 } : null;
   return { caller, loaders: createLoaders(http, caller, settings), settings };
 }

@@ -1,17 +1,16 @@
 /**
  * One record per GraphQL request: its id, operation name, duration, upstream calls, error codes
  * and cache outcome; at the end it becomes one log line and the operation metrics.
- * Upstream calls are attributed through AsyncLocalStorage: the request handler runs inside its
- * record, so the calls its resolvers start (however DataLoader schedules them) find it.
+ * Upstream calls are counted on the request's Caller (context) by the upstream client, and read
+ * when execution is done (AsyncLocalStorage did the same at ~15% of the throughput on Node 20).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { getOperationAST, parse, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { takeCacheOutcome } from './cache.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import type { UpstreamHttp } from './upstream/http.js';
+import type { Context } from './context.js';
 
 interface RequestRecord {
   id: string;
@@ -26,13 +25,8 @@ interface RequestRecord {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-export function useTelemetry({ http, metrics, logger }: { http: UpstreamHttp; metrics: Metrics | null; logger: Logger | null }): Plugin {
-  const current = new AsyncLocalStorage<RequestRecord>();
+export function useTelemetry({ metrics, logger }: { metrics: Metrics | null; logger: Logger | null }): Plugin<Context> {
   const records = new WeakMap<Request, RequestRecord>();
-  http.onCall(() => {
-    const record = current.getStore();
-    if (record) record.upstreamCalls++;
-  });
 
   return {
     instrumentation: {
@@ -47,8 +41,17 @@ export function useTelemetry({ http, metrics, logger }: { http: UpstreamHttp; me
           errorCodes: [],
         };
         records.set(request, record);
-        return current.run(record, handle);
+        return handle();
       },
+    },
+    onExecute({ args }) {
+      const context = args.contextValue as Context & { request: Request };
+      return {
+        onExecuteDone() {
+          const record = records.get(context.request);
+          if (record) record.upstreamCalls = context.caller?.upstreamCalls ?? 0;
+        },
+      };
     },
     onParams({ request, params }) {
       const record = records.get(request);

@@ -14,7 +14,7 @@ const answers = new Map<string, [number, string]>();
 const seen: { url: string; authorization?: string }[] = [];
 let server: Server;
 let http: UpstreamHttp;
-const caller = { credential: 'secret-access-key-123456' };
+const caller = { credential: 'secret-access-key-123456', upstreamCalls: 0 };
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -133,7 +133,7 @@ describe('upstream client', () => {
 
   it('a base URL with a path prefix is kept', async () => {
     const prefixed = new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/proxy/` });
-    await prefixed.getData('/yescale/user', {}, 'k').catch(() => undefined);
+    await prefixed.getData('/yescale/user', {}, { credential: 'k', upstreamCalls: 0 }).catch(() => undefined);
     expect(seen.at(-1)!.url).toBe('/proxy/yescale/user');
     await prefixed.close();
   });

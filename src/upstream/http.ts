@@ -38,6 +38,18 @@ export const DEFAULT_HTTP_OPTIONS: Omit<HttpOptions, 'baseUrl'> = {
 export type Query = Record<string, string | number | undefined>;
 
 /**
+ * Who a call is for: the credential sent upstream (in the header only), the request's deadline
+ * (`signal` aborts, `deadline` in epoch ms bounds retries), and the count of upstream requests
+ * actually sent for it (a call joined in flight or refused by the open circuit sends none).
+ */
+export interface Caller {
+  credential: string;
+  signal?: AbortSignal;
+  deadline?: number;
+  upstreamCalls: number;
+}
+
+/**
  * How a body's bytes become text. `latin1` reads one byte per character: about 6x faster than
  * UTF-8 and the one-byte string parses faster too, which is what a scan of the whole log history
  * needs. Its strings are UTF-8 bytes read as latin1: ASCII is exact, anything else needs `fromLatin1`.
@@ -105,13 +117,12 @@ export class UpstreamHttp {
   /**
    * GET `path?query` and return the `data` of the `{success,message,data}` envelope.
    * A body without `success` (as /yescale/apikeylist sends) is accepted when it has `data`.
-   * `deadline` (epoch ms) bounds retries; `signal` aborts the call (the request's deadline).
    */
-  async getData(path: string, query: Query, credential: string, signal?: AbortSignal, deadline = Infinity, encoding: BodyEncoding = 'utf8'): Promise<unknown> {
+  async getData(path: string, query: Query, caller: Caller, encoding: BodyEncoding = 'utf8'): Promise<unknown> {
     const target = this.basePath + path + toSearch(query);
-    const caller = credentialId(credential);
-    const { result } = this.inFlight.run(`${caller} ${encoding} ${target}`, deadline, signal, (shared, latest) =>
-      withRetry(this.options, (attempt) => this.attempt(path, target, credential, caller, shared, attempt, encoding), latest, shared),
+    const callerId = credentialId(caller.credential);
+    const { result } = this.inFlight.run(`${callerId} ${encoding} ${target}`, caller.deadline ?? Infinity, caller.signal, (shared, latest) =>
+      withRetry(this.options, (attempt) => this.attempt(path, target, caller, callerId, shared, attempt, encoding), latest, shared),
     );
     return result.catch((cause: unknown) => {
       throw toUpstreamError(path, cause);
@@ -122,23 +133,24 @@ export class UpstreamHttp {
   private async attempt(
     path: string,
     target: string,
-    credential: string,
-    caller: string,
+    caller: Caller,
+    callerId: string,
     signal: AbortSignal,
     attempt: number,
     encoding: BodyEncoding,
   ): Promise<unknown> {
     if (this.breaker.state() === 'open') throw this.refuse(path, attempt);
-    const release = await this.limiter.acquire(caller, signal);
+    const release = await this.limiter.acquire(callerId, signal);
     try {
       if (!this.breaker.tryPass()) throw this.refuse(path, attempt);
       const started = performance.now();
       let status: number | null = null;
+      caller.upstreamCalls++;
       try {
         const res = await this.pool.request({
           method: 'GET',
           path: target,
-          headers: { authorization: `Bearer ${credential}`, accept: 'application/json' },
+          headers: { authorization: `Bearer ${caller.credential}`, accept: 'application/json' },
           signal,
         });
         status = res.statusCode;

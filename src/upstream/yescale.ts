@@ -1,34 +1,28 @@
 /** One function per YEScale System API endpoint: wire query in, domain records out. */
-import type { UpstreamHttp } from './http.js';
+import type { Caller, UpstreamHttp } from './http.js';
 import { toApiKey, toLog, toPage, toTask, toUser } from './records.js';
 import type { ApiKeyRecord, LogRecord, Page, TaskRecord, UserRecord } from './records.js';
 import { PATHS } from './wire.js';
 import type { WireApiKeyQuery, WireLogQuery, WireTaskQuery } from './wire.js';
 
-/** Who is calling: the access key sent upstream, and a deadline for the whole GraphQL request. */
-export interface Caller {
-  credential: string;
-  signal?: AbortSignal;
-  /** when `signal` fires (epoch ms): no retry starts after it */
-  deadline?: number;
-}
+export type { Caller } from './http.js';
 
 export async function getUser(http: UpstreamHttp, caller: Caller): Promise<UserRecord> {
-  return toUser(PATHS.user, await http.getData(PATHS.user, {}, caller.credential, caller.signal, caller.deadline));
+  return toUser(PATHS.user, await http.getData(PATHS.user, {}, caller));
 }
 
 export async function listApiKeys(http: UpstreamHttp, caller: Caller, query: WireApiKeyQuery): Promise<ApiKeyRecord[]> {
-  const data = await http.getData(PATHS.apiKeys, { ...query }, caller.credential, caller.signal, caller.deadline);
+  const data = await http.getData(PATHS.apiKeys, { ...query }, caller);
   return toPage(PATHS.apiKeys, data, toApiKey).items;
 }
 
 export async function listTasks(http: UpstreamHttp, caller: Caller, query: WireTaskQuery): Promise<TaskRecord[]> {
-  const data = await http.getData(PATHS.tasks, { ...query }, caller.credential, caller.signal, caller.deadline);
+  const data = await http.getData(PATHS.tasks, { ...query }, caller);
   return toPage(PATHS.tasks, data, toTask).items;
 }
 
 export async function listLogs(http: UpstreamHttp, caller: Caller, query: WireLogQuery): Promise<Page<LogRecord>> {
-  const data = await http.getData(PATHS.logs, { ...query }, caller.credential, caller.signal, caller.deadline);
+  const data = await http.getData(PATHS.logs, { ...query }, caller);
   return toPage(PATHS.logs, data, toLog);
 }
 
@@ -44,6 +38,6 @@ export type RawLogPage = Page<Record<string, unknown>>;
  * of the whole history, where decoding UTF-8 cost as much as parsing and a record per entry more.
  */
 export async function listLogsRaw(http: UpstreamHttp, caller: Caller, query: WireLogQuery): Promise<RawLogPage> {
-  const data = await http.getData(PATHS.logs, { ...query }, caller.credential, caller.signal, caller.deadline, 'latin1');
+  const data = await http.getData(PATHS.logs, { ...query }, caller, 'latin1');
   return toPage(PATHS.logs, data, (raw) => raw);
 }
