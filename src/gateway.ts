@@ -92,6 +92,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     // The offline GraphiQL bundle weighs ~45 MB of memory: loaded on the first page view, not at start.
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     batching: limits.maxBatch > 0 ? { limit: limits.maxBatch } : false,
+    // server.ts refuses bodies over limits.maxRequestBytes before yoga sees them; yoga's own check
+    // piped every body through a TransformStream (an AbortSignal and a DOMException per request).
+    maxRequestBodySize: false,
     // No CORS headers unless origins are configured: a page elsewhere cannot read answers
     // made with the server-side access key.
     cors: options.corsOrigins?.length ? { origin: options.corsOrigins, credentials: false } : false,
