@@ -11,7 +11,7 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { GraphQLError, validate } from 'graphql';
+import { Kind, getOperationAST, validate, type DocumentNode, type GraphQLError, type TypeNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 export interface Limits {
@@ -64,19 +64,37 @@ export function limitPlugins(limits: Limits): Plugin[] {
 
 /**
  * The cost depends on variables (`first: $n`), and yoga caches validation per document, so
- * the cost is checked per execution instead, with the operation's own variables.
+ * the cost is checked per execution instead, with the operation's own variables. Computing it
+ * walks the whole document, so a pass is remembered per document and per the values of its Int
+ * variables: fieldComplexity (schema/complexity.ts) reads only the Int `first` argument.
+ * Refusals are not remembered: they can come from other variables' values too.
  */
 function costLimit(maxComplexity: number): Plugin {
+  const passed = new WeakMap<DocumentNode, Set<string>>();
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const rule = createComplexityRule({
-        context: args.contextValue as object,
-        variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
-        operationName: args.operationName,
-        maxComplexity,
-      });
+      const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+      const key = `${args.operationName ?? ''}|${JSON.stringify(intVariables(args.document, args.operationName, variables))}`;
+      let keys = passed.get(args.document);
+      if (keys?.has(key)) return;
+      const rule = createComplexityRule({ context: args.contextValue as object, variableValues: variables, operationName: args.operationName, maxComplexity });
       const errors = validate(args.schema, args.document, [rule]);
-      if (errors.length > 0) setResultAndStopExecution({ errors });
+      if (errors.length > 0) return setResultAndStopExecution({ errors });
+      if (!keys || keys.size >= 100) passed.set(args.document, (keys = new Set()));
+      keys.add(key);
     },
   };
+}
+
+/** The values of the operation's Int variables, the only ones the cost depends on. */
+function intVariables(document: DocumentNode, operationName: string | null | undefined, values: Record<string, unknown>): unknown[] {
+  const operation = getOperationAST(document, operationName);
+  return (operation?.variableDefinitions ?? [])
+    .filter((definition) => typeFromAST(definition.type) === 'Int')
+    .map((definition) => values[definition.variable.name.value]);
+}
+
+/** The named type of a variable's type, lists and non-null stripped. */
+function typeFromAST(type: TypeNode): string {
+  return type.kind === Kind.NAMED_TYPE ? type.name.value : typeFromAST(type.type);
 }

@@ -146,6 +146,15 @@ describe(`${cases.length} malformed or abusive requests`, () => {
     expect(total(h.calls())).toBe(0);
   });
 
+  it('a cost that passed once is not reused for larger `first` variables of the same document', async () => {
+    const document = `query($n: Int, $f: LogFilter) { logs(first: $n, filter: $f) { totalCount } }`;
+    expect((await send(h, q(document, { n: 5 }))).body.errors).toBeUndefined();
+    expect((await send(h, q(document, { n: 5, f: { type: 'CONSUME' } }))).body.errors).toBeUndefined();
+    h.reset();
+    expect((await send(h, q(document, { n: 5000 }))).body.errors[0].extensions.code).toBe('QUERY_COMPLEXITY');
+    expect(total(h.calls())).toBe(0);
+  });
+
   it('the limits leave ordinary queries alone', async () => {
     const { body } = await send(h, q(`{ me { username apiKeys { name logs(first: 5) { modelName } } } logs(first: 100) { edges { node { id quota } } } }`));
     expect(body.errors).toBeUndefined();
