@@ -558,7 +558,7 @@ async function wrkLoad(url: string, bodyFile: string | undefined, auth: string, 
 }
 
 /** A closed-loop keep-alive load in this process: only for smoke tests where wrk is missing. */
-async function nodeLoad(url: string, body: string | undefined, auth: string, connections: number, durationS: number): Promise<LoadResult> {
+async function nodeLoad(url: string, body: string | undefined, auth: string, connections: number, durationS: number): Promise<LoadResult & { issued: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const headers: Record<string, string> = { authorization: auth };
   if (body !== undefined) {
@@ -567,13 +567,15 @@ async function nodeLoad(url: string, body: string | undefined, auth: string, con
   }
   const latencies: number[] = [];
   let errors = 0;
+  let issued = 0;
   const t0 = performance.now();
   const end = t0 + durationS * 1000;
   const worker = async () => {
     while (performance.now() < end) {
       const s = performance.now();
+      issued++;
       try {
-        const r = await request(url, { method: body === undefined ? 'GET' : 'POST', headers, body, agent, timeoutMs: 10_000 });
+        const r = await request(url, { method: body === undefined ? 'GET' : 'POST', headers, body, agent, timeoutMs: 30_000 });
         latencies.push(performance.now() - s);
         if (r.status !== 200 || r.text.includes('"errors"')) errors++;
       } catch {
@@ -586,7 +588,7 @@ async function nodeLoad(url: string, body: string | undefined, auth: string, con
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] : 0);
-  return { requests: latencies.length, durationS: durS, rps: latencies.length / durS, p50Ms: pct(50), p90Ms: pct(90), p99Ms: pct(99), maxMs: pct(100), errors };
+  return { requests: latencies.length, issued, durationS: durS, rps: latencies.length / durS, p50Ms: pct(50), p90Ms: pct(90), p99Ms: pct(99), maxMs: pct(100), errors };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -860,7 +862,8 @@ async function measure(
   const exact0 = await emu.total();
   const exact = await nodeLoad(target.url, target.body, emu.auth, o.connections, Math.min(2, o.durationS));
   await quiesce(emu);
-  const callsUnderLoad = exact.requests ? ((await emu.total()) - exact0) / exact.requests : 0;
+  // every request issued counts, also one that failed or timed out: the server may still have called upstream
+  const callsUnderLoad = exact.issued ? ((await emu.total()) - exact0) / exact.issued : 0;
 
   const rounds: RoundResult[] = [];
   const round = async (i: number, attempt: number): Promise<RoundResult> => {
