@@ -705,7 +705,7 @@ function specs(ctx: Ctx, auth: string): Record<ServerName, ServerSpec> {
   return {
     ours: {
       label: `yescale-graphql ${ourVersion} (this gateway: yoga ${pkgVersion(ROOT, 'graphql-yoga')} + Pothos + DataLoader + undici), response cache off`,
-      how: `${ctx.oursEntry.join(' ')} serve, CACHE=0 LOG_LEVEL=warn`,
+      how: `CACHE=0 LOG_LEVEL=warn node ${ctx.oursEntry.join(' ')} serve`,
       async start(c, port) {
         const proc = start('ours', 'node', [...c.oursEntry, 'serve', '--port', String(port), '--upstream', c.upstream], {
           cwd: ROOT,
@@ -718,7 +718,7 @@ function specs(ctx: Ctx, auth: string): Record<ServerName, ServerSpec> {
     },
     'ours-cached': {
       label: `yescale-graphql ${ourVersion}, default config (response cache on)`,
-      how: `${ctx.oursEntry.join(' ')} serve, LOG_LEVEL=warn`,
+      how: `LOG_LEVEL=warn node ${ctx.oursEntry.join(' ')} serve`,
       async start(c, port) {
         const proc = start('ours-cached', 'node', [...c.oursEntry, 'serve', '--port', String(port), '--upstream', c.upstream], {
           cwd: ROOT,
