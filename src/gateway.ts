@@ -4,9 +4,10 @@
  * `extensions.code` here, in one place.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, getOperationAST } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createResponseCache, type CacheOptions } from './cache.js';
 import { createContext, credentialOf, type Context, type Settings } from './context.js';
@@ -106,6 +107,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       // Trusted documents first (they set the query), then the record of the request, then the
       // cache, whose hits end the request early but still pass through the record's hooks.
       ...(trusted ? [trusted] : []),
+      // Compiled execution (graphql-jit, cached per document): 1.3x to 3x the throughput of
+      // graphql-js here, most on lists (docs/benchmarks.md). Queries only: anything else is
+      // refused by graphql-js with its own clear error. Before the cache, which wraps it.
+      useGraphQlJit({}, { enableIf: ({ document, operationName }) => getOperationAST(document, operationName)?.operation === 'query' }),
       useTelemetry({ metrics, logger: logger ?? null }),
       ...(cache ? [cache.plugin] : []),
       { onDispose: () => cache?.close() },
