@@ -4,7 +4,7 @@
  * Only queries that resolved without any error are stored; introspection never is; there are no
  * mutations. A broken Redis degrades to "no cache", never to a failed request.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createRedisCache } from '@envelop/response-cache-redis';
 import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import type { Plugin } from 'graphql-yoga';
@@ -86,7 +86,7 @@ export function takeCacheOutcome<T extends { extensions?: Record<string, unknown
 }
 
 export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 function connectRedis(url: string, onError: (error: Error) => void): Redis {

@@ -5,7 +5,7 @@
  * own deadline: it stops waiting when its signal aborts, and the shared call is aborted only
  * when nobody waits any more. Nothing is kept once the call settles: this is not a cache.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 interface Shared {
   promise: Promise<unknown>;
@@ -17,7 +17,7 @@ interface Shared {
 
 /** A stable, non-reversible id of a credential, safe as a map key, label or log field. */
 export function credentialId(credential: string): string {
-  return createHash('sha256').update(credential).digest('hex');
+  return hash('sha256', credential, 'hex');
 }
 
 export class InFlight {
