@@ -3,6 +3,7 @@
  * and cache outcome; at the end it becomes one log line and the operation metrics.
  * Upstream calls are counted on the request's Caller (context) by the upstream client, and read
  * when execution is done (AsyncLocalStorage did the same at ~15% of the throughput on Node 20).
+ * Plain hooks only: an `instrumentation` hook makes envelop wrap every phase of every request.
  */
 import { randomUUID } from 'node:crypto';
 import { getOperationAST, parse, type GraphQLError } from 'graphql';
@@ -29,20 +30,16 @@ export function useTelemetry({ metrics, logger }: { metrics: Metrics | null; log
   const records = new WeakMap<Request, RequestRecord>();
 
   return {
-    instrumentation: {
-      request({ request }, handle) {
-        const sent = request.headers.get('x-request-id');
-        const record: RequestRecord = {
-          id: sent && REQUEST_ID.test(sent) ? sent : randomUUID(),
-          started: performance.now(),
-          graphql: false,
-          operation: null,
-          upstreamCalls: 0,
-          errorCodes: [],
-        };
-        records.set(request, record);
-        return handle();
-      },
+    onRequest({ request }) {
+      const sent = request.headers.get('x-request-id');
+      records.set(request, {
+        id: sent && REQUEST_ID.test(sent) ? sent : randomUUID(),
+        started: performance.now(),
+        graphql: false,
+        operation: null,
+        upstreamCalls: 0,
+        errorCodes: [],
+      });
     },
     onExecute({ args }) {
       const context = args.contextValue as Context & { request: Request };
