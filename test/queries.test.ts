@@ -145,6 +145,21 @@ describe('tasks', () => {
   });
 });
 
+describe('Task.logs', () => {
+  it('finds the entry that bills each task, with one logs call per task window', async () => {
+    const failed = h.emulator.tasks('demo').filter((t) => t.status === 'FAILURE');
+    expect(failed.length).toBeGreaterThan(1);
+    const res = await h.gql(`{ tasks(filter: { from: "2000-01-01T00:00:00Z", to: "2099-01-01T00:00:00Z", status: FAILURE }) { taskId submittedAt logs { content createdAt } } }`);
+    expect(res.errors).toBeUndefined();
+    for (const task of res.data.tasks) {
+      expect(task.logs.length).toBeGreaterThanOrEqual(1);
+      expect(task.logs.every((l: any) => l.content.includes(task.taskId))).toBe(true);
+      expect(task.logs.map((l: any) => l.createdAt)).toContain(task.submittedAt);
+    }
+    expect(h.calls()).toEqual({ '/yescale/task': 1, '/yescale/logs': failed.length });
+  });
+});
+
 describe('logs', () => {
   const query = `query($filter: LogFilter, $first: Int, $after: String) {
     logs(filter: $filter, first: $first, after: $after) {

@@ -24,6 +24,8 @@ export class Dataset {
     for (const spec of accountSpecs(demoLogs)) {
       const account = buildAccount(spec, seed, now, keyId);
       const u: UserData = { account, logs: new LogStore(account, seed, now), tasks: buildTasks(account, seed, now, taskId) };
+      for (const task of u.tasks) billTask(u.logs, task);
+      u.tasks.sort((a, b) => b.submit_time - a.submit_time);
       // a trial account's remaining quota is what is left of the $1 sign-up credit
       if (account.trial) account.quota = Math.max(0, 500_000 - u.logs.usedQuota);
       keyId += account.keys.length;
@@ -44,6 +46,16 @@ export class Dataset {
     if (!u) throw new Error(`unknown emulator user: ${username}`);
     return u;
   }
+}
+
+/** A task is billed by a log entry at its submission: the nearest entry names it, and the task's times move to that entry's. */
+function billTask(logs: LogStore, task: WireTask): void {
+  const shift = logs.billTask(task.submit_time, task.task_id) - task.submit_time;
+  task.submit_time += shift;
+  task.created_at += shift;
+  task.updated_at += shift;
+  if (task.start_time) task.start_time += shift;
+  if (task.finish_time) task.finish_time += shift;
 }
 
 /** Keys in alphabetical order, as in the YEScale doc sample. */

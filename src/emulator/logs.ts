@@ -57,6 +57,8 @@ export class LogStore {
   requestCount = 0;
   /** usedQuota when the store was built; later consumption lowers the user's remaining quota */
   readonly baseUsedQuota: number;
+  /** serial -> the id of the task whose billing record that entry is (see billTask) */
+  private readonly taskBilled = new Map<number, string>();
   /** bumped on every append; lets query caches notice */
   version = 0;
   private readonly core: Core = { type: 0, model: 0, key: 0, prompt: 0, completion: 0, cache: 0, quota: 0, useTime: 0, stream: false, frt: 0, extra: 0 };
@@ -127,6 +129,34 @@ export class LogStore {
     if (count > 0) this.version++;
   }
 
+  /**
+   * Makes the generated entry nearest to `at` (and not billing another task yet) the billing
+   * record of `taskId`: its content names the task. Returns that
+   * entry's time, which becomes the task's submission time. (What new-api writes there is an
+   * assumption: the contract does not say.) Only for the generated history.
+   */
+  billTask(at: number, taskId: string): number {
+    if (this.base === 0) return at;
+    // created_at is non-increasing with the index: the first index at or before `at`
+    let lo = 0;
+    let hi = this.base - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.createdAt(mid) <= at) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo > 0 && this.createdAt(lo - 1) - at < at - this.createdAt(lo)) lo--;
+    for (let step = 0; step < this.base; step++) {
+      const index = Math.min(this.base - 1, Math.max(0, lo + (step % 2 ? -(step + 1) / 2 : step / 2)));
+      const serial = this.count - index;
+      if (!this.taskBilled.has(serial)) {
+        this.taskBilled.set(serial, taskId);
+        return this.createdAt(index);
+      }
+    }
+    return at;
+  }
+
   /** The wire object exactly as served. index 0 = newest. */
   wire(index: number): WireLog {
     if (!Number.isInteger(index) || index < 0 || index >= this.count) throw new RangeError(`log index ${index} out of range`);
@@ -143,7 +173,7 @@ export class LogStore {
       user_id: a.userId,
       created_at: t,
       type: c.type,
-      content: content(c, m, s),
+      content: content(c, m, s) + (this.taskBilled.has(s) ? `，任务ID ${this.taskBilled.get(s)}` : ''),
       username: a.username,
       token_name: k?.name ?? '',
       model_name: m?.name ?? '',
