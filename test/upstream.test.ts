@@ -150,6 +150,20 @@ describe('an upstream that clamps page_size', () => {
       expect(res.data.logs.pageInfo.hasNextPage).toBe(true);
       // one probe at the asked size, then pages 1..3 of the size the upstream served
       expect(h.emulator.stats().requests.map((r) => r.query.page_size)).toEqual(['250', '100', '100', '100']);
+
+      // ApiKey.logs of one key follows the served page size too, and first: 0 asks nothing
+      h.reset();
+      const all = Array.from({ length: h.emulator.logCount('demo') }, (_, i) => h.emulator.log('demo', i));
+      const busiest = h.emulator.apiKeys('demo').map((k) => ({ k, n: all.filter((l) => l.token_name === k.name).length })).sort((a, b) => b.n - a.n)[0];
+      expect(busiest.n).toBeGreaterThan(100);
+      const key = await h.gql(`query($id: ID!, $n: Int) { apiKey(id: $id) { name logs(first: $n) { tokenName } none: logs(first: 0) { tokenName } } }`, {
+        id: String(busiest.k.id),
+        n: busiest.n,
+      });
+      expect(key.errors).toBeUndefined();
+      expect(key.data.apiKey.logs).toHaveLength(busiest.n);
+      expect(key.data.apiKey.none).toEqual([]);
+      expect(h.emulator.stats().requests.filter((r) => r.path === '/yescale/logs').every((r) => r.query.page_size !== '0')).toBe(true);
     } finally {
       await h.close();
     }

@@ -17,6 +17,7 @@ export type LogPageLoader = DataLoader<WireLogQuery, Page<LogRecord>, string>;
 export function createLoaders(http: UpstreamHttp, caller: Caller | null, settings: Pick<Settings, 'logPageConcurrency'>) {
   const logPages: LogPageLoader = queryLoader(caller, (c, q: WireLogQuery) => listLogs(http, c, q));
   const tasks = queryLoader(caller, (c, q: WireTaskQuery) => listTasks(http, c, q));
+  const walk = { pageRows: LOG_SCAN_PAGE, concurrency: settings.logPageConcurrency };
   return {
     /** GET /yescale/user (one key: the caller) */
     user: queryLoader(caller, (c, _q: Record<string, never>) => getUser(http, c)),
@@ -28,15 +29,11 @@ export function createLoaders(http: UpstreamHttp, caller: Caller | null, setting
     taskById: taskByIdLoader(tasks),
     logPages,
     /** the newest logs of several API keys, split from one GET /yescale/logs */
-    keyLogs: keyLogsLoader(logPages),
+    keyLogs: keyLogsLoader(logPages, walk),
     /** log entries by node id: one GET /yescale/logs per distinct second */
     logById: logByIdLoader(logPages),
     /** usage reports: streamed scans of GET /yescale/logs, one per distinct filter */
-    usage: usageLoader(caller, (c, q) => listLogsRaw(http, c, q), {
-      pageRows: LOG_SCAN_PAGE,
-      concurrency: settings.logPageConcurrency,
-      maxGroups: MAX_USAGE_GROUPS,
-    }),
+    usage: usageLoader(caller, (c, q) => listLogsRaw(http, c, q), { ...walk, maxGroups: MAX_USAGE_GROUPS }),
   };
 }
 

@@ -8,6 +8,8 @@ import DataLoader from 'dataloader';
 import type { LogRecord } from '../upstream/records.js';
 import type { WireLogQuery } from '../upstream/wire.js';
 import type { LogPageLoader } from './index.js';
+import { loadLogRange } from './log-range.js';
+import type { WalkOptions } from './log-scan.js';
 import { queryKey } from './query-loader.js';
 
 export interface KeyLogsKey {
@@ -24,7 +26,7 @@ const SHARED_ROWS_PER_KEY = 20;
 const MIN_SHARED_PAGE = 1_000;
 const MAX_SHARED_PAGE = 10_000;
 
-export function keyLogsLoader(pages: LogPageLoader): DataLoader<KeyLogsKey, LogRecord[], string> {
+export function keyLogsLoader(pages: LogPageLoader, options: WalkOptions): DataLoader<KeyLogsKey, LogRecord[], string> {
   return new DataLoader<KeyLogsKey, LogRecord[], string>(
     async (keys) => {
       const groups = new Map<string, KeyLogsKey[]>();
@@ -36,7 +38,7 @@ export function keyLogsLoader(pages: LogPageLoader): DataLoader<KeyLogsKey, LogR
       await Promise.all(
         [...groups.values()].map(async (group) => {
           try {
-            const byName = await loadGroup(pages, group);
+            const byName = await loadGroup(pages, group, options);
             for (const key of group) results.set(key, byName.get(key.tokenName) ?? []);
           } catch (error) {
             for (const key of group) results.set(key, error as Error);
@@ -49,10 +51,12 @@ export function keyLogsLoader(pages: LogPageLoader): DataLoader<KeyLogsKey, LogR
   );
 }
 
-async function loadGroup(pages: LogPageLoader, group: KeyLogsKey[]): Promise<Map<string, LogRecord[]>> {
+async function loadGroup(pages: LogPageLoader, group: KeyLogsKey[], options: WalkOptions): Promise<Map<string, LogRecord[]>> {
   const { query, first } = group[0];
-  const own = (tokenName: string) => pages.load({ ...query, token_name: tokenName, p: 1, page_size: first }).then((page) => page.items);
+  // One key on its own: the connection's range reader, which follows a clamped page size.
+  const own = async (tokenName: string) => (await loadLogRange(pages, { ...query, token_name: tokenName }, 0, first, options)).items;
   const byName = new Map<string, LogRecord[]>();
+  if (first === 0) return byName;
   if (group.length === 1) {
     byName.set(group[0].tokenName, await own(group[0].tokenName));
     return byName;
