@@ -58,14 +58,17 @@ export function useTelemetry({ metrics, logger }: { metrics: Metrics | null; log
     },
     onResultProcess({ request, result, setResult }) {
       const record = records.get(request);
-      if (!record || Array.isArray(result) || isAsyncIterable(result)) return;
+      if (!record || isAsyncIterable(result)) return;
       record.graphql = true;
-      for (const error of (result.errors ?? []) as GraphQLError[]) record.errorCodes.push(String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
-      const cached = takeCacheOutcome(result);
-      if (cached.outcome) {
-        record.cache = cached.outcome;
-        setResult(cached.result);
-      }
+      // A batch (JSON array) is one request with several results: each is read and stripped.
+      const results = (Array.isArray(result) ? result : [result]).map((one) => {
+        for (const error of (one.errors ?? []) as GraphQLError[]) record.errorCodes.push(String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+        const cached = takeCacheOutcome(one);
+        // a batch with any miss is a miss
+        if (cached.outcome && record.cache !== 'miss') record.cache = cached.outcome;
+        return cached.result;
+      });
+      setResult(Array.isArray(result) ? results : results[0]);
     },
     onResponse({ request, response }) {
       const record = records.get(request);

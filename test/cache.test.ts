@@ -49,6 +49,23 @@ describe('response cache in memory', () => {
     expect(h.calls()).toEqual({ '/yescale/user': 1 });
   });
 
+  it('a batched request is read per operation: no cache metadata reaches the client, and the header says hit', async () => {
+    const batch = async () => {
+      const res = await fetch(`${h.server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${demoKey}` },
+        body: JSON.stringify([{ query: '{ me { username telegramId } }' }, { query: '{ apiKeys { upstreamId group } }' }]),
+      });
+      return { body: (await res.json()) as GraphQLResponse[], cache: res.headers.get('x-response-cache') };
+    };
+    const first = await batch();
+    const second = await batch();
+    expect(first.cache).toBe('miss');
+    expect(second.cache).toBe('hit');
+    for (const answer of [...first.body, ...second.body]) expect(answer).not.toHaveProperty('extensions');
+    expect(second.body[0].data.me.username).toBe('demo');
+  });
+
   it('answers 304 to a client sending back the ETag while the entry lives', async () => {
     const query = '{ me { username displayName } }';
     const res = await fetch(`${h.server.url}/graphql`, {
