@@ -3,6 +3,7 @@
  * node:http, tests call `gateway.fetch`. Upstream failures become GraphQL errors with
  * `extensions.code` here, in one place.
  */
+import { setMaxListeners } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { GraphQLError, getOperationAST } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
@@ -85,6 +86,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       // The deadline alone: listening to request.signal as well (a client that leaves) cost a third
       // of the CPU of a typical request (whatwg-node's per-request signal plus AbortSignal.any).
       const signal = AbortSignal.timeout(requestTimeoutMs);
+      // every upstream call of the request listens to it: more than Node's default of 10 is normal
+      setMaxListeners(0, signal);
       const credential = credentialOf(request.headers.get('authorization'), options.accessKey);
       return createContext(http, credential, settings, signal, Date.now() + requestTimeoutMs);
     },

@@ -83,6 +83,22 @@ describe('one request never makes the same upstream call twice', () => {
     expect(h.emulator.stats().maxInFlight).toBe(4);
   });
 
+  it('a request with many upstream calls in flight does not trip Node\'s listener warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const fields = Array.from({ length: 14 }, (_, i) => `l${i}: logs(first: 1, filter: { from: "2020-01-${String(i + 1).padStart(2, '0')}T00:00:00Z" }) { totalCount }`);
+      const res = await h.gql(`{ ${fields.join('\n')} }`);
+      expect(res.errors).toBeUndefined();
+      expect(h.calls()['/yescale/logs']).toBe(14);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('loaders live for one request: the same query twice makes the calls twice', async () => {
     await h.gql(`{ me { username } }`);
     await h.gql(`{ me { username } }`);

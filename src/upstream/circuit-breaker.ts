@@ -68,7 +68,7 @@ export class CircuitBreaker {
     this.probing = false;
   }
 
-  /** A call that passed but ended without saying anything about the upstream's health (e.g. a 401). */
+  /** A call that passed but ended without saying anything about the upstream's health (the caller's own signal aborted it before a timeout). */
   neutral(): void {
     this.probing = false;
   }
