@@ -176,10 +176,6 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
   const command = values.help ? 'help' : (name as Command);
 
   const portFlag = values.port !== undefined ? ['--port', values.port] : ['PORT', env.PORT];
-  const revealEnv = env.YESCALE_REVEAL_SECRETS;
-  if (revealEnv !== undefined && !['', '0', '1', 'true', 'false'].includes(revealEnv)) {
-    throw new ConfigError(`YESCALE_REVEAL_SECRETS must be 1/true or 0/false, got "${revealEnv}"`);
-  }
   const host = values.host ?? env.HOST ?? '127.0.0.1';
   if (host.trim() === '') throw new ConfigError('--host must not be empty');
   const logLevel = values['log-level'] ?? env.LOG_LEVEL ?? 'info';
@@ -205,7 +201,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     host,
     upstream: baseUrl(upstreamFlag[0]!, upstreamFlag[1]!),
     accessKey: env.YESCALE_ACCESS_KEY?.trim() || undefined,
-    revealSecrets: values['reveal-secrets'] ?? (revealEnv === '1' || revealEnv === 'true'),
+    revealSecrets: values['reveal-secrets'] ?? switchEnv('YESCALE_REVEAL_SECRETS', env.YESCALE_REVEAL_SECRETS) ?? false,
     federation: values.federation ?? false,
     seed: integer('--seed', values.seed, 1, 0, 2 ** 31 - 1),
     logs: integer('--logs', values.logs, 20_000, 0, 10_000_000),

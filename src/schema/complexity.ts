@@ -6,8 +6,8 @@
  */
 import { getNullableType, isListType, type GraphQLField } from 'graphql';
 
-/** The default `first` of the schema's paged fields (log-entry.ts DEFAULT_FIRST). */
-const DEFAULT_FIRST = 20;
+/** The default `first` of the schema's paged fields (log-entry.ts imports it from here). */
+export const DEFAULT_FIRST = 20;
 const LIST_MULTIPLIER = 10;
 
 export function fieldComplexity<C>(args: Record<string, unknown>, _ctx: C, field: GraphQLField<unknown, C, Record<string, unknown>>) {

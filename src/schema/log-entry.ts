@@ -10,6 +10,7 @@ import { LOG_TYPES, logKey } from '../upstream/records.js';
 import type { WireLogQuery } from '../upstream/wire.js';
 import { ApiKey } from './api-key.js';
 import { builder } from './builder.js';
+import { DEFAULT_FIRST } from './complexity.js';
 import { User, usd } from './user.js';
 import { badInput, checkFirst, checkString, checkWindow, unixSeconds } from './validate.js';
 
@@ -90,7 +91,6 @@ interface LogConnectionShape {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
-export const DEFAULT_FIRST = 20;
 /** The largest `first` by default (Settings.maxPageSize): a full-history export in a few requests. */
 export const MAX_FIRST = 50_000;
 
