@@ -1,6 +1,7 @@
 /** Task (GET /yescale/task): async image/video/music jobs, TaskFilter, Query.tasks and User.tasks. */
 import type { Context } from '../context.js';
 import { taskNodeId } from '../loaders/by-id.js';
+import { loadLogRange } from '../loaders/log-range.js';
 import type { LogRecord, TaskRecord } from '../upstream/records.js';
 import { TASK_STATUSES } from '../upstream/records.js';
 import type { WireTaskQuery } from '../upstream/wire.js';
@@ -47,11 +48,11 @@ async function taskLogs(ctx: Context, task: TaskRecord): Promise<LogRecord[]> {
   const query = {
     start_timestamp: unixSeconds(task.submittedAt) - TASK_LOG_MARGIN_S,
     end_timestamp: unixSeconds(task.finishedAt ?? task.submittedAt) + TASK_LOG_MARGIN_S,
-    p: 1,
-    page_size: TASK_LOG_ROWS,
   };
-  const page = await ctx.loaders.logPages.load(query);
-  return page.items.filter((entry) => mentionsTask(entry, task.taskId));
+  // through the range reader: it follows a clamped page size (new-api serves at most 100 rows)
+  const options = { pageRows: TASK_LOG_ROWS, concurrency: ctx.settings.logPageConcurrency };
+  const { items } = await loadLogRange(ctx.loaders.logPages, query, 0, TASK_LOG_ROWS, options);
+  return items.filter((entry) => mentionsTask(entry, task.taskId));
 }
 
 export const TaskFilter = builder.inputType('TaskFilter', {
