@@ -1,6 +1,7 @@
 /**
  * A real redis-server (the Debian package .ci/run installs) on a free loopback port, for the tests
- * of the shared response cache. A missing binary fails the test: it is never skipped.
+ * of the shared response cache. Suites check for the binary first with requireProgram (test/programs.ts):
+ * skipped where it is missing, a failure under CI.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
