@@ -305,13 +305,16 @@ describe('_entities on the subgraph itself', () => {
       { __typename: 'ApiKey', id: 'not-a-global-id' },
       { __typename: 'Task', id: encodeGlobalID('ApiKey', 3) },
       { __typename: 'ApiKey', upstreamId: -1 },
+      { __typename: 'User', id: encodeGlobalID('ApiKey', 3) },
     ]);
-    expect(res.data._entities).toEqual([null, null, null]);
+    expect(res.data._entities).toEqual([null, null, null, null]);
     expect(res.errors!.map((e) => [e.path, e.extensions?.code, e.extensions?.argument])).toEqual([
       [['_entities', 0], 'BAD_USER_INPUT', 'representations'],
       [['_entities', 1], 'BAD_USER_INPUT', 'representations'],
       [['_entities', 2], 'BAD_USER_INPUT', 'representations'],
+      [['_entities', 3], 'BAD_USER_INPUT', 'representations'],
     ]);
+    expect(res.errors![3].message).toContain('is not a User ID');
     expect(res.errors![1].message).toContain('is not a Task ID');
     expect(h.calls()).toEqual({});
   });
