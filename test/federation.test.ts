@@ -8,14 +8,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { composeServices } from '@apollo/composition';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { buildSubgraphSchema } from '@apollo/subgraph';
+import { buildSubgraphSchema, printSubgraphSchema as printSubgraphSchemaOf } from '@apollo/subgraph';
 import { useApolloFederation } from '@envelop/apollo-federation';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { parse } from 'graphql';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHarness, type GraphQLResponse, type Harness } from './helpers.js';
-import { printFederationSchema } from '../src/schema/index.js';
+import { printFederationSchema, schema } from '../src/schema/index.js';
 
 // ---- the foreign subgraph: teams of YEScale users, with their shared keys and renders ----
 
@@ -69,6 +69,67 @@ function teamsSchema(teams: Team[]) {
       User: {
         team: ({ username }: { username: string }) => teams.find((team) => team.members.includes(username)) ?? null,
       },
+    } as any,
+  });
+}
+
+// ---- a second foreign subgraph: the larger graph's Relay `node` owner, with projects of its own ----
+
+/**
+ * What a larger graph usually already has: `interface Node`, `Query.node`/`nodes` and a Relay
+ * `PageInfo`. It answers `node` for every id in the graph: its own `Project`s itself, ours by
+ * handing `{ __typename, id }` to the router, which fetches the rest from the yescale subgraph.
+ */
+const CATALOG_SDL = `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@shareable"])
+
+  interface Node { id: ID! }
+
+  type Query {
+    node(id: ID!): Node
+    nodes(ids: [ID!]!): [Node]!
+    projects(first: Int): ProjectConnection!
+  }
+
+  type Project implements Node @key(fields: "id") { id: ID! name: String! billingKey: ApiKey }
+  type ProjectConnection { edges: [ProjectEdge!]! pageInfo: PageInfo! }
+  type ProjectEdge { cursor: String! node: Project! }
+  "Relay's four fields, in another order than ours."
+  type PageInfo @shareable { endCursor: String startCursor: String hasPreviousPage: Boolean! hasNextPage: Boolean! }
+
+  # the yescale subgraph's Node entities, referenced by their global ID only
+  type User implements Node @key(fields: "id", resolvable: false) { id: ID! }
+  type ApiKey implements Node @key(fields: "id", resolvable: false) { id: ID! }
+  type Task implements Node @key(fields: "id", resolvable: false) { id: ID! }
+`;
+
+/** Node ids this catalog hands to the yescale subgraph by their typename (a plain base64 `Type:id`, as Relay's). */
+const YESCALE_NODES = new Set(['User', 'ApiKey', 'Task']);
+
+function catalogSchema(projects: { id: string; name: string; billingKey: string }[]) {
+  const byId = new Map(projects.map((project) => [encodeGlobalID('Project', project.id), project]));
+  const project = (id: string) => {
+    const found = byId.get(id);
+    return found && { __typename: 'Project', id, name: found.name, billingKey: { id: found.billingKey } };
+  };
+  const node = (id: string) => {
+    const typename = Buffer.from(id, 'base64').toString('utf8').split(':')[0];
+    if (typename === 'Project') return project(id) ?? null;
+    return YESCALE_NODES.has(typename) ? { __typename: typename, id } : null;
+  };
+  return buildSubgraphSchema({
+    typeDefs: parse(CATALOG_SDL),
+    resolvers: {
+      Query: {
+        node: (_: unknown, { id }: { id: string }) => node(id),
+        nodes: (_: unknown, { ids }: { ids: string[] }) => ids.map(node),
+        projects: () => {
+          const edges = [...byId.keys()].map((id) => ({ cursor: id, node: project(id) }));
+          return { edges, pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null } };
+        },
+      },
+      Node: { __resolveType: (obj: { __typename: string }) => obj.__typename },
+      Project: { __resolveReference: ({ id }: { id: string }) => project(id) ?? null },
     } as any,
   });
 }
@@ -129,6 +190,8 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 let h: Harness;
 let teamsServer: Server;
 let teamsUrl: string;
+let catalogServer: Server;
+let catalogUrl: string;
 let yescaleUrl: string;
 let demoKeys: number[];
 let adminKey: number;
@@ -154,10 +217,14 @@ beforeAll(async () => {
   ];
   teamsServer = createServer(createYoga({ schema: teamsSchema(teams), logging: false, landingPage: false, graphiql: false }));
   teamsUrl = await listen(teamsServer);
+  const catalog = catalogSchema([{ id: 'render-farm', name: 'Render farm', billingKey: encodeGlobalID('ApiKey', demoKeys[0]) }]);
+  catalogServer = createServer(createYoga({ schema: catalog, logging: false, landingPage: false, graphiql: false }));
+  catalogUrl = await listen(catalogServer);
 });
 
 afterAll(async () => {
   await close(teamsServer);
+  await close(catalogServer);
   await h.close();
 });
 
@@ -172,6 +239,7 @@ const subgraphs = () => [
   { name: 'yescale', typeDefs: parse(printFederationSchema()), url: yescaleUrl },
   { name: 'teams', typeDefs: parse(TEAMS_SDL), url: teamsUrl },
 ];
+const catalog = (sdl = CATALOG_SDL) => ({ name: 'catalog', typeDefs: parse(sdl), url: catalogUrl });
 
 // ---- tests ----
 
@@ -237,13 +305,16 @@ describe('_entities on the subgraph itself', () => {
       { __typename: 'ApiKey', id: 'not-a-global-id' },
       { __typename: 'Task', id: encodeGlobalID('ApiKey', 3) },
       { __typename: 'ApiKey', upstreamId: -1 },
+      { __typename: 'User', id: encodeGlobalID('ApiKey', 3) },
     ]);
-    expect(res.data._entities).toEqual([null, null, null]);
+    expect(res.data._entities).toEqual([null, null, null, null]);
     expect(res.errors!.map((e) => [e.path, e.extensions?.code, e.extensions?.argument])).toEqual([
       [['_entities', 0], 'BAD_USER_INPUT', 'representations'],
       [['_entities', 1], 'BAD_USER_INPUT', 'representations'],
       [['_entities', 2], 'BAD_USER_INPUT', 'representations'],
+      [['_entities', 3], 'BAD_USER_INPUT', 'representations'],
     ]);
+    expect(res.errors![3].message).toContain('is not a User ID');
     expect(res.errors![1].message).toContain('is not a Task ID');
     expect(h.calls()).toEqual({});
   });
@@ -344,5 +415,113 @@ describe('IntrospectAndCompose against the running servers', () => {
     } finally {
       await router.stop();
     }
+  });
+});
+
+describe('beside a subgraph that owns Relay\'s `node`', () => {
+  const all = () => [...subgraphs(), catalog()];
+
+  it('composes with no errors and no hints: Query.node is the catalog\'s, Node and PageInfo merge', () => {
+    const result = composeServices(all());
+    expect(result.errors).toBeUndefined();
+    expect(result.hints!.map((hint) => `${hint.definition.code}: ${hint.message}`)).toEqual([]);
+    expect(result.supergraphSdl).toMatch(/^\s+node\(id: ID!\): Node @join__field\(graph: CATALOG\)$/m);
+    expect(result.supergraphSdl).toMatch(/^\s+nodes\(ids: \[ID!\]!\): \[Node\]! @join__field\(graph: CATALOG\)$/m);
+    expect(result.supergraphSdl).toContain('@join__type(graph: CATALOG, key: "id", resolvable: false)');
+  });
+
+  it('composes with @theguild/federation-composition too (what Hive Gateway and Hive schema registry use)', async () => {
+    const { composeServices: composeWithHive } = await import('@theguild/federation-composition');
+    const result = composeWithHive(all());
+    expect('errors' in result ? result.errors?.map((e) => e.message) : undefined).toBeUndefined();
+    expect(result.supergraphSdl).toMatch(/node\(id: ID!\): Node @join__field\(graph: CATALOG\)/);
+  });
+
+  it('the served schema, which keeps Query.node for direct clients, would not compose: that is why the subgraph SDL leaves it out', () => {
+    const served = printSubgraphSchemaOf(schema);
+    expect(served).toMatch(/^\s+node\(id: ID!\): Node$/m);
+    expect(printFederationSchema()).not.toMatch(/^\s+nodes?\(/m);
+    const result = composeServices([{ ...subgraphs()[0], typeDefs: parse(served) }, catalog()]);
+    expect(result.errors?.map((e) => e.message).join('\n')).toMatch(/Non-shareable field "Query\.node" is resolved from multiple subgraphs/);
+  });
+
+  it('a foreign PageInfo with a field beyond Relay\'s four composes only when that field is @inaccessible', () => {
+    const extra = (directive: string) =>
+      CATALOG_SDL.replace('"@shareable"]', '"@shareable", "@inaccessible"]').replace('hasNextPage: Boolean! }', `hasNextPage: Boolean! totalCount: Int ${directive} }`);
+    // our connections (`logs`) could not answer `pageInfo { totalCount }`
+    expect(composeServices([subgraphs()[0], catalog(extra(''))]).errors?.map((e) => e.message).join('\n')).toMatch(/cannot find field "PageInfo\.totalCount"/);
+    expect(composeServices([subgraphs()[0], catalog(extra('@inaccessible'))]).errors).toBeUndefined();
+  });
+
+  it('a direct client of the gateway still has `node`', async () => {
+    const res = await h.gql('query($id: ID!) { node(id: $id) { id ... on ApiKey { upstreamId } } }', { id: encodeGlobalID('ApiKey', demoKeys[0]) }, demo());
+    expect(res.errors).toBeUndefined();
+    expect(res.data.node).toEqual({ id: encodeGlobalID('ApiKey', demoKeys[0]), upstreamId: demoKeys[0] });
+  });
+
+  describe('through @apollo/gateway', () => {
+    let router: Awaited<ReturnType<typeof startRouter>>;
+    beforeAll(async () => {
+      const { supergraphSdl, errors } = composeServices(all());
+      expect(errors).toBeUndefined();
+      router = await startRouter(
+        new ApolloGateway({ supergraphSdl: supergraphSdl!, buildService: ({ name, url }) => new AuthForwardingDataSource(name, url!), logger: silent }),
+      );
+    });
+    afterAll(() => router.stop());
+
+    it('the catalog\'s node/nodes resolve our ids through our entities, with the caller\'s credential', async () => {
+      const ids = [
+        encodeGlobalID('User', 'demo'),
+        encodeGlobalID('ApiKey', demoKeys[1]),
+        demoTasks[0].id,
+        encodeGlobalID('Project', 'render-farm'),
+        encodeGlobalID('User', 'admin'),
+      ];
+      const res = await router.query(
+        `{
+          node(id: "${encodeGlobalID('ApiKey', demoKeys[0])}") { id ... on ApiKey { upstreamId } }
+          nodes(ids: ${JSON.stringify(ids)}) {
+            __typename id
+            ... on User { username quotaUsd }
+            ... on ApiKey { upstreamId name }
+            ... on Task { status }
+            ... on Project { name billingKey { upstreamId } }
+          }
+          projects { edges { node { name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
+          me { logs(first: 1) { pageInfo { hasNextPage hasPreviousPage } } }
+        }`,
+        demo(),
+      );
+      expect(res.errors).toBeUndefined();
+      const keys = new Map(h.emulator.apiKeys('demo').map((key) => [key.id, key]));
+      expect(res.data).toEqual({
+        node: { id: encodeGlobalID('ApiKey', demoKeys[0]), upstreamId: demoKeys[0] },
+        nodes: [
+          { __typename: 'User', id: ids[0], username: 'demo', quotaUsd: h.emulator.user('demo').quota / 500_000 },
+          { __typename: 'ApiKey', id: ids[1], upstreamId: demoKeys[1], name: keys.get(demoKeys[1])!.name },
+          { __typename: 'Task', id: ids[2], status: demoTasks[0].status },
+          { __typename: 'Project', id: ids[3], name: 'Render farm', billingKey: { upstreamId: demoKeys[0] } },
+          // another account's id: our entity is null for this caller, so the list item is
+          null,
+        ],
+        projects: {
+          edges: [{ node: { name: 'Render farm' } }],
+          pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: ids[3], endCursor: ids[3] },
+        },
+        // PageInfo from our side of the same supergraph
+        me: { logs: { pageInfo: { hasNextPage: true, hasPreviousPage: false } } },
+      });
+      // one catalog fetch; ours: `me`, and one `_entities` each for node, nodes and Project.billingKey
+      expect(subgraphRequests).toEqual({ catalog: 1, yescale: 4 });
+      // the `nodes` fetch (four references of three types) costs one call per endpoint, so no
+      // endpoint is called more often than the fetches that need it
+      const calls = h.calls();
+      expect(Object.keys(calls).sort()).toEqual(['/yescale/apikeylist', '/yescale/logs', '/yescale/task', '/yescale/user']);
+      expect(calls['/yescale/task']).toBe(1);
+      expect(calls['/yescale/logs']).toBe(1);
+      expect(calls['/yescale/user']).toBeLessThanOrEqual(2);
+      expect(calls['/yescale/apikeylist']).toBeLessThanOrEqual(3);
+    });
   });
 });

@@ -33,9 +33,11 @@ function upstreamNumber(value: unknown): number {
 }
 
 // A user is only ever the caller: another username resolves to null (GET /yescale/user, once).
+// Also by its Relay global ID, so that a supergraph whose `Query.node` lives in another subgraph
+// can hand any of our Node ids (User, ApiKey, Task) back to us by `id` alone (docs/federation.md).
 builder.asEntity(User, {
-  key: builder.selection<{ username: string }>('username'),
-  resolveReference: async ({ username }, ctx) => loadUser(ctx, username),
+  key: [builder.selection<{ username: string }>('username'), builder.selection<{ id: string }>('id')],
+  resolveReference: async (ref, ctx) => loadUser(ctx, 'id' in ref ? localId('User', ref.id) : ref.username),
 });
 
 // By global ID (what this API hands out) or by the upstream number (what teams tend to store);

@@ -1,6 +1,6 @@
 /** The schema, built in one place: every type file adds itself to the builder on import. */
 import { printSubgraphSchema } from '@apollo/subgraph';
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLObjectType, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.js';
 import './user.js';
 import './api-key.js';
@@ -14,9 +14,39 @@ export const schema: GraphQLSchema = builder.toSubGraphSchema({
   linkUrl: 'https://specs.apollo.dev/federation/v2.6',
 });
 
+/**
+ * Root fields clients of this API use, left out of what the subgraph declares to composition.
+ * A supergraph has one `Query.node`: a larger graph usually has it already, and composing a
+ * second one fails (`Non-shareable field "Query.node"`). `@shareable` would be wrong, since our
+ * `node` resolves only our own ids, so the subgraph does not offer it; the graph's owner of
+ * `node` resolves our ids through our entities (docs/federation.md). The fields stay served, so
+ * a client talking to this gateway directly still has `node`; a router never plans through them.
+ */
+const standaloneOnlyRootFields = new Set(['node', 'nodes']);
+
+/** The served schema with the standalone-only root fields removed: what composition sees. */
+function subgraphView(served: GraphQLSchema): GraphQLSchema {
+  const query = served.getQueryType()!.toConfig();
+  const kept = (name: string) => !standaloneOnlyRootFields.has(name);
+  const fields = Object.fromEntries(Object.entries(query.fields).filter(([name]) => kept(name)));
+  // The printer reads the type's AST node (where the directives plugin keeps directives) when it has one.
+  const astNode = query.astNode && { ...query.astNode, fields: query.astNode.fields?.filter((field) => kept(field.name.value)) };
+  const newQuery = new GraphQLObjectType({ ...query, fields, astNode });
+  const config = served.toConfig();
+  return lexicographicSortSchema(
+    new GraphQLSchema({ ...config, query: newQuery, types: [...config.types.filter((type) => type.name !== query.name), newQuery] }),
+  );
+}
+
+const subgraphSdl = printSubgraphSchema(subgraphView(schema));
+
+// `_service { sdl }` is what IntrospectAndCompose and `rover subgraph introspect` compose from, so
+// it must say what schema/subgraph.graphql says, not print the served schema as the plugin does.
+schema.getQueryType()!.getFields()._service.resolve = () => ({ sdl: subgraphSdl });
+
 /** The client-facing API without federation plumbing: what schema/schema.graphql holds. */
 export const publicSchema: GraphQLSchema = builder.toSchema();
 
 export const printPublicSchema = (): string => printSchema(lexicographicSortSchema(publicSchema));
 
-export const printFederationSchema = (): string => printSubgraphSchema(schema);
+export const printFederationSchema = (): string => subgraphSdl;
