@@ -2,11 +2,13 @@
  * The gateway as an Apollo Federation v2 subgraph, over real HTTP: the real gateway on the real
  * emulator, a small "teams" subgraph written here that extends `User` and references `ApiKey`
  * and `Task`, composed with @apollo/composition (and with IntrospectAndCompose against the running
- * servers) and queried through @apollo/gateway, which forwards the caller's Authorization.
+ * servers) and queried through @apollo/gateway, which forwards the caller's Authorization; then
+ * composed with @theguild/federation-composition and queried through Hive Gateway's runtime.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { composeServices } from '@apollo/composition';
+import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { buildSubgraphSchema, printSubgraphSchema as printSubgraphSchemaOf } from '@apollo/subgraph';
 import { useApolloFederation } from '@envelop/apollo-federation';
@@ -523,5 +525,65 @@ describe('beside a subgraph that owns Relay\'s `node`', () => {
       expect(calls['/yescale/user']).toBeLessThanOrEqual(2);
       expect(calls['/yescale/apikeylist']).toBeLessThanOrEqual(3);
     });
+  });
+});
+
+// ---- a second federation engine: Hive Gateway's runtime on a supergraph from The Guild's composition ----
+
+describe('through Hive Gateway', () => {
+  let hive: ReturnType<typeof createGatewayRuntime>;
+  beforeAll(async () => {
+    const { composeServices: composeWithHive } = await import('@theguild/federation-composition');
+    const result = composeWithHive([...subgraphs(), catalog()]);
+    expect('errors' in result ? result.errors?.map((e) => e.message) : undefined).toBeUndefined();
+    hive = createGatewayRuntime({
+      supergraph: result.supergraphSdl!,
+      // Hive Gateway's documented way to forward the caller's credential to the subgraphs.
+      propagateHeaders: { fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get('authorization') ?? '' }) },
+      maskedErrors: false,
+      logging: false,
+    });
+  });
+  afterAll(() => hive.dispose());
+
+  const query = async (source: string, auth: string | null): Promise<GraphQLResponse> => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (auth !== null) headers.authorization = `Bearer ${auth}`;
+    const res = await hive.fetch('http://hive.test/graphql', { method: 'POST', headers, body: JSON.stringify({ query: source }) });
+    return (await res.json()) as GraphQLResponse;
+  };
+
+  it('joins a foreign team with the caller\'s user, keys and tasks, and the catalog\'s node resolves our ids', async () => {
+    const res = await query(
+      `{
+        team(id: "studio") { name members { username quotaUsd } billingKeys { upstreamId } renders { id status } }
+        node(id: "${encodeGlobalID('ApiKey', demoKeys[0])}") { id ... on ApiKey { upstreamId name } }
+      }`,
+      demo(),
+    );
+    // Hive Gateway nulls a reference our subgraph resolved to null (admin, not visible to demo)
+    // with an error at that path, where @apollo/gateway nulls it silently; no admin data either way.
+    expect(res.errors?.map((e) => e.path)).toEqual([['team', 'members', 1, 'quotaUsd']]);
+    const demoUser = h.emulator.user('demo');
+    expect(res.data.team).toEqual({
+      name: 'Studio',
+      members: [{ username: 'demo', quotaUsd: demoUser.quota / 500_000 }, null],
+      // key fields only: the teams subgraph holds them, nothing is asked of ours
+      billingKeys: [...demoKeys, adminKey].map((id) => ({ upstreamId: id })),
+      renders: demoTasks,
+    });
+    expect(res.data.node).toEqual({ id: encodeGlobalID('ApiKey', demoKeys[0]), upstreamId: demoKeys[0], name: h.emulator.apiKeys('demo')[0].name });
+  });
+
+  it('another caller\'s credential sees its own data only; without one ours is UNAUTHENTICATED; no crash', async () => {
+    const admin = await query('{ team(id: "studio") { members { username displayName } } }', userOf('admin').accessKey);
+    // demo's username is the teams subgraph's key field; demo's profile is not admin's to see
+    expect(admin.data.team.members).toEqual([
+      { username: 'demo', displayName: null },
+      { username: 'admin', displayName: h.emulator.user('admin').display_name },
+    ]);
+    const anonymous = await query('{ team(id: "studio") { name members { username displayName } } }', null);
+    expect(anonymous.data.team.name).toBe('Studio');
+    expect(anonymous.errors?.map((e) => e.extensions?.code)).toContain('UNAUTHENTICATED');
   });
 });
