@@ -139,7 +139,8 @@ async function checkEndpoint(agent: Agent, opts: CheckOptions, ep: Endpoint): Pr
   } catch {
     body = undefined;
   }
-  const message = isObject(body) && typeof body.message === 'string' ? body.message : undefined;
+  // the upstream's message is printed: should it ever echo the credential, the key is cut out of it
+  const message = isObject(body) && typeof body.message === 'string' ? body.message.split(opts.accessKey).join('[access key]') : undefined;
   if (report.status < 200 || report.status > 299) {
     // the gateway's own classification (src/upstream/errors.ts), so "unauthenticated" means what it means there
     const error = statusError(ep.path, report.status, message);

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
 import { createEmulator, type Emulator } from '../src/emulator/index.js';
 
 const CLI = ['--import', 'tsx', 'src/main.ts'];
@@ -19,6 +20,23 @@ function check(args: string[], env: Record<string, string | undefined>): Promise
   child.stderr.on('data', (c) => (stderr += c));
   return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
 }
+
+describe('check configuration', () => {
+  it('takes the key from --access-key-file over YESCALE_ACCESS_KEY, trimmed, and refuses an unreadable or empty file by name only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yescale-check-config-'));
+    try {
+      writeFileSync(join(dir, 'key'), '  secret-from-file\n');
+      writeFileSync(join(dir, 'empty'), '\n');
+      expect(parseConfig(['check', '--access-key-file', join(dir, 'key')], { YESCALE_ACCESS_KEY: 'from-env' }).accessKey).toBe('secret-from-file');
+      expect(parseConfig(['check'], { YESCALE_ACCESS_KEY: ' from-env ' })).toMatchObject({ command: 'check', accessKey: 'from-env' });
+      expect(() => parseConfig(['check', '--access-key-file', join(dir, 'none')], {})).toThrow(/--access-key-file: cannot read/);
+      expect(() => parseConfig(['check', '--access-key-file', join(dir, 'empty')], {})).toThrow(/--access-key-file: .* is empty/);
+      expect(() => parseConfig(['check'], {})).toThrow(/check needs YESCALE_ACCESS_KEY or --access-key-file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 // each test starts a tsx child process, which takes seconds on a loaded machine
 describe('yescale-graphql check', { timeout: 60_000 }, () => {
