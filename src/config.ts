@@ -1,11 +1,11 @@
 /** Command line + environment -> a typed, validated Config. A bad value is one clear line. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Limits } from './limits.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import type { HttpOptions } from './upstream/http.js';
 
-export type Command = 'serve' | 'demo' | 'emulator' | 'print-schema' | 'help';
+export type Command = 'serve' | 'demo' | 'emulator' | 'print-schema' | 'check' | 'help';
 
 export interface Config {
   command: Command;
@@ -64,7 +64,7 @@ const TUNABLES = [
 export class ConfigError extends Error {}
 
 export const DEFAULT_UPSTREAM = 'https://yescale.bogia.app';
-const COMMANDS: readonly Command[] = ['serve', 'demo', 'emulator', 'print-schema', 'help'];
+const COMMANDS: readonly Command[] = ['serve', 'demo', 'emulator', 'print-schema', 'check', 'help'];
 
 export const USAGE = `Usage: yescale-graphql <command> [options]
 
@@ -73,6 +73,7 @@ Commands:
   demo          the gateway on the built-in emulator, GraphiQL at /graphql
   emulator      only the emulator of the YEScale System API
   print-schema  print the SDL (--federation: the subgraph SDL)
+  check         one GET per read endpoint of --upstream: is it compatible? (exit 0 yes, 1 no)
 
 Options:
   --port N              listen port (serve/demo 4000, emulator 4010)      env PORT
@@ -97,6 +98,7 @@ Limits and resilience (defaults in README):
                             env UPSTREAM_CONNECT_TIMEOUT_MS, …, UPSTREAM_CONCURRENCY_PER_KEY
   --no-introspection        refuse introspection queries              env INTROSPECTION=0
   --cors-origin URL         allow this browser origin (repeatable)    env CORS_ORIGINS (comma list)
+  --access-key-file F       read the access key from file F (instead of YESCALE_ACCESS_KEY)
 Env: YESCALE_ACCESS_KEY  server-side access key, used when a request sends no Authorization header`;
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -138,6 +140,19 @@ function baseUrl(name: string, raw: string): string {
   return url.toString().replace(/\/$/, '');
 }
 
+/** The file wins over the env; the message names the file, never its content. */
+function accessKeyOf(file: string | undefined, raw: string | undefined): string | undefined {
+  if (file === undefined) return raw?.trim() || undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError(`--access-key-file: cannot read "${file}"`);
+  }
+  if (text.trim() === '') throw new ConfigError(`--access-key-file: "${file}" is empty`);
+  return text.trim();
+}
+
 export function parseConfig(argv: readonly string[], env: Record<string, string | undefined>): Config {
   let parsed;
   try {
@@ -160,6 +175,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         'no-metrics': { type: 'boolean' },
         'log-level': { type: 'string' },
         'trusted-documents': { type: 'string' },
+        'access-key-file': { type: 'string' },
         ...Object.fromEntries(TUNABLES.map(([flag]) => [flag, { type: 'string' as const }])),
         'no-introspection': { type: 'boolean' },
         'cors-origin': { type: 'string', multiple: true },
@@ -194,13 +210,15 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
   }
   const corsOrigins = (values['cors-origin'] as string[] | undefined) ?? (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   for (const origin of corsOrigins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`a CORS origin must look like https://host[:port], got "${origin}"`);
+  const accessKey = accessKeyOf(values['access-key-file'], env.YESCALE_ACCESS_KEY);
+  if (command === 'check' && !accessKey) throw new ConfigError('check needs YESCALE_ACCESS_KEY or --access-key-file');
   const upstreamFlag = values.upstream !== undefined ? ['--upstream', values.upstream] : ['YESCALE_BASE_URL', env.YESCALE_BASE_URL || DEFAULT_UPSTREAM];
   return {
     command,
     port: integer(portFlag[0]!, portFlag[1], command === 'emulator' ? 4010 : 4000, 0, 65535),
     host,
     upstream: baseUrl(upstreamFlag[0]!, upstreamFlag[1]!),
-    accessKey: env.YESCALE_ACCESS_KEY?.trim() || undefined,
+    accessKey,
     revealSecrets: values['reveal-secrets'] ?? switchEnv('YESCALE_REVEAL_SECRETS', env.YESCALE_REVEAL_SECRETS) ?? false,
     federation: values.federation ?? false,
     seed: integer('--seed', values.seed, 1, 0, 2 ** 31 - 1),

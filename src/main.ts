@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** CLI entry (bin `yescale-graphql`): parse args, start, shut down gracefully on SIGTERM/SIGINT. */
+import { formatCheck, runCheck } from './check.js';
 import { ConfigError, USAGE, parseConfig, type Config } from './config.js';
 import { createEmulator } from './emulator/index.js';
 import { createGateway, type GatewayOptions } from './gateway.js';
@@ -22,6 +23,13 @@ async function run(config: Config, logger: Logger): Promise<Stop | null> {
     case 'print-schema':
       process.stdout.write(config.federation ? printFederationSchema() : printPublicSchema());
       return null;
+    case 'check': {
+      // parseConfig refuses `check` without a key
+      const reports = await runCheck({ upstream: config.upstream, accessKey: config.accessKey!, timeoutMs: config.requestTimeoutMs });
+      console.log(formatCheck(config.upstream, reports));
+      process.exitCode = reports.some((r) => r.problems.length) ? 1 : 0;
+      return null;
+    }
     case 'emulator': {
       const emulator = createEmulator({ seed: config.seed, logsPerUser: config.logs });
       const url = await emulator.listen(config.port, config.host);

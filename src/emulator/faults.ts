@@ -6,7 +6,7 @@ import { rng, type Rng } from './random.js';
 
 export type FaultMode =
   | 'latency' | 'http500' | 'http502' | 'http503' | 'http429' | 'reset' | 'hang'
-  | 'truncated' | 'nonJson' | 'wrongShape' | 'slowDrip' | 'invalidToken';
+  | 'truncated' | 'nonJson' | 'wrongShape' | 'slowDrip' | 'invalidToken' | 'otherVersion';
 
 export interface Fault {
   mode: FaultMode;
@@ -24,8 +24,37 @@ export interface Fault {
 
 export const FAULT_MODES: readonly FaultMode[] = [
   'latency', 'http500', 'http502', 'http503', 'http429', 'reset', 'hang',
-  'truncated', 'nonJson', 'wrongShape', 'slowDrip', 'invalidToken',
+  'truncated', 'nonJson', 'wrongShape', 'slowDrip', 'invalidToken', 'otherVersion',
 ];
+
+/**
+ * 'otherVersion': the normal answer as an upstream of another release might send it, with one field
+ * renamed and one enum value the gateway does not know per record (values outside the lists in
+ * src/upstream/wire.ts). Valid JSON of the right shape, so only a field-level check can notice it.
+ */
+const OTHER_VERSION: Record<string, { rename: [string, string]; value: [string, unknown] }> = {
+  '/yescale/user': { rename: ['display_name', 'nickname'], value: ['role', 5] },
+  '/yescale/apikeylist': { rename: ['expired_time', 'expires_at'], value: ['status', 5] },
+  '/yescale/task': { rename: ['progress', 'progress_percent'], value: ['status', 'CANCELLED'] },
+  '/yescale/logs': { rename: ['use_time', 'use_time_ms'], value: ['type', 99] },
+};
+
+export function otherVersion(path: string, body: string): string {
+  const change = OTHER_VERSION[path];
+  const envelope = JSON.parse(body) as { data?: unknown };
+  if (!change || envelope.data === undefined || envelope.data === null) return body;
+  const data = envelope.data as Record<string, unknown> | Record<string, unknown>[];
+  const records = Array.isArray(data) ? data : Array.isArray(data.items) ? (data.items as Record<string, unknown>[]) : [data];
+  for (const r of records) {
+    const [from, to] = change.rename;
+    if (from in r) {
+      r[to] = r[from];
+      delete r[from];
+    }
+    r[change.value[0]] = change.value[1];
+  }
+  return JSON.stringify(envelope);
+}
 
 /** Throws a readable error for anything that is not a Fault (used by the HTTP control surface). */
 export function parseFault(value: unknown): Fault | null {

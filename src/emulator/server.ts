@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Dataset } from './data.js';
-import { parseFault, type Fault, type FaultInjector } from './faults.js';
+import { otherVersion, parseFault, type Fault, type FaultInjector } from './faults.js';
 import { answer, type Reply, type RouteOptions } from './routes.js';
 
 export interface EmulatorStats {
@@ -142,6 +142,11 @@ export class EmulatorServer {
         return send(res, { status: 200, contentType: JSON_TYPE, body: '{"success":true,"data":"oops"}' });
       case 'invalidToken':
         return send(res, { status: 200, contentType: JSON_TYPE, body: JSON.stringify({ success: false, message: '无效的令牌 (access token invalid)' }) });
+      case 'otherVersion': {
+        const reply = normal();
+        // errors (no data) pass unchanged: only a successful answer has records to alter
+        return send(res, reply.status === 200 ? { ...reply, body: otherVersion(url.pathname, reply.body) } : reply);
+      }
       case 'truncated':
         return sendTruncated(res, normal());
       case 'slowDrip':
