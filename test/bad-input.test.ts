@@ -147,6 +147,16 @@ describe(`${cases.length} malformed or abusive requests`, () => {
     expect(total(h.calls())).toBe(0);
   });
 
+  it('a CSRF refusal is a 403 with a code and names the headers that pass', async () => {
+    const { status, body } = await send(h, { ...q(`{ me { username } }`), headers: { 'content-type': 'text/plain' } });
+    expect(status).toBe(403);
+    expect(body.errors[0].extensions.code).toBe('CSRF_HEADER_REQUIRED');
+    expect(body.errors[0].message).toMatch(/x-graphql-yoga-csrf or apollo-require-preflight/);
+    const get = { method: 'GET', search: '?query=%7B%20me%20%7B%20username%20%7D%20%7D' };
+    expect((await send(h, { ...get, headers: { 'content-type': '' } })).body.errors[0].extensions.code).toBe('CSRF_HEADER_REQUIRED');
+    expect((await send(h, { ...get, headers: { 'content-type': '', 'x-graphql-yoga-csrf': '1' } })).body.data.me.username).toBe('demo');
+  });
+
   it('a body whose stream fails is a 400 BAD_REQUEST, not 413', async () => {
     // A stream failure after the headers makes Node close the socket itself (a client cannot read
     // the answer), so the request goes straight to the server's handler with a failing body.
