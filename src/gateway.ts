@@ -9,7 +9,7 @@ import { GraphQLError, getOperationAST } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { createResponseCache, type CacheOptions } from './cache.js';
 import { createContext, credentialOf, type Context, type Settings } from './context.js';
 import type { Logger } from './logger.js';
@@ -104,7 +104,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     cors: options.corsOrigins?.length ? { origin: options.corsOrigins, credentials: false } : false,
     plugins: [
       // Browser requests that skip the CORS preflight (forms, text/plain) need a custom header.
-      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
+      csrfPrevention(),
       ...(options.introspection === false ? [useDisableIntrospection()] : []),
       ...limitPlugins(limits),
       // Trusted documents first (they set the query), then the record of the request, then the
@@ -121,6 +121,28 @@ export function createGateway(options: GatewayOptions): Gateway {
     ],
   });
   return Object.assign(yoga, { upstream: http, limits, metrics });
+}
+
+const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
+
+/**
+ * yoga's CSRF prevention, whose 403 carries no `extensions.code`: its refusal gets
+ * `CSRF_HEADER_REQUIRED` (docs/security.md) and a message naming the headers that pass.
+ */
+function csrfPrevention(): Plugin {
+  const { onRequestParse } = useCSRFPrevention({ requestHeaders: CSRF_HEADERS });
+  return {
+    onRequestParse(payload) {
+      try {
+        return onRequestParse?.(payload);
+      } catch (error) {
+        if (!(error instanceof GraphQLError)) throw error;
+        throw createGraphQLError(`${error.message}: send a ${CSRF_HEADERS.join(' or ')} header, or Content-Type: application/json`, {
+          extensions: { ...error.extensions, code: 'CSRF_HEADER_REQUIRED' },
+        });
+      }
+    },
+  };
 }
 
 /** yoga's own messages (unexpected errors, plugin notes) through the server's logger. */

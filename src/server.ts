@@ -25,6 +25,7 @@ export async function startServer(gateway: Gateway, port: number, host: string):
     }
     void readCapped(req, gateway.limits.maxRequestBytes).then((body) => {
       if (body === 'too large') return tooLarge(res, gateway.limits.maxRequestBytes);
+      if (body === 'unreadable') return unreadable(res);
       // whatwg-node takes an already-read body from `req.body` instead of the consumed stream.
       if (body?.length) Object.assign(req, { body });
       return gateway.handle(req, res);
@@ -55,9 +56,10 @@ export async function startServer(gateway: Gateway, port: number, host: string):
 
 /**
  * The request body, refused (without reading on) past `max` bytes: by Content-Length up front,
- * else by counting what arrives. GET and HEAD have none.
+ * else by counting what arrives. GET and HEAD have none. A stream that fails (the client went
+ * away or sent a broken body) is 'unreadable', not too large.
  */
-function readCapped(req: IncomingMessage, max: number): Promise<Buffer | null | 'too large'> {
+function readCapped(req: IncomingMessage, max: number): Promise<Buffer | null | 'too large' | 'unreadable'> {
   if (req.method === 'GET' || req.method === 'HEAD') return Promise.resolve(null);
   if (Number(req.headers['content-length'] ?? 0) > max) return Promise.resolve('too large');
   return new Promise((resolve) => {
@@ -72,7 +74,7 @@ function readCapped(req: IncomingMessage, max: number): Promise<Buffer | null | 
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', () => resolve('too large'));
+    req.on('error', () => resolve('unreadable'));
   });
 }
 
@@ -82,4 +84,12 @@ function tooLarge(res: ServerResponse, max: number): void {
   });
   // The rest of the body is not read: close the connection rather than drain it.
   res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', connection: 'close' }).end(body);
+}
+
+function unreadable(res: ServerResponse): void {
+  const body = JSON.stringify({
+    errors: [{ message: 'The request body could not be read: the stream failed before its end', extensions: { code: 'BAD_REQUEST' } }],
+  });
+  // Whatever is left of the body is broken: close the connection rather than reuse it.
+  res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', connection: 'close' }).end(body);
 }

@@ -18,10 +18,14 @@ interface RequestRecord {
   started: number;
   /** set once the request turned out to be a GraphQL operation */
   graphql: boolean;
-  operation: string | null;
+  /** the name of each operation (several in a batch), in the order of their results */
+  operations: (string | null)[];
+  /** the upstream calls of all operations (each operation of a batch has its own context) */
   upstreamCalls: number;
   errorCodes: string[];
   cache?: 'hit' | 'miss';
+  /** each operation's error codes and cache outcome, for its metrics */
+  results: { errorCodes: string[]; cache?: 'hit' | 'miss' }[];
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -36,9 +40,10 @@ export function useTelemetry({ metrics, logger }: { metrics: Metrics | null; log
         id: sent && REQUEST_ID.test(sent) ? sent : randomUUID(),
         started: performance.now(),
         graphql: false,
-        operation: null,
+        operations: [],
         upstreamCalls: 0,
         errorCodes: [],
+        results: [],
       });
     },
     onExecute({ args }) {
@@ -46,7 +51,7 @@ export function useTelemetry({ metrics, logger }: { metrics: Metrics | null; log
       return {
         onExecuteDone() {
           const record = records.get(context.request);
-          if (record) record.upstreamCalls = context.caller?.upstreamCalls ?? 0;
+          if (record) record.upstreamCalls += context.caller?.upstreamCalls ?? 0;
         },
       };
     },
@@ -54,7 +59,7 @@ export function useTelemetry({ metrics, logger }: { metrics: Metrics | null; log
       const record = records.get(request);
       if (!record) return;
       record.graphql = true;
-      record.operation = params.operationName ?? operationNameOf(params.query);
+      record.operations.push(params.operationName ?? operationNameOf(params.query));
     },
     onResultProcess({ request, result, setResult }) {
       const record = records.get(request);
@@ -62,10 +67,12 @@ export function useTelemetry({ metrics, logger }: { metrics: Metrics | null; log
       record.graphql = true;
       // A batch (JSON array) is one request with several results: each is read and stripped.
       const results = (Array.isArray(result) ? result : [result]).map((one) => {
-        for (const error of (one.errors ?? []) as GraphQLError[]) record.errorCodes.push(String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+        const errorCodes = ((one.errors ?? []) as GraphQLError[]).map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+        record.errorCodes.push(...errorCodes);
         const cached = takeCacheOutcome(one);
         // a batch with any miss is a miss
         if (cached.outcome && record.cache !== 'miss') record.cache = cached.outcome;
+        record.results.push({ errorCodes, cache: cached.outcome });
         return cached.result;
       });
       setResult(Array.isArray(result) ? results : results[0]);
@@ -76,11 +83,19 @@ export function useTelemetry({ metrics, logger }: { metrics: Metrics | null; log
       response.headers.set('x-request-id', record.id);
       if (record.cache) response.headers.set('x-response-cache', record.cache);
       const ms = performance.now() - record.started;
-      metrics?.operation({ operation: record.operation, ms, errorCodes: record.errorCodes, cache: record.cache });
+      const { operations, results } = record;
+      if (metrics) {
+        // one sample per operation: a batch answers several (results are in the order of their params)
+        if (results.length === 0) metrics.operation({ operation: operations[0] ?? null, ms, errorCodes: record.errorCodes, cache: record.cache });
+        results.forEach((one, i) => metrics.operation({ operation: operations[i] ?? null, ms, ...one }));
+      }
+      const batched = operations.length > 1;
       logger?.[record.errorCodes.length ? 'warn' : 'info'](
         {
           reqId: record.id,
-          operation: record.operation,
+          // a batch: every operation's name, comma-separated (anonymous ones as "anonymous")
+          operation: batched ? operations.map((name) => name ?? 'anonymous').join(',') : (operations[0] ?? null),
+          batch: batched ? operations.length : undefined,
           status: response.status,
           durationMs: Math.round(ms * 10) / 10,
           upstreamCalls: record.upstreamCalls,

@@ -5,6 +5,7 @@
  * name the argument (BAD_USER_INPUT). test/errors.test.ts has the first argument checks;
  * these extend them.
  */
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHarness, total, type Harness } from './helpers.js';
 
@@ -144,6 +145,40 @@ describe(`${cases.length} malformed or abusive requests`, () => {
     ];
     for (const [raw, code] of coded) expect((await send(h, raw)).body.errors[0].extensions.code).toBe(code);
     expect(total(h.calls())).toBe(0);
+  });
+
+  it('a CSRF refusal is a 403 with a code and names the headers that pass', async () => {
+    const { status, body } = await send(h, { ...q(`{ me { username } }`), headers: { 'content-type': 'text/plain' } });
+    expect(status).toBe(403);
+    expect(body.errors[0].extensions.code).toBe('CSRF_HEADER_REQUIRED');
+    expect(body.errors[0].message).toMatch(/x-graphql-yoga-csrf or apollo-require-preflight/);
+    const get = { method: 'GET', search: '?query=%7B%20me%20%7B%20username%20%7D%20%7D' };
+    expect((await send(h, { ...get, headers: { 'content-type': '' } })).body.errors[0].extensions.code).toBe('CSRF_HEADER_REQUIRED');
+    expect((await send(h, { ...get, headers: { 'content-type': '', 'x-graphql-yoga-csrf': '1' } })).body.data.me.username).toBe('demo');
+  });
+
+  it('a body whose stream fails is a 400 BAD_REQUEST, not 413', async () => {
+    // A stream failure after the headers makes Node close the socket itself (a client cannot read
+    // the answer), so the request goes straight to the server's handler with a failing body.
+    const req = Object.assign(new Readable({ read() {} }), { method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json' } });
+    const answer = new Promise<{ status: number; body: any }>((resolve) => {
+      let status = 0;
+      const res = {
+        writeHead(code: number) {
+          status = code;
+          return res;
+        },
+        end(text: string) {
+          resolve({ status, body: JSON.parse(text) });
+        },
+      };
+      h.server.server.emit('request', req, res);
+    });
+    req.push('{"query": "{ me');
+    req.destroy(new Error('aborted'));
+    const { status, body } = await answer;
+    expect(status).toBe(400);
+    expect(body.errors[0]).toMatchObject({ message: expect.stringMatching(/could not be read/), extensions: { code: 'BAD_REQUEST' } });
   });
 
   it('a cost that passed once is not reused for larger `first` variables of the same document', async () => {

@@ -10,6 +10,7 @@ interface Line {
   msg: string;
   reqId: string;
   operation: string | null;
+  batch?: number;
   status: number;
   durationMs: number;
   upstreamCalls: number;
@@ -77,6 +78,31 @@ describe('request log lines', () => {
     const byId = Object.fromEntries(log.lines().map((line) => [line.reqId, line.upstreamCalls]));
     expect([byId['conc-a'], byId['conc-b'], byId['conc-c']]).toEqual([1, 2, 2]);
     expect(total(h.calls())).toBe(5);
+  });
+
+  it('logs a batched request with every operation\'s name, upstream calls and error codes', async () => {
+    h.reset();
+    const res = await fetch(`${h.server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${h.emulator.demoAccessKey}`, 'x-request-id': 'batch-1' },
+      body: JSON.stringify([
+        { query: 'query BatchMe { me { username requestCount } }' },
+        { query: '{ apiKeys { name remainQuota } }' },
+        { query: 'query BatchKeys { apiKeys { name unlimitedQuota } logs(first: 1) { totalCount } }' },
+        { query: 'query BatchBad { me { nope } }' },
+      ]),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toHaveLength(4);
+    // /yescale/user, /yescale/logs and /yescale/apikeylist (the two operations' identical calls may be shared in flight)
+    const calls = total(h.calls());
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(log.lines().find((line) => line.reqId === 'batch-1')).toMatchObject({
+      operation: 'BatchMe,anonymous,BatchKeys,BatchBad',
+      batch: 4,
+      upstreamCalls: calls,
+      errors: ['GRAPHQL_VALIDATION_FAILED'],
+    });
   });
 
   it('logs failed operations at warn with their error codes, and never a credential', async () => {

@@ -69,6 +69,20 @@ describe('GET /metrics', () => {
     expect(text).toContain('process_cpu_user_seconds_total');
   });
 
+  it('counts each operation of a batched request', async () => {
+    h.reset();
+    const res = await fetch(`${h.server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${h.emulator.demoAccessKey}` },
+      body: JSON.stringify([{ query: 'query MB1 { me { username } }' }, { query: 'query MB2 { apiKeys { name } }' }, { query: 'query MB3 { nope }' }]),
+    });
+    expect(await res.json()).toHaveLength(3);
+    const text = await scrape(h);
+    for (const operation of ['MB1', 'MB2', 'MB3']) expect(sample(text, 'graphql_operations_total', { operation })).toBe(1);
+    expect(sample(text, 'graphql_errors_total', { operation: 'MB3', code: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
+    expect(sample(text, 'graphql_errors_total', { operation: 'MB1', code: 'GRAPHQL_VALIDATION_FAILED' })).toBe(0);
+  });
+
   it('shows the circuit open after repeated upstream failures', async () => {
     h.reset();
     h.emulator.setFault({ mode: 'http503', path: '/yescale/user' });

@@ -162,6 +162,24 @@ describe('circuit breaker', () => {
   });
 });
 
+describe('circuit breaker and request deadlines', () => {
+  it('calls cut by the request deadline do not open the circuit', async () => {
+    // deadline 100 ms, upstream answers after 300 ms: each request's own deadline aborts its call
+    const h = await startHarness({ requestTimeoutMs: 100, http: { retries: 0, breakerThreshold: 2, breakerCooldownMs: 60_000 } }, { logsPerUser: 100 });
+    try {
+      h.emulator.setFault({ mode: 'latency', latencyMs: 300 });
+      for (let i = 0; i < 4; i++) {
+        const res = await h.gql(named(`{ me { username } }`));
+        expect(res.errors![0].message).toMatch(/deadline/);
+      }
+      h.emulator.setFault(null);
+      expect((await h.gql(named(`{ me { username } }`))).data.me.username).toBe('demo');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('concurrency caps and in-flight dedupe', () => {
   it('caps upstream calls per credential and overall, queueing the rest', async () => {
     const h = await startHarness({ http: { maxConcurrentPerCredential: 2, maxConcurrent: 3 } }, { logsPerUser: 500 });

@@ -68,7 +68,7 @@ export class CircuitBreaker {
     this.probing = false;
   }
 
-  /** A call that passed but ended without saying anything about the upstream's health (the caller's own signal aborted it before a timeout). */
+  /** A call that passed but ended without saying anything about the upstream's health (every caller's signal aborted it, a request deadline included). */
   neutral(): void {
     this.probing = false;
   }

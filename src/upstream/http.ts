@@ -161,10 +161,13 @@ export class UpstreamHttp {
         return data;
       } catch (cause) {
         const error = toUpstreamError(path, cause);
-        // Only an unreachable, failing or too slow upstream counts against the circuit; a caller
-        // that went away does not, and any other answer proves the upstream is up.
+        // Only an unreachable, failing or too slow upstream counts against the circuit (undici's
+        // own connect/headers/body timeouts do not abort `signal`). `signal` aborts only when every
+        // caller left, the request deadline included (in-flight.ts): that says nothing about the
+        // upstream, else one slow `usage` walk would count each page it cut as a failure for every
+        // tenant. Any other answer proves the upstream is up.
         if (error.kind !== 'UPSTREAM_UNAVAILABLE') this.breaker.success();
-        else if (signal.aborted && !isTimeout(signal.reason)) this.breaker.neutral();
+        else if (signal.aborted) this.breaker.neutral();
         else this.breaker.failure();
         this.emit({ path, status, ms: performance.now() - started, error, attempt, circuit: this.breaker.state() });
         throw error;
@@ -255,8 +258,6 @@ function toUpstreamError(path: string, cause: unknown): UpstreamError {
               : 'connection failed';
   return new UpstreamError('UPSTREAM_UNAVAILABLE', `The upstream is unavailable on ${path}: ${what}`, { path });
 }
-
-const isTimeout = (reason: unknown): boolean => reason instanceof Error && reason.name === 'TimeoutError';
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -40,6 +40,9 @@ export class InFlight {
   ): { shared: boolean; result: Promise<T> } {
     if (signal?.aborted) return { shared: false, result: Promise.reject(signal.reason) };
     let call = this.calls.get(key);
+    // A call aborted because its last waiter left is already dying (it rejects with that waiter's
+    // abort reason, e.g. its deadline): never join it, start afresh.
+    if (call?.controller.signal.aborted) call = undefined;
     const shared = call !== undefined;
     if (!call) {
       const controller = new AbortController();
@@ -52,10 +55,10 @@ export class InFlight {
       call = created;
     }
     call.deadline = Math.max(call.deadline, deadline);
-    return { shared, result: this.wait(call, signal) as Promise<T> };
+    return { shared, result: this.wait(key, call, signal) as Promise<T> };
   }
 
-  private wait(call: Shared, signal: AbortSignal | undefined): Promise<unknown> {
+  private wait(key: string, call: Shared, signal: AbortSignal | undefined): Promise<unknown> {
     call.waiters++;
     if (!signal) return call.promise;
     return new Promise((resolve, reject) => {
@@ -67,7 +70,11 @@ export class InFlight {
       };
       const abort = () => {
         leave();
-        if (call.waiters === 0) call.controller.abort(signal.reason);
+        if (call.waiters === 0) {
+          // Out of the map first, so a caller arriving before the aborted call settles starts its own.
+          if (this.calls.get(key) === call) this.calls.delete(key);
+          call.controller.abort(signal.reason);
+        }
         reject(signal.reason);
       };
       signal.addEventListener('abort', abort, { once: true });
