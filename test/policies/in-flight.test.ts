@@ -1,6 +1,6 @@
 /** InFlight (src/upstream/in-flight.ts): a call aborted by its last waiter's signal is never joined. */
 import { describe, expect, it } from 'vitest';
-import { InFlight } from '../src/upstream/in-flight.js';
+import { InFlight } from '../../src/upstream/in-flight.js';
 
 /** A fake upstream call: settles when told to, or (like undici) a tick after its signal aborts. */
 function fakeCalls() {
