@@ -144,6 +144,8 @@ export class EmulatorServer {
         return send(res, { status: 200, contentType: JSON_TYPE, body: JSON.stringify({ success: false, message: '无效的令牌 (access token invalid)' }) });
       case 'truncated':
         return sendTruncated(res, normal());
+      case 'overstatedTotal':
+        return send(res, overstateTotal(normal()));
       case 'slowDrip':
         return this.drip(res, normal(), fault.dripMs ?? 200);
     }
@@ -225,6 +227,14 @@ function sendTruncated(res: http.ServerResponse, reply: Reply): void {
   const buf = Buffer.from(reply.body);
   res.writeHead(reply.status, { 'content-type': reply.contentType, 'content-length': buf.length });
   res.write(buf.subarray(0, Math.floor(buf.length / 2)), () => res.socket?.destroy());
+}
+
+/** A page that claims rows the later pages never deliver: the gateway must not truncate silently. */
+function overstateTotal(reply: Reply): Reply {
+  const body = JSON.parse(reply.body) as { data?: { total?: unknown } };
+  if (typeof body.data?.total !== 'number') return reply;
+  body.data.total += 100;
+  return { ...reply, body: JSON.stringify(body) };
 }
 
 function resetSocket(socket: Socket): void {
