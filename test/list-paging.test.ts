@@ -4,8 +4,12 @@
  * gateway on an emulator that pages them must answer every row the unpaged emulator answers,
  * through every consumer, and fail with a code, never cut short, when the pages fall short.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_HTTP_OPTIONS, UpstreamHttp } from '../src/upstream/http.js';
+import { listTasks } from '../src/upstream/yescale.js';
 import { startHarness, type Harness } from './helpers.js';
 
 const NOW = 1_760_000_000;
@@ -136,5 +140,63 @@ describe('pages that fall short of their total', () => {
     const res = await plain.gql(`{ tasks(${ALL}) { id } }`);
     expect(res.errors).toBeUndefined();
     expect(res.data.tasks).toHaveLength(plain.emulator.tasks('demo').length);
+  });
+});
+
+describe('the upstream client under a listing that moves while it is paged', () => {
+  // Hand-made answers: a race cannot be timed against the emulator. Tasks newest first, ids N..1,
+  // every page clamped to 10 rows like new-api's default; `onRequest` may change the rows.
+  let rows: number[] = [];
+  let onRequest: (n: number) => void = () => {};
+  let reportPageSize = true;
+  const seen: URLSearchParams[] = [];
+  let server: Server;
+  let http: UpstreamHttp;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const q = new URL(req.url!, 'http://stub').searchParams;
+      seen.push(q);
+      const page = Math.max(1, Number(q.get('p') ?? 1));
+      const items = rows.slice((page - 1) * 10, page * 10).map((id) => ({ id, task_id: `t${id}`, submit_time: 1_700_000_000 + id }));
+      const data = { items, total: rows.length, page, ...(reportPageSize ? { page_size: 10 } : {}) };
+      onRequest(seen.length);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ success: true, data }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    http = new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+  });
+  afterAll(async () => {
+    await http.close();
+    server.close();
+  });
+  beforeEach(() => {
+    seen.length = 0;
+    onRequest = () => {};
+    reportPageSize = true;
+  });
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => n - i);
+  const list = async () => {
+    const caller = { credential: 'stub-access-key-1234567890', upstreamCalls: 0 };
+    const tasks = await listTasks(http, caller, { start_timestamp: 0, end_timestamp: 2_000_000_000 });
+    return { ids: tasks.map((t) => t.id), calls: caller.upstreamCalls };
+  };
+
+  it('a task submitted after the first page pushes the oldest to a page past the first total: it is fetched too', async () => {
+    rows = ids(30);
+    onRequest = (n) => {
+      if (n === 1) rows = [31, ...rows];
+    };
+    const got = await list();
+    expect(got.ids).toEqual(ids(31));
+    // head, page 1 asked at 100 (served 10), then pages 2..4 of the grown total; each through the client
+    expect(seen.map((q) => [q.get('p'), q.get('page_size')])).toEqual([[null, null], ['1', '100'], ['2', '10'], ['3', '10'], ['4', '10']]);
+    expect(got.calls).toBe(5);
+  });
+
+  it('a page that does not say its size is paged at the length it served', async () => {
+    rows = ids(15);
+    reportPageSize = false;
+    expect((await list()).ids).toEqual(ids(15));
+    expect(seen.map((q) => [q.get('p'), q.get('page_size')])).toEqual([[null, null], ['2', '10']]);
   });
 });

@@ -64,10 +64,17 @@ async function listAll<T extends { id: number }>(
     if (first.pageSize === null && first.items.length > 0 && first.items.length < MAX_LIST_PAGE) size = first.items.length;
     pages = [first];
   }
-  const last = Math.ceil(total / size);
-  if (last > MAX_LIST_PAGES) throw shortList(path, `a total of ${total} rows, more than ${MAX_LIST_PAGES} pages of ${size}`);
-  const numbers = Array.from({ length: Math.max(0, last - 1) }, (_, i) => i + 2);
-  pages.push(...(await mapConcurrent(numbers, concurrency, (p) => fetchPage(p, size))));
+  // Rows added while paging (newest first) push older ones to later pages and raise the total:
+  // pages are fetched until the largest total seen is covered.
+  for (let next = 2; ; ) {
+    const most = Math.max(...pages.map((page) => page.total ?? total));
+    const last = Math.ceil(most / size);
+    if (last > MAX_LIST_PAGES) throw shortList(path, `a total of ${most} rows, more than ${MAX_LIST_PAGES} pages of ${size}`);
+    if (next > last) break;
+    const numbers = Array.from({ length: last - next + 1 }, (_, i) => next + i);
+    pages.push(...(await mapConcurrent(numbers, concurrency, (p) => fetchPage(p, size))));
+    next = last + 1;
+  }
 
   // A row on two pages (one was added while paging shifted the offsets) is kept once.
   const byId = new Map<number, T>();
