@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp } from '../src/upstream/http.js';
-import { listTasks } from '../src/upstream/yescale.js';
+import { LIST_PAGE_CONCURRENCY, listTasks } from '../src/upstream/yescale.js';
 import { startHarness, type Harness } from './helpers.js';
 
 const NOW = 1_760_000_000;
@@ -149,6 +149,9 @@ describe('the upstream client under a listing that moves while it is paged', () 
   let rows: number[] = [];
   let onRequest: (n: number) => void = () => {};
   let reportPageSize = true;
+  let delayMs = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
   const seen: URLSearchParams[] = [];
   let server: Server;
   let http: UpstreamHttp;
@@ -160,7 +163,11 @@ describe('the upstream client under a listing that moves while it is paged', () 
       const items = rows.slice((page - 1) * 10, page * 10).map((id) => ({ id, task_id: `t${id}`, submit_time: 1_700_000_000 + id }));
       const data = { items, total: rows.length, page, ...(reportPageSize ? { page_size: 10 } : {}) };
       onRequest(seen.length);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ success: true, data }));
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ success: true, data }));
+      }, delayMs);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     http = new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
@@ -173,6 +180,8 @@ describe('the upstream client under a listing that moves while it is paged', () 
     seen.length = 0;
     onRequest = () => {};
     reportPageSize = true;
+    delayMs = 0;
+    maxInFlight = 0;
   });
   const ids = (n: number) => Array.from({ length: n }, (_, i) => n - i);
   const list = async () => {
@@ -191,6 +200,15 @@ describe('the upstream client under a listing that moves while it is paged', () 
     // head, page 1 asked at 100 (served 10), then pages 2..4 of the grown total; each through the client
     expect(seen.map((q) => [q.get('p'), q.get('page_size')])).toEqual([[null, null], ['1', '100'], ['2', '10'], ['3', '10'], ['4', '10']]);
     expect(got.calls).toBe(5);
+  });
+
+  it('later pages run concurrently, at most LIST_PAGE_CONCURRENCY at once', async () => {
+    rows = ids(90);
+    delayMs = 30;
+    expect((await list()).ids).toEqual(ids(90));
+    // head and page 1 at 100 (served 10) one after the other, then pages 2..9
+    expect(seen).toHaveLength(10);
+    expect(maxInFlight).toBe(LIST_PAGE_CONCURRENCY);
   });
 
   it('a page that does not say its size is paged at the length it served', async () => {
