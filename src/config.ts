@@ -21,6 +21,8 @@ export interface Config {
   /** emulator: data seed and log entries of the demo user */
   seed: number;
   logs: number;
+  /** emulator: tasks and keys in new-api pages instead of plain arrays */
+  pageLists: boolean;
   requestTimeoutMs: number;
   /** upstream log pages fetched at once by long walks */
   logPageConcurrency: number;
@@ -84,6 +86,7 @@ Options:
   --log-page-concurrency N  log pages fetched at once by long walks (4)  env LOG_PAGE_CONCURRENCY
   --seed N              emulator data seed (1)
   --logs N              emulator log entries of the demo user (20000)
+  --page-lists          emulator: page tasks and keys like new-api (10 a page, at most 100)
   --federation          print-schema: the federation subgraph SDL
   --no-cache            no response cache                                   env CACHE=0
   --redis-url URL       share the response cache in Redis (redis://…)       env REDIS_URL
@@ -169,6 +172,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         'log-page-concurrency': { type: 'string' },
         seed: { type: 'string' },
         logs: { type: 'string' },
+        'page-lists': { type: 'boolean' },
         federation: { type: 'boolean' },
         'no-cache': { type: 'boolean' },
         'redis-url': { type: 'string' },
@@ -223,6 +227,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     federation: values.federation ?? false,
     seed: integer('--seed', values.seed, 1, 0, 2 ** 31 - 1),
     logs: integer('--logs', values.logs, 20_000, 0, 10_000_000),
+    pageLists: values['page-lists'] ?? false,
     requestTimeoutMs: integer(
       values['request-timeout'] !== undefined ? '--request-timeout' : 'REQUEST_TIMEOUT_MS',
       values['request-timeout'] ?? env.REQUEST_TIMEOUT_MS,

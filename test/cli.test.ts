@@ -12,6 +12,8 @@ describe('config', () => {
   it('takes flags over env over defaults', () => {
     expect(parseConfig([], {})).toMatchObject({ command: 'serve', port: 4000, host: '127.0.0.1', upstream: 'https://yescale.bogia.app', revealSecrets: false });
     expect(parseConfig(['emulator'], {}).port).toBe(4010);
+    expect(parseConfig(['emulator'], {}).pageLists).toBe(false);
+    expect(parseConfig(['emulator', '--page-lists'], {}).pageLists).toBe(true);
     expect(parseConfig(['serve'], { PORT: '5000', YESCALE_BASE_URL: 'http://up:1/', YESCALE_ACCESS_KEY: ' k ' })).toMatchObject({ port: 5000, upstream: 'http://up:1', accessKey: 'k' });
     expect(parseConfig(['serve', '--port', '6000', '--upstream', 'http://x:2', '--reveal-secrets'], { PORT: '5000' })).toMatchObject({ port: 6000, upstream: 'http://x:2', revealSecrets: true });
   });
@@ -49,6 +51,34 @@ describe('yescale-graphql', () => {
   it('print-schema prints the committed SDL; --federation the subgraph SDL', () => {
     expect(run(['print-schema']).stdout.trim()).toBe(readFileSync('schema/schema.graphql', 'utf8').trim());
     expect(run(['print-schema', '--federation']).stdout.trim()).toBe(readFileSync('schema/subgraph.graphql', 'utf8').trim());
+  });
+
+  it('emulator --page-lists answers tasks and keys as new-api pages', async () => {
+    const child = spawn(process.execPath, [...CLI, 'emulator', '--port', '0', '--logs', '100', '--page-lists'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const [url, key] = await new Promise<[string, string]>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no emulator lines in: ${out}`)), 20_000);
+        child.stdout.on('data', () => {
+          const url = /YEScale emulator at (http:\/\/\S+)/.exec(out);
+          const key = /access key of demo: (\S+)/.exec(out);
+          if (url && key) {
+            clearTimeout(timer);
+            resolve([url[1], key[1]]);
+          }
+        });
+      });
+      const res = await fetch(`${url}/yescale/apikeylist`, { headers: { authorization: key } });
+      const body = (await res.json()) as { data: { items: unknown[]; total: number; page: number; page_size: number } };
+      expect(body.data).toMatchObject({ page: 1, page_size: 10 });
+      expect(body.data.items).toHaveLength(10);
+      expect(body.data.total).toBeGreaterThan(10);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 
   it('demo serves GraphiQL, /healthz and the API with the demo key, and stops on SIGTERM', async () => {

@@ -6,7 +6,9 @@ import { rng, type Rng } from './random.js';
 
 export type FaultMode =
   | 'latency' | 'http500' | 'http502' | 'http503' | 'http429' | 'reset' | 'hang'
-  | 'truncated' | 'nonJson' | 'wrongShape' | 'slowDrip' | 'invalidToken' | 'otherVersion';
+  | 'truncated' | 'nonJson' | 'wrongShape' | 'slowDrip' | 'invalidToken' | 'otherVersion'
+  /** a page object whose `total` claims 100 more rows than the listing has (plain arrays unchanged) */
+  | 'overstatedTotal';
 
 export interface Fault {
   mode: FaultMode;
@@ -24,7 +26,7 @@ export interface Fault {
 
 export const FAULT_MODES: readonly FaultMode[] = [
   'latency', 'http500', 'http502', 'http503', 'http429', 'reset', 'hang',
-  'truncated', 'nonJson', 'wrongShape', 'slowDrip', 'invalidToken', 'otherVersion',
+  'truncated', 'nonJson', 'wrongShape', 'slowDrip', 'invalidToken', 'otherVersion', 'overstatedTotal',
 ];
 
 /**

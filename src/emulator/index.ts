@@ -21,6 +21,8 @@ export interface EmulatorOptions {
   now?: number;
   /** clamp for the logs page_size, like real new-api; default none */
   maxPageSize?: number;
+  /** answer /yescale/task and /yescale/apikeylist as new-api pages `{items,total,page,page_size}` (10 by default, at most 100); default plain arrays */
+  pageLists?: boolean;
 }
 
 export interface EmulatorUser {
@@ -60,7 +62,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   const faults = new FaultInjector(seed);
   const stats = new StatsRecorder();
   const appendLogs = (username: string, count: number, at?: number) => data.get(username).logs.append(count, at);
-  const server = new EmulatorServer({ data, faults, stats, routes: { maxPageSize: opts.maxPageSize }, appendLogs });
+  const server = new EmulatorServer({ data, faults, stats, routes: { maxPageSize: opts.maxPageSize, pageLists: opts.pageLists }, appendLogs });
 
   const users = data.users.map((u) => ({ username: u.account.username, accessKey: u.account.accessKey, role: u.account.role }));
   return {

@@ -20,6 +20,8 @@ export const YESCALE_PATHS: ReadonlySet<string> = new Set(Object.values(PATHS));
 
 export interface RouteOptions {
   maxPageSize?: number;
+  /** page /yescale/task and /yescale/apikeylist like new-api's GetPageQuery instead of answering plain arrays */
+  pageLists?: boolean;
 }
 
 export function answer(data: Dataset, opts: RouteOptions, method: string, url: URL, authorization: string | undefined): Reply {
@@ -38,28 +40,47 @@ export function answer(data: Dataset, opts: RouteOptions, method: string, url: U
     case PATHS.user:
       return json(200, { data: wireUser(user), message: '', success: true });
     case PATHS.apiKeys:
-      return apiKeys(user, q);
+      return apiKeys(user, q, opts);
     case PATHS.tasks:
-      return tasks(user, q);
+      return tasks(user, q, opts);
     default:
       return logs(user, q, opts);
   }
 }
 
-function apiKeys(user: UserData, q: URLSearchParams): Reply {
+/** new-api's GetPageQuery defaults (upstream-contract.md §3, §10 "Paging caps"). */
+const LIST_PAGE_SIZE = 10;
+const MAX_LIST_PAGE_SIZE = 100;
+
+/**
+ * One page of a list as new-api ≥ v0.8.8 pages it: `p` 1-based (below 1 → 1), `page_size`
+ * (aliases `ps`, `size`) default 10, larger than 100 clamped to 100.
+ */
+function listPage<T>(items: T[], q: URLSearchParams): { items: T[]; total: number; page: number; page_size: number } {
+  const int = (name: string): number => {
+    const v = integer(q, name);
+    return typeof v === 'number' ? v : 0;
+  };
+  const page = Math.max(1, int('p'));
+  const asked = int('page_size') || int('ps') || int('size');
+  const pageSize = Math.min(MAX_LIST_PAGE_SIZE, asked >= 1 ? asked : LIST_PAGE_SIZE);
+  return { items: items.slice((page - 1) * pageSize, page * pageSize), total: items.length, page, page_size: pageSize };
+}
+
+function apiKeys(user: UserData, q: URLSearchParams, opts: RouteOptions): Reply {
   const keyword = q.get('keyword') ?? '';
   // new-api quirk: strings.Trim(token, "sk-") trims those characters, not the prefix
   const token = (q.get('token') ?? '').replace(/^[sk-]+|[sk-]+$/g, '');
   const items = wireTokens(user).filter((t) => t.name.includes(keyword) && t.key.includes(token));
-  return json(200, { data: items }); // the doc sample has only `data`
+  return json(200, { data: opts.pageLists ? listPage(items, q) : items }); // the doc sample has only `data`
 }
 
-function tasks(user: UserData, q: URLSearchParams): Reply {
+function tasks(user: UserData, q: URLSearchParams, opts: RouteOptions): Reply {
   const start = integer(q, 'start_timestamp');
   const end = integer(q, 'end_timestamp');
   if (typeof start !== 'number' || typeof end !== 'number') return fail('start_timestamp and end_timestamp are required');
   const items = user.tasks.filter((t) => t.submit_time >= start && t.submit_time <= end);
-  return json(200, { success: true, message: '', data: items });
+  return json(200, { success: true, message: '', data: opts.pageLists ? listPage(items, q) : items });
 }
 
 /** Recent log pages per store: benchmarks re-read the same pages, and answers are deterministic. */

@@ -149,6 +149,8 @@ export class EmulatorServer {
       }
       case 'truncated':
         return sendTruncated(res, normal());
+      case 'overstatedTotal':
+        return send(res, overstateTotal(normal()));
       case 'slowDrip':
         return this.drip(res, normal(), fault.dripMs ?? 200);
     }
@@ -230,6 +232,14 @@ function sendTruncated(res: http.ServerResponse, reply: Reply): void {
   const buf = Buffer.from(reply.body);
   res.writeHead(reply.status, { 'content-type': reply.contentType, 'content-length': buf.length });
   res.write(buf.subarray(0, Math.floor(buf.length / 2)), () => res.socket?.destroy());
+}
+
+/** A page that claims rows the later pages never deliver: the gateway must not truncate silently. */
+function overstateTotal(reply: Reply): Reply {
+  const body = JSON.parse(reply.body) as { data?: { total?: unknown } };
+  if (typeof body.data?.total !== 'number') return reply;
+  body.data.total += 100;
+  return { ...reply, body: JSON.stringify(body) };
 }
 
 function resetSocket(socket: Socket): void {

@@ -1,4 +1,6 @@
 /** One function per YEScale System API endpoint: wire query in, domain records out. */
+import { mapConcurrent } from '../loaders/log-scan.js';
+import { UpstreamError } from './errors.js';
 import type { Caller, UpstreamHttp } from './http.js';
 import { toApiKey, toLog, toPage, toTask, toUser } from './records.js';
 import type { ApiKeyRecord, LogRecord, Page, TaskRecord, UserRecord } from './records.js';
@@ -11,14 +13,80 @@ export async function getUser(http: UpstreamHttp, caller: Caller): Promise<UserR
   return toUser(PATHS.user, await http.getData(PATHS.user, {}, caller));
 }
 
-export async function listApiKeys(http: UpstreamHttp, caller: Caller, query: WireApiKeyQuery): Promise<ApiKeyRecord[]> {
-  const data = await http.getData(PATHS.apiKeys, { ...query }, caller);
-  return toPage(PATHS.apiKeys, data, toApiKey).items;
+/** Every key of the caller matching the query, however many pages the upstream serves them in. */
+export async function listApiKeys(http: UpstreamHttp, caller: Caller, query: WireApiKeyQuery, concurrency = LIST_PAGE_CONCURRENCY): Promise<ApiKeyRecord[]> {
+  return listAll(http, caller, PATHS.apiKeys, { ...query }, toApiKey, concurrency);
 }
 
-export async function listTasks(http: UpstreamHttp, caller: Caller, query: WireTaskQuery): Promise<TaskRecord[]> {
-  const data = await http.getData(PATHS.tasks, { ...query }, caller);
-  return toPage(PATHS.tasks, data, toTask).items;
+/** Every task of the window, however many pages the upstream serves them in. */
+export async function listTasks(http: UpstreamHttp, caller: Caller, query: WireTaskQuery, concurrency = LIST_PAGE_CONCURRENCY): Promise<TaskRecord[]> {
+  return listAll(http, caller, PATHS.tasks, { ...query }, toTask, concurrency);
+}
+
+/** Follow-up pages of a paged list in flight at once. */
+export const LIST_PAGE_CONCURRENCY = 4;
+/** new-api's largest page of tasks and keys (upstream-contract.md §10 "Paging caps"). */
+const MAX_LIST_PAGE = 100;
+/** Bounds one listing (100,000 rows at 100 a page); a longer one is refused, not cut short. */
+const MAX_LIST_PAGES = 1_000;
+
+/**
+ * A whole list. The first call is sent as today, without paging parameters, because a plain
+ * array answer may come from an era whose `p` is 0-based (contract §3). When the answer is a
+ * page object whose `total` exceeds its items (new-api ≥ v0.8.8 pages tasks and keys, 10 rows
+ * by default), the rest follows as further pages through the same client: at the page size
+ * served if that takes fewer calls, else again from page 1 at 100 a page. Rows the total
+ * promised but no page delivered are an UPSTREAM_BAD_RESPONSE, never a silently short list.
+ */
+async function listAll<T extends { id: number }>(
+  http: UpstreamHttp,
+  caller: Caller,
+  path: string,
+  query: Record<string, string | number | undefined>,
+  parse: (raw: Record<string, unknown>) => T,
+  concurrency: number,
+): Promise<T[]> {
+  const head = toPage(path, await http.getData(path, query, caller), parse);
+  if (head.total === null || head.items.length >= head.total) return head.items;
+  const total = head.total;
+  const headSize = head.pageSize !== null && head.pageSize > 0 ? head.pageSize : head.items.length;
+  const fetchPage = async (p: number, size: number) => toPage(path, await http.getData(path, { ...query, p, page_size: size }, caller), parse);
+
+  let pages: (typeof head)[];
+  let size: number;
+  if (headSize > 0 && Math.ceil(total / headSize) - 1 <= Math.ceil(total / MAX_LIST_PAGE)) {
+    size = headSize;
+    pages = [head];
+  } else {
+    const first = await fetchPage(1, MAX_LIST_PAGE);
+    // A smaller page than asked (a lower clamp) sets the size of the pages after it.
+    size = first.pageSize !== null && first.pageSize > 0 ? Math.min(first.pageSize, MAX_LIST_PAGE) : MAX_LIST_PAGE;
+    if (first.pageSize === null && first.items.length > 0 && first.items.length < MAX_LIST_PAGE) size = first.items.length;
+    pages = [first];
+  }
+  // Rows added while paging (newest first) push older ones to later pages and raise the total:
+  // pages are fetched until the largest total seen is covered.
+  for (let next = 2; ; ) {
+    const most = Math.max(...pages.map((page) => page.total ?? total));
+    const last = Math.ceil(most / size);
+    if (last > MAX_LIST_PAGES) throw shortList(path, `a total of ${most} rows, more than ${MAX_LIST_PAGES} pages of ${size}`);
+    if (next > last) break;
+    const numbers = Array.from({ length: last - next + 1 }, (_, i) => next + i);
+    pages.push(...(await mapConcurrent(numbers, concurrency, (p) => fetchPage(p, size))));
+    next = last + 1;
+  }
+
+  // A row on two pages (one was added while paging shifted the offsets) is kept once.
+  const byId = new Map<number, T>();
+  for (const page of pages) for (const row of page.items) if (!byId.has(row.id)) byId.set(row.id, row);
+  // Rows deleted while paging lower the later totals; only a shortfall below every total is an error.
+  const least = Math.min(...pages.map((page) => page.total ?? total));
+  if (byId.size < least) throw shortList(path, `a total of ${least} rows but ${pages.length} pages of ${size} held ${byId.size}`);
+  return [...byId.values()];
+}
+
+function shortList(path: string, what: string): UpstreamError {
+  return new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answered ${path} with ${what}`, { path });
 }
 
 export async function listLogs(http: UpstreamHttp, caller: Caller, query: WireLogQuery): Promise<Page<LogRecord>> {
