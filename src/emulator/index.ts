@@ -42,6 +42,8 @@ export interface Emulator {
   setFault(f: Fault | null): void;
   /** new logs arriving at `at` (default: max(now, newest log)); they become index 0.. */
   appendLogs(username: string, count: number, at?: number): void;
+  /** `count` exact copies of the newest log, in its second */
+  appendCopies(username: string, count: number): void;
   user(username: string): WireUser;
   apiKeys(username: string): WireToken[];
   tasks(username: string): WireTask[];
@@ -72,6 +74,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
     resetStats: () => stats.reset(),
     setFault: (f) => faults.set(f),
     appendLogs,
+    appendCopies: (name, count) => data.get(name).logs.appendCopies(count),
     user: (name) => wireUser(data.get(name)),
     apiKeys: (name) => wireTokens(data.get(name)),
     tasks: (name) => data.get(name).tasks.map((t) => structuredClone(t)),

@@ -59,6 +59,8 @@ export class LogStore {
   readonly baseUsedQuota: number;
   /** serial -> the id of the task whose billing record that entry is (see billTask) */
   private readonly taskBilled = new Map<number, string>();
+  /** serial -> the serial it repeats (appendCopies): the same entry written twice in one second */
+  private readonly copyOf = new Map<number, number>();
   /** bumped on every append; lets query caches notice */
   version = 0;
   private readonly core: Core = { type: 0, model: 0, key: 0, prompt: 0, completion: 0, cache: 0, quota: 0, useTime: 0, stream: false, frt: 0, extra: 0 };
@@ -130,6 +132,26 @@ export class LogStore {
   }
 
   /**
+   * `count` exact copies of the newest entry, at its second: what a client retrying one request
+   * produces, and what the gateway's log ids must tell apart (records.ts logKey).
+   */
+  appendCopies(count: number): void {
+    if (this.count === 0) return;
+    const source = this.copyOf.get(this.count) ?? this.count;
+    const t = this.createdAt(0);
+    const c = this.generate(source, t);
+    for (let i = 0; i < count; i++) {
+      this.copyOf.set(this.count + 1, source);
+      this.added.createdAt.push(t);
+      this.added.types.push(c.type);
+      this.added.models.push(c.model);
+      this.added.keys.push(c.key);
+      this.tally(c, t);
+    }
+    if (count > 0) this.version++;
+  }
+
+  /**
    * Makes the generated entry nearest to `at` (and not billing another task yet) the billing
    * record of `taskId`: its content names the task. Returns that
    * entry's time, which becomes the task's submission time. (What new-api writes there is an
@@ -160,8 +182,8 @@ export class LogStore {
   /** The wire object exactly as served. index 0 = newest. */
   wire(index: number): WireLog {
     if (!Number.isInteger(index) || index < 0 || index >= this.count) throw new RangeError(`log index ${index} out of range`);
-    const s = this.count - index;
     const t = this.createdAt(index);
+    const s = this.copyOf.get(this.count - index) ?? this.count - index;
     const c = this.generate(s, t);
     const a = this.account;
     const m: ModelSpec | undefined = c.model === NONE ? undefined : MODELS[c.model];

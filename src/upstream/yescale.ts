@@ -1,6 +1,6 @@
 /** One function per YEScale System API endpoint: wire query in, domain records out. */
 import type { Caller, UpstreamHttp } from './http.js';
-import { toApiKey, toLog, toPage, toTask, toUser } from './records.js';
+import { rememberListing, toApiKey, toLog, toPage, toTask, toUser } from './records.js';
 import type { ApiKeyRecord, LogRecord, Page, TaskRecord, UserRecord } from './records.js';
 import { PATHS } from './wire.js';
 import type { WireApiKeyQuery, WireLogQuery, WireTaskQuery } from './wire.js';
@@ -23,7 +23,9 @@ export async function listTasks(http: UpstreamHttp, caller: Caller, query: WireT
 
 export async function listLogs(http: UpstreamHttp, caller: Caller, query: WireLogQuery): Promise<Page<LogRecord>> {
   const data = await http.getData(PATHS.logs, { ...query }, caller);
-  return toPage(PATHS.logs, data, toLog);
+  const page = toPage(PATHS.logs, data, toLog);
+  rememberListing(page.items);
+  return page;
 }
 
 /**
