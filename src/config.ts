@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Limits } from './limits.js';
+import { LIKE_DIALECTS, type LikeDialect } from './emulator/log-query.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import type { HttpOptions } from './upstream/http.js';
 
@@ -21,6 +22,8 @@ export interface Config {
   /** emulator: data seed and log entries of the demo user */
   seed: number;
   logs: number;
+  /** emulator: how model_name is matched, recent new-api 'escaped' or YEScale-era 'raw' */
+  likeDialect: LikeDialect;
   requestTimeoutMs: number;
   /** upstream log pages fetched at once by long walks */
   logPageConcurrency: number;
@@ -83,6 +86,7 @@ Options:
   --log-page-concurrency N  log pages fetched at once by long walks (4)  env LOG_PAGE_CONCURRENCY
   --seed N              emulator data seed (1)
   --logs N              emulator log entries of the demo user (20000)
+  --like-dialect D      emulator model_name LIKE: escaped (recent new-api) | raw (YEScale era) (escaped)
   --federation          print-schema: the federation subgraph SDL
   --no-cache            no response cache                                   env CACHE=0
   --redis-url URL       share the response cache in Redis (redis://…)       env REDIS_URL
@@ -154,6 +158,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         'log-page-concurrency': { type: 'string' },
         seed: { type: 'string' },
         logs: { type: 'string' },
+        'like-dialect': { type: 'string' },
         federation: { type: 'boolean' },
         'no-cache': { type: 'boolean' },
         'redis-url': { type: 'string' },
@@ -186,6 +191,8 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
   if (trustedDocuments !== undefined && !existsSync(trustedDocuments)) {
     throw new ConfigError(`${values['trusted-documents'] !== undefined ? '--trusted-documents' : 'TRUSTED_DOCUMENTS'}: no such file "${trustedDocuments}"`);
   }
+  const likeDialect = values['like-dialect'] ?? 'escaped';
+  if (!LIKE_DIALECTS.includes(likeDialect as LikeDialect)) throw new ConfigError(`--like-dialect must be one of ${LIKE_DIALECTS.join(', ')}, got "${likeDialect}"`);
   const tuned = { limits: {} as Record<string, number>, http: {} as Record<string, number> };
   for (const [flag, envName, where, key, min, max] of TUNABLES) {
     const raw = (values as Record<string, unknown>)[flag] as string | undefined;
@@ -205,6 +212,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     federation: values.federation ?? false,
     seed: integer('--seed', values.seed, 1, 0, 2 ** 31 - 1),
     logs: integer('--logs', values.logs, 20_000, 0, 10_000_000),
+    likeDialect: likeDialect as LikeDialect,
     requestTimeoutMs: integer(
       values['request-timeout'] !== undefined ? '--request-timeout' : 'REQUEST_TIMEOUT_MS',
       values['request-timeout'] ?? env.REQUEST_TIMEOUT_MS,

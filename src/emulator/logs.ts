@@ -61,6 +61,8 @@ export class LogStore {
   private readonly taskBilled = new Map<number, string>();
   /** serial -> the serial it repeats (appendCopies): the same entry written twice in one second */
   private readonly copyOf = new Map<number, number>();
+  /** serial -> the model forced on it (appendModelLogs); such an entry is a CONSUME */
+  private readonly forcedModel = new Map<number, number>();
   /** bumped on every append; lets query caches notice */
   version = 0;
   private readonly core: Core = { type: 0, model: 0, key: 0, prompt: 0, completion: 0, cache: 0, quota: 0, useTime: 0, stream: false, frt: 0, extra: 0 };
@@ -129,6 +131,14 @@ export class LogStore {
       this.tally(c, t);
     }
     if (count > 0) this.version++;
+  }
+
+  /** `count` CONSUME entries of model `model` (a MODELS index) at `at`, like append(). */
+  appendModel(model: number, count: number, at?: number): void {
+    for (let i = 0; i < count; i++) {
+      this.forcedModel.set(this.count + 1, model);
+      this.append(1, at);
+    }
   }
 
   /**
@@ -248,6 +258,8 @@ export class LogStore {
     c.type = s === 1 ? 4 : u < 0.003 ? 1 : u < 0.005 ? 3 : u < 0.008 ? 4 : u < 0.045 ? 5 : u < 0.055 ? 6 : 2;
     if (c.type === 1) c.extra = [5, 10, 20, 50, 100][int(r, 0, 4)];
     if (c.type === 3) c.extra = int(r, 1, 40) * 5;
+    const forced = this.forcedModel.get(s);
+    if (forced !== undefined) c.type = 2;
     if (c.type === 1 || c.type === 3 || c.type === 4) return c;
 
     c.key = this.pickKey(r, t);
@@ -257,6 +269,7 @@ export class LogStore {
       if (asyncAllowed.length === 0) c.type = 2; // a key that cannot run tasks cannot be refunded
       else c.model = asyncAllowed[int(r, 0, asyncAllowed.length - 1)];
     }
+    if (c.model === NONE && forced !== undefined) c.model = forced;
     if (c.model === NONE) c.model = allowed ? allowed[int(r, 0, allowed.length - 1)] : pickCumulative(MODEL_CUM, r());
     const m = MODELS[c.model];
     if (c.type === 6) {
