@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Limits } from './limits.js';
+import { LIKE_DIALECTS, type LikeDialect } from './emulator/log-query.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import type { HttpOptions } from './upstream/http.js';
 
@@ -23,6 +24,8 @@ export interface Config {
   logs: number;
   /** emulator: tasks and keys in new-api pages instead of plain arrays */
   pageLists: boolean;
+  /** emulator: how model_name is matched, recent new-api 'escaped' or YEScale-era 'raw' */
+  likeDialect: LikeDialect;
   requestTimeoutMs: number;
   /** upstream log pages fetched at once by long walks */
   logPageConcurrency: number;
@@ -87,6 +90,7 @@ Options:
   --seed N              emulator data seed (1)
   --logs N              emulator log entries of the demo user (20000)
   --page-lists          emulator: page tasks and keys like new-api (10 a page, at most 100)
+  --like-dialect D      emulator model_name LIKE: escaped (recent new-api) | raw (YEScale era) (escaped)
   --federation          print-schema: the federation subgraph SDL
   --no-cache            no response cache                                   env CACHE=0
   --redis-url URL       share the response cache in Redis (redis://…)       env REDIS_URL
@@ -173,6 +177,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         seed: { type: 'string' },
         logs: { type: 'string' },
         'page-lists': { type: 'boolean' },
+        'like-dialect': { type: 'string' },
         federation: { type: 'boolean' },
         'no-cache': { type: 'boolean' },
         'redis-url': { type: 'string' },
@@ -206,6 +211,8 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
   if (trustedDocuments !== undefined && !existsSync(trustedDocuments)) {
     throw new ConfigError(`${values['trusted-documents'] !== undefined ? '--trusted-documents' : 'TRUSTED_DOCUMENTS'}: no such file "${trustedDocuments}"`);
   }
+  const likeDialect = values['like-dialect'] ?? 'escaped';
+  if (!LIKE_DIALECTS.includes(likeDialect as LikeDialect)) throw new ConfigError(`--like-dialect must be one of ${LIKE_DIALECTS.join(', ')}, got "${likeDialect}"`);
   const tuned = { limits: {} as Record<string, number>, http: {} as Record<string, number> };
   for (const [flag, envName, where, key, min, max] of TUNABLES) {
     const raw = (values as Record<string, unknown>)[flag] as string | undefined;
@@ -228,6 +235,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     seed: integer('--seed', values.seed, 1, 0, 2 ** 31 - 1),
     logs: integer('--logs', values.logs, 20_000, 0, 10_000_000),
     pageLists: values['page-lists'] ?? false,
+    likeDialect: likeDialect as LikeDialect,
     requestTimeoutMs: integer(
       values['request-timeout'] !== undefined ? '--request-timeout' : 'REQUEST_TIMEOUT_MS',
       values['request-timeout'] ?? env.REQUEST_TIMEOUT_MS,

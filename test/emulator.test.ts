@@ -280,18 +280,17 @@ describe('GET /yescale/logs', () => {
     }
   });
 
-  it('treats model_name as a SQL LIKE pattern, with \\ escaping', async () => {
+  it('treats model_name as recent new-api does: LIKE with `_` and `!` escaped by `!`, `%` the caller\'s wildcard', async () => {
     const logs = plain(allLogs('demo'));
     const cases: Array<[string, string[]]> = [
       ['gpt-4o', ['gpt-4o']],
-      ['gpt-4o_mini%', ['gpt-4o-mini', 'gpt-4o-mini-tts', 'gpt-4o_mini-legacy']],
-      ['gpt-4o\\_mini%', ['gpt-4o_mini-legacy']],
+      ['gpt-4o_mini%', ['gpt-4o_mini-legacy']],
       ['gpt-4o_mini-legacy', ['gpt-4o_mini-legacy']],
-      ['gpt-4o\\_mini-legacy', ['gpt-4o_mini-legacy']],
       ['gpt-4o-mini-legacy', []],
+      ['gpt-4o!_mini-legacy', []],
+      ['gpt-4o\\_mini-legacy', []],
       ['%sonnet%', ['claude-3-7-sonnet-20250219', 'claude-sonnet-4-20250514']],
-      ['gemini-2.5-_____', ['gemini-2.5-flash']],
-      ['%', [...new Set(logs.map((l) => l.model_name))]],
+      ['gemini-2.5-_____', []],
     ];
     for (const [pattern, names] of cases) {
       const expected = logs.filter((l) => names.includes(l.model_name));
@@ -299,6 +298,38 @@ describe('GET /yescale/logs', () => {
       expect({ pattern, total: page.total }).toEqual({ pattern, total: expected.length });
       expect(page.items).toEqual(expected);
       if (names.length) expect(expected.length).toBeGreaterThan(0);
+    }
+    for (const refused of ['%', 'gpt%%', '%g%p%', 'g%']) {
+      const { body } = await json(`/yescale/logs?model_name=${encodeURIComponent(refused)}`);
+      expect({ refused, success: body.success }).toEqual({ refused, success: false });
+    }
+  });
+
+  it('with likeDialect raw (YEScale era), passes model_name to LIKE as is: `_` matches any one character', async () => {
+    const raw = createEmulator({ now: NOW, logsPerUser: LOGS, likeDialect: 'raw' });
+    const url = await raw.listen();
+    try {
+      const logs = plain(allLogs('demo'));
+      const cases: Array<[string, string[]]> = [
+        ['gpt-4o', ['gpt-4o']],
+        ['gpt-4o_mini%', ['gpt-4o-mini', 'gpt-4o-mini-tts', 'gpt-4o_mini-legacy']],
+        ['gpt-4o\\_mini%', ['gpt-4o_mini-legacy']],
+        ['gpt-4o_mini-legacy', ['gpt-4o_mini-legacy']],
+        ['gpt-4o-mini-legacy', []],
+        ['%sonnet%', ['claude-3-7-sonnet-20250219', 'claude-sonnet-4-20250514']],
+        ['gemini-2.5-_____', ['gemini-2.5-flash']],
+        ['%', [...new Set(logs.map((l) => l.model_name))]],
+      ];
+      for (const [pattern, names] of cases) {
+        const expected = logs.filter((l) => names.includes(l.model_name));
+        const res = await call(`/yescale/logs?model_name=${encodeURIComponent(pattern)}&page_size=${LOGS}`, raw.demoAccessKey, {}, url);
+        const page = (await res.json()).data;
+        expect({ pattern, total: page.total }).toEqual({ pattern, total: expected.length });
+        expect(page.items).toEqual(expected);
+        if (names.length) expect(expected.length).toBeGreaterThan(0);
+      }
+    } finally {
+      await raw.close();
     }
   });
 

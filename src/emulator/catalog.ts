@@ -56,6 +56,10 @@ export const MODELS: ModelSpec[] = [
   priced('dall-e-3', 'drawing', 1.2, 0.04, 1, 41),
   priced('suno_music', 'music', 1, 0.1, 1.5, 51, true),
   priced('kling-video', 'drawing', 1.2, 0.35, 1, 52, true),
+  // Weight 0: never generated, only written by appendModelLogs. `mj_imagine` has an underscore and
+  // `mjXimagine` is what a raw (YEScale-era) LIKE 'mj_imagine' also matches (log-query.ts).
+  priced('mj_imagine', 'drawing', 1.2, 0.05, 0, 61),
+  priced('mjXimagine', 'drawing', 1.2, 0.05, 0, 61),
 ];
 
 export const MODEL_INDEX = new Map(MODELS.map((m, i) => [m.name, i]));

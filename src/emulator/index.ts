@@ -4,6 +4,7 @@
  * for tests and benchmarks.
  */
 import type { WireLog, WireTask, WireToken, WireUser } from '../upstream/wire.js';
+import { MODEL_INDEX } from './catalog.js';
 import { Dataset, wireTokens, wireUser } from './data.js';
 import { FaultInjector, type Fault } from './faults.js';
 import { EmulatorServer, StatsRecorder, type EmulatorStats } from './server.js';
@@ -11,6 +12,8 @@ import { EmulatorServer, StatsRecorder, type EmulatorStats } from './server.js';
 export type { Fault, FaultMode } from './faults.js';
 export { FAULT_MODES } from './faults.js';
 export type { EmulatorStats } from './server.js';
+export type { LikeDialect } from './log-query.js';
+import type { LikeDialect } from './log-query.js';
 
 export interface EmulatorOptions {
   /** default 1 */
@@ -23,6 +26,8 @@ export interface EmulatorOptions {
   maxPageSize?: number;
   /** answer /yescale/task and /yescale/apikeylist as new-api pages `{items,total,page,page_size}` (10 by default, at most 100); default plain arrays */
   pageLists?: boolean;
+  /** how model_name is matched (log-query.ts): 'escaped' (recent new-api, default) or 'raw' (YEScale era) */
+  likeDialect?: LikeDialect;
 }
 
 export interface EmulatorUser {
@@ -44,6 +49,10 @@ export interface Emulator {
   setFault(f: Fault | null): void;
   /** new logs arriving at `at` (default: max(now, newest log)); they become index 0.. */
   appendLogs(username: string, count: number, at?: number): void;
+  /** `count` CONSUME logs of the catalog model `model` (e.g. mj_imagine), arriving at `at` as in appendLogs */
+  appendModelLogs(username: string, model: string, count: number, at?: number): void;
+  /** `count` exact copies of the newest log, in its second */
+  appendCopies(username: string, count: number): void;
   user(username: string): WireUser;
   apiKeys(username: string): WireToken[];
   tasks(username: string): WireTask[];
@@ -62,7 +71,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   const faults = new FaultInjector(seed);
   const stats = new StatsRecorder();
   const appendLogs = (username: string, count: number, at?: number) => data.get(username).logs.append(count, at);
-  const server = new EmulatorServer({ data, faults, stats, routes: { maxPageSize: opts.maxPageSize, pageLists: opts.pageLists }, appendLogs });
+  const server = new EmulatorServer({ data, faults, stats, routes: { maxPageSize: opts.maxPageSize, pageLists: opts.pageLists, likeDialect: opts.likeDialect }, appendLogs });
 
   const users = data.users.map((u) => ({ username: u.account.username, accessKey: u.account.accessKey, role: u.account.role }));
   return {
@@ -74,6 +83,12 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
     resetStats: () => stats.reset(),
     setFault: (f) => faults.set(f),
     appendLogs,
+    appendModelLogs: (name, model, count, at) => {
+      const index = MODEL_INDEX.get(model);
+      if (index === undefined) throw new RangeError(`no model ${model} in the emulator catalog`);
+      data.get(name).logs.appendModel(index, count, at);
+    },
+    appendCopies: (name, count) => data.get(name).logs.appendCopies(count),
     user: (name) => wireUser(data.get(name)),
     apiKeys: (name) => wireTokens(data.get(name)),
     tasks: (name) => data.get(name).tasks.map((t) => structuredClone(t)),

@@ -2,14 +2,26 @@
  * Filtering and paging of a LogStore the way new-api's log query does it:
  * newest first, type (0 = all), token_name exact, model_name as a SQL LIKE pattern,
  * inclusive unix-second window (0 = unbounded), 1-based page.
+ *
+ * model_name, in two dialects (/work/shared/upstream-contract.md §10 "model_name matching"):
+ * - 'escaped' (recent new-api, `sanitizeLikePattern`): the value gets `!` -> `!!` and `_` -> `!_`
+ *   and is matched with `LIKE ? ESCAPE '!'`, so `_` is literal and `%` the caller's wildcard.
+ * - 'raw' (YEScale era): the value goes to `LIKE ?` as is, so `_` matches any one character
+ *   (and, as MySQL's and PostgreSQL's default escape, a backslash makes the next character literal).
+ * Both case-sensitive, as on PostgreSQL.
  */
 import { MODELS, NONE } from './catalog.js';
 import type { LogStore } from './logs.js';
+
+export type LikeDialect = 'escaped' | 'raw';
+export const LIKE_DIALECTS: readonly LikeDialect[] = ['escaped', 'raw'];
 
 export interface LogFilter {
   type: number;
   tokenName: string;
   modelName: string;
+  /** default 'escaped' */
+  likeDialect?: LikeDialect;
   start: number;
   end: number;
 }
@@ -20,12 +32,27 @@ export interface LogPage {
   indices: number[];
 }
 
-/** SQL LIKE -> anchored RegExp: `%` any run, `_` one character, `\` makes the next character literal. */
-export function likeToRegExp(pattern: string): RegExp {
+/**
+ * Recent new-api's check of a model_name before it builds the pattern: `%%` and more than two
+ * `%` are refused, and a `%` needs at least 2 other characters. Returns the refusal, or null.
+ */
+export function refusedPattern(value: string): string | null {
+  const wildcards = value.split('%').length - 1;
+  if (wildcards === 0) return null;
+  if (value.includes('%%') || wildcards > 2) return 'invalid model_name pattern';
+  if (value.length - wildcards < 2) return 'model_name pattern too short';
+  return null;
+}
+
+/** The model_name as the upstream hands it to LIKE, in the escaped dialect (`!` escapes). */
+export const sanitizeLikePattern = (value: string): string => value.replace(/[!_]/g, (c) => `!${c}`);
+
+/** SQL LIKE -> anchored RegExp: `%` any run, `_` one character, the escape character makes the next one literal. */
+export function likeToRegExp(pattern: string, escapeChar = '\\'): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i];
-    if (ch === '\\' && i + 1 < pattern.length) re += escape(pattern[++i]);
+    if (ch === escapeChar && i + 1 < pattern.length) re += escape(pattern[++i]);
     else if (ch === '%') re += '[\\s\\S]*';
     else if (ch === '_') re += '[\\s\\S]';
     else re += escape(ch);
@@ -63,7 +90,7 @@ export function queryLogs(store: LogStore, f: LogFilter, offset: number, limit: 
 function matching(store: LogStore, f: LogFilter): Int32Array {
   let entry = cache.get(store);
   if (!entry || entry.version !== store.version) cache.set(store, (entry = { version: store.version, byKey: new Map() }));
-  const cacheKey = `${f.type}\u0000${f.tokenName}\u0000${f.modelName}`;
+  const cacheKey = `${f.type}\u0000${f.tokenName}\u0000${f.modelName}\u0000${f.likeDialect ?? 'escaped'}`;
   const hit = entry.byKey.get(cacheKey);
   if (hit) {
     entry.byKey.delete(cacheKey); // LRU: move to the back
@@ -82,7 +109,7 @@ function scan(store: LogStore, f: LogFilter): Int32Array {
   // a LIKE pattern can only be tested against the ~20 model names, so precompute a mask
   let modelOk: Uint8Array | null = null;
   if (f.modelName !== '') {
-    const re = likeToRegExp(f.modelName);
+    const re = f.likeDialect === 'raw' ? likeToRegExp(f.modelName) : likeToRegExp(sanitizeLikePattern(f.modelName), '!');
     modelOk = new Uint8Array(256);
     MODELS.forEach((m, i) => (modelOk![i] = re.test(m.name) ? 1 : 0));
     modelOk[NONE] = re.test('') ? 1 : 0;

@@ -59,6 +59,10 @@ export class LogStore {
   readonly baseUsedQuota: number;
   /** serial -> the id of the task whose billing record that entry is (see billTask) */
   private readonly taskBilled = new Map<number, string>();
+  /** serial -> the serial it repeats (appendCopies): the same entry written twice in one second */
+  private readonly copyOf = new Map<number, number>();
+  /** serial -> the model forced on it (appendModelLogs); such an entry is a CONSUME */
+  private readonly forcedModel = new Map<number, number>();
   /** bumped on every append; lets query caches notice */
   version = 0;
   private readonly core: Core = { type: 0, model: 0, key: 0, prompt: 0, completion: 0, cache: 0, quota: 0, useTime: 0, stream: false, frt: 0, extra: 0 };
@@ -129,6 +133,34 @@ export class LogStore {
     if (count > 0) this.version++;
   }
 
+  /** `count` CONSUME entries of model `model` (a MODELS index) at `at`, like append(). */
+  appendModel(model: number, count: number, at?: number): void {
+    for (let i = 0; i < count; i++) {
+      this.forcedModel.set(this.count + 1, model);
+      this.append(1, at);
+    }
+  }
+
+  /**
+   * `count` exact copies of the newest entry, at its second: what a client retrying one request
+   * produces, and what the gateway's log ids must tell apart (records.ts logKey).
+   */
+  appendCopies(count: number): void {
+    if (this.count === 0) return;
+    const source = this.copyOf.get(this.count) ?? this.count;
+    const t = this.createdAt(0);
+    const c = this.generate(source, t);
+    for (let i = 0; i < count; i++) {
+      this.copyOf.set(this.count + 1, source);
+      this.added.createdAt.push(t);
+      this.added.types.push(c.type);
+      this.added.models.push(c.model);
+      this.added.keys.push(c.key);
+      this.tally(c, t);
+    }
+    if (count > 0) this.version++;
+  }
+
   /**
    * Makes the generated entry nearest to `at` (and not billing another task yet) the billing
    * record of `taskId`: its content names the task. Returns that
@@ -160,8 +192,8 @@ export class LogStore {
   /** The wire object exactly as served. index 0 = newest. */
   wire(index: number): WireLog {
     if (!Number.isInteger(index) || index < 0 || index >= this.count) throw new RangeError(`log index ${index} out of range`);
-    const s = this.count - index;
     const t = this.createdAt(index);
+    const s = this.copyOf.get(this.count - index) ?? this.count - index;
     const c = this.generate(s, t);
     const a = this.account;
     const m: ModelSpec | undefined = c.model === NONE ? undefined : MODELS[c.model];
@@ -226,6 +258,8 @@ export class LogStore {
     c.type = s === 1 ? 4 : u < 0.003 ? 1 : u < 0.005 ? 3 : u < 0.008 ? 4 : u < 0.045 ? 5 : u < 0.055 ? 6 : 2;
     if (c.type === 1) c.extra = [5, 10, 20, 50, 100][int(r, 0, 4)];
     if (c.type === 3) c.extra = int(r, 1, 40) * 5;
+    const forced = this.forcedModel.get(s);
+    if (forced !== undefined) c.type = 2;
     if (c.type === 1 || c.type === 3 || c.type === 4) return c;
 
     c.key = this.pickKey(r, t);
@@ -235,6 +269,7 @@ export class LogStore {
       if (asyncAllowed.length === 0) c.type = 2; // a key that cannot run tasks cannot be refunded
       else c.model = asyncAllowed[int(r, 0, asyncAllowed.length - 1)];
     }
+    if (c.model === NONE && forced !== undefined) c.model = forced;
     if (c.model === NONE) c.model = allowed ? allowed[int(r, 0, allowed.length - 1)] : pickCumulative(MODEL_CUM, r());
     const m = MODELS[c.model];
     if (c.type === 6) {

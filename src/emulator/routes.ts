@@ -5,7 +5,7 @@
  */
 import { PATHS } from '../upstream/wire.js';
 import { wireTokens, wireUser, type Dataset, type UserData } from './data.js';
-import { queryLogs } from './log-query.js';
+import { queryLogs, refusedPattern, type LikeDialect } from './log-query.js';
 
 export interface Reply {
   status: number;
@@ -22,6 +22,8 @@ export interface RouteOptions {
   maxPageSize?: number;
   /** page /yescale/task and /yescale/apikeylist like new-api's GetPageQuery instead of answering plain arrays */
   pageLists?: boolean;
+  /** model_name matching (log-query.ts); default 'escaped' */
+  likeDialect?: LikeDialect;
 }
 
 export function answer(data: Dataset, opts: RouteOptions, method: string, url: URL, authorization: string | undefined): Reply {
@@ -112,6 +114,10 @@ function logsUncached(user: UserData, q: URLSearchParams, opts: RouteOptions): R
   let pageSize = ints.page_size >= 1 ? ints.page_size : 10_000;
   if (opts.maxPageSize && pageSize > opts.maxPageSize) pageSize = opts.maxPageSize;
 
+  const modelName = q.get('model_name') ?? '';
+  const likeDialect = opts.likeDialect ?? 'escaped';
+  const refused = likeDialect === 'escaped' ? refusedPattern(modelName) : null;
+  if (refused) return fail(refused);
   const username = q.get('username') ?? '';
   // logs are always scoped to the caller; another user's name simply matches nothing
   const { total, indices } =
@@ -119,7 +125,7 @@ function logsUncached(user: UserData, q: URLSearchParams, opts: RouteOptions): R
       ? { total: 0, indices: [] as number[] }
       : queryLogs(
           user.logs,
-          { type: ints.type, tokenName: q.get('token_name') ?? '', modelName: q.get('model_name') ?? '', start: ints.start_timestamp, end: ints.end_timestamp },
+          { type: ints.type, tokenName: q.get('token_name') ?? '', modelName, likeDialect, start: ints.start_timestamp, end: ints.end_timestamp },
           (page - 1) * pageSize,
           pageSize,
         );

@@ -8,7 +8,8 @@ import type { LogRecord, TaskRecord } from '../upstream/records.js';
 import { logKey } from '../upstream/records.js';
 import type { WireLogQuery, WireTaskQuery } from '../upstream/wire.js';
 
-const ID = /^(\d{1,12})\.([\w-]+)$/;
+// `<unix>.<id or hash>`, and for the n-th identical log entry of a second `.<n>` (records.ts logKey)
+const ID = /^(\d{1,12})\.([\w-]+)(?:\.\d{1,9})?$/;
 const secondOf = (id: string): number | null => {
   const match = ID.exec(id);
   return match ? Number(match[1]) : null;

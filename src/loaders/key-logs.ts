@@ -8,7 +8,7 @@ import DataLoader from 'dataloader';
 import type { LogRecord } from '../upstream/records.js';
 import type { WireLogQuery } from '../upstream/wire.js';
 import type { LogPageLoader } from './index.js';
-import { loadLogRange } from './log-range.js';
+import { loadExactModelRange, loadLogRange } from './log-range.js';
 import type { WalkOptions } from './log-scan.js';
 import { queryKey } from './query-loader.js';
 
@@ -54,7 +54,12 @@ export function keyLogsLoader(pages: LogPageLoader, options: WalkOptions): DataL
 async function loadGroup(pages: LogPageLoader, group: KeyLogsKey[], options: WalkOptions): Promise<Map<string, LogRecord[]>> {
   const { query, first } = group[0];
   // One key on its own: the connection's range reader, which follows a clamped page size.
-  const own = async (tokenName: string) => (await loadLogRange(pages, { ...query, token_name: tokenName }, 0, first, options)).items;
+  // A model_name filter is compared exactly here too (the upstream's LIKE can match near names).
+  const model = query.model_name;
+  const own = async (tokenName: string) => {
+    const keyQuery = { ...query, token_name: tokenName };
+    return (model ? await loadExactModelRange(pages, keyQuery, model, 0, first, options) : await loadLogRange(pages, keyQuery, 0, first, options)).items;
+  };
   const byName = new Map<string, LogRecord[]>();
   if (first === 0) return byName;
   if (group.length === 1) {
@@ -65,7 +70,7 @@ async function loadGroup(pages: LogPageLoader, group: KeyLogsKey[], options: Wal
   const shared = await pages.load({ ...query, p: 1, page_size: pageSize });
   const wanted = new Set(group.map((key) => key.tokenName));
   for (const entry of shared.items) {
-    if (!wanted.has(entry.tokenName)) continue;
+    if (!wanted.has(entry.tokenName) || (model && entry.modelName !== model)) continue;
     const list = byName.get(entry.tokenName) ?? [];
     if (list.length < first) list.push(entry);
     byName.set(entry.tokenName, list);

@@ -39,3 +39,64 @@ async function fetchRange(pages: LogPageLoader, query: WireLogQuery, offset: num
   const skip = offset - (firstPage - 1) * pageSize;
   return { items: items.slice(skip, skip + count), total: head.total, served };
 }
+
+/**
+ * The range [offset, offset+count) of the entries whose model_name is exactly `modelName`, for a
+ * query whose `model_name` the upstream matched with LIKE. Depending on the build that LIKE may
+ * also match other names (upstream-contract.md §10: YEScale-era builds pass the value raw, so `_`
+ * matches any one character; MySQL collations ignore case), and then the upstream's offsets and
+ * total count those near-matches too. So:
+ * - a name without `_`: the upstream's range, kept when every entry in it is an exact match
+ *   (recent builds and case-sensitive databases: one range read, as without the filter);
+ * - a name with `_`, or a range that showed a near-match: the whole listing is walked, in pages of
+ *   `pageRows`, `concurrency` at a time and in order, and the exact matches are counted and the
+ *   range kept from them. Memory holds one batch of pages; the cost is the listing's size.
+ * Limit: a case-variant near-match outside the range read is not seen without `_` in the name,
+ * so on a case-insensitive upstream the total can count it.
+ */
+export async function loadExactModelRange(
+  pages: LogPageLoader,
+  query: WireLogQuery,
+  modelName: string,
+  offset: number,
+  count: number,
+  options: WalkOptions,
+): Promise<LogRange> {
+  if (!modelName.includes('_')) {
+    const range = await loadLogRange(pages, query, offset, count, options);
+    if (range.items.every((entry) => entry.modelName === modelName)) return range;
+  }
+  const items: LogRecord[] = [];
+  let matched = 0;
+  const keep = (page: Page<LogRecord>) => {
+    for (const entry of page.items) {
+      if (entry.modelName !== modelName) continue;
+      if (matched >= offset && matched < offset + count) items.push(entry);
+      matched++;
+    }
+  };
+  let size = options.pageRows;
+  let head = await pages.load({ ...query, p: 1, page_size: size });
+  const served = servedPageSize(head, size);
+  if (served < size) head = await pages.load({ ...query, p: 1, page_size: (size = served) });
+  keep(head);
+  // pages are visited in order, a batch of `concurrency` at a time, until a short one; past the
+  // upstream's total only if the last page within it is full (new-api caps its count)
+  let full = head.items.length >= size;
+  const lastKnown = head.total !== null ? Math.ceil(head.total / size) : Number.POSITIVE_INFINITY;
+  let p = 2;
+  while (full) {
+    const end = p <= lastKnown ? Math.min(p + options.concurrency - 1, lastKnown) : p + options.concurrency - 1;
+    const batch = Array.from({ length: end - p + 1 }, (_, i) => p + i);
+    const got = await mapConcurrent(batch, options.concurrency, (n) => pages.load({ ...query, p: n, page_size: size }));
+    for (const page of got) {
+      keep(page);
+      if (page.items.length < size) {
+        full = false;
+        break;
+      }
+    }
+    p += batch.length;
+  }
+  return { items, total: matched };
+}

@@ -53,6 +53,7 @@ export function usageLoader(
                 groupBy: key.groupBy,
                 timeZone: key.timeZone,
                 tokenName: shared ? key.query.token_name : undefined,
+                modelName: key.query.model_name,
                 maxGroups: options.maxGroups,
               }),
           );

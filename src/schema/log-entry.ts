@@ -3,7 +3,7 @@
  * fields that reach logs: Query.logs, User.logs, ApiKey.logs, LogEntry.apiKey.
  */
 import type { Context } from '../context.js';
-import { loadLogRange } from '../loaders/log-range.js';
+import { loadExactModelRange, loadLogRange, type LogRange } from '../loaders/log-range.js';
 import { LOG_SCAN_PAGE } from '../loaders/log-scan.js';
 import type { LogRecord, LogType as LogTypeName } from '../upstream/records.js';
 import { LOG_TYPES, logKey } from '../upstream/records.js';
@@ -26,7 +26,7 @@ export const LogFilter = builder.inputType('LogFilter', {
   fields: (t) => ({
     type: t.field({ type: LogType, description: 'Only this type (CONSUME for spend).' }),
     tokenName: t.string({ description: 'Exact API key name.' }),
-    modelName: t.string({ description: 'Exact model name (`_` and `%` are literal characters here).' }),
+    modelName: t.string({ description: 'Exact model name (`_` is a literal character; `%` is refused).' }),
     username: t.string({ description: 'Exact username; a caller only ever sees its own logs.' }),
     from: t.field({ type: 'DateTime', description: 'Inclusive start.' }),
     to: t.field({ type: 'DateTime', description: 'Inclusive end.' }),
@@ -42,21 +42,23 @@ export interface LogFilterShape {
   to?: Date | null;
 }
 
-/** The upstream treats model_name as a SQL LIKE pattern (contract §4.3): escape it so it means the literal name. */
-export const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 /** LogFilter -> wire query, validated before any upstream call. */
 export function logQuery(filter: LogFilterShape | null | undefined, argument = 'filter'): WireLogQuery {
   if (!filter) return {};
   checkWindow(argument, filter.from, filter.to);
   checkString(`${argument}.tokenName`, filter.tokenName);
   checkString(`${argument}.modelName`, filter.modelName);
+  // The upstream matches model_name with LIKE, and no escape works on every build
+  // (upstream-contract.md §10: recent builds escape `_` themselves with `!`, YEScale-era builds
+  // pass the value raw), so the name goes as given and the gateway compares exactly
+  // (loadExactModelRange). `%` would be a wildcard on every build: refused, as no model name has one.
+  if (filter.modelName?.includes('%')) throw badInput(`${argument}.modelName`, 'is an exact model name; `%` is not allowed');
   checkString(`${argument}.username`, filter.username);
   if (filter.type === 'UNKNOWN') throw badInput(`${argument}.type`, 'UNKNOWN cannot be filtered on; omit `type` to get every type');
   return {
     type: filter.type ? LOG_TYPES.indexOf(filter.type) : undefined,
     token_name: filter.tokenName || undefined,
-    model_name: filter.modelName ? escapeLike(filter.modelName) : undefined,
+    model_name: filter.modelName || undefined,
     username: filter.username || undefined,
     start_timestamp: filter.from ? unixSeconds(filter.from) : undefined,
     end_timestamp: filter.to ? unixSeconds(filter.to) : undefined,
@@ -107,9 +109,14 @@ export async function resolveLogConnection(
     query.end_timestamp = Math.min(query.end_timestamp ?? Number.MAX_SAFE_INTEGER, cursor.anchor);
   }
   const options = { pageRows: LOG_SCAN_PAGE, concurrency: ctx.settings.logPageConcurrency };
-  let { items, total } = await loadLogRange(ctx.loaders.logPages, query, offset, first, options);
+  const modelName = query.model_name;
+  const range = (from: number): Promise<LogRange> =>
+    modelName
+      ? loadExactModelRange(ctx.loaders.logPages, query, modelName, from, first, options)
+      : loadLogRange(ctx.loaders.logPages, query, from, first, options);
+  let { items, total } = await range(offset);
   const arrived = cursor?.total != null && total !== null ? total - cursor.total : 0;
-  if (arrived > 0) ({ items } = await loadLogRange(ctx.loaders.logPages, query, offset + arrived, first, options));
+  if (arrived > 0) ({ items } = await range(offset + arrived));
   const frameTotal = cursor?.total ?? total;
   const anchor = cursor?.anchor ?? (items.length > 0 ? unixSeconds(items[0].createdAt) : null);
   const edges = items.map((node, i) => ({ cursor: encodeCursor({ offset: offset + i, anchor, total: frameTotal }), node }));

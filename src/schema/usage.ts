@@ -33,7 +33,7 @@ export const UsageFilter = builder.inputType('UsageFilter', {
     to: t.field({ type: 'DateTime', description: 'Inclusive end; omitted: now.' }),
     type: t.field({ type: LogType, defaultValue: 'CONSUME', description: 'Only this log type; default CONSUME; `null`: every type.' }),
     tokenName: t.string({ description: 'Exact API key name.' }),
-    modelName: t.string({ description: 'Exact model name (`_` and `%` are literal characters here).' }),
+    modelName: t.string({ description: 'Exact model name (`_` is a literal character; `%` is refused).' }),
   }),
 });
 

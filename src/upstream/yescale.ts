@@ -2,7 +2,7 @@
 import { mapConcurrent } from '../loaders/log-scan.js';
 import { UpstreamError } from './errors.js';
 import type { Caller, UpstreamHttp } from './http.js';
-import { toApiKey, toLog, toPage, toTask, toUser } from './records.js';
+import { rememberListing, toApiKey, toLog, toPage, toTask, toUser } from './records.js';
 import type { ApiKeyRecord, LogRecord, Page, TaskRecord, UserRecord } from './records.js';
 import { PATHS } from './wire.js';
 import type { WireApiKeyQuery, WireLogQuery, WireTaskQuery } from './wire.js';
@@ -91,7 +91,9 @@ function shortList(path: string, what: string): UpstreamError {
 
 export async function listLogs(http: UpstreamHttp, caller: Caller, query: WireLogQuery): Promise<Page<LogRecord>> {
   const data = await http.getData(PATHS.logs, { ...query }, caller);
-  return toPage(PATHS.logs, data, toLog);
+  const page = toPage(PATHS.logs, data, toLog);
+  rememberListing(page.items);
+  return page;
 }
 
 /**

@@ -46,6 +46,11 @@ export interface AggregatorOptions {
   timeZone: string;
   /** count only entries of this API key name (a scan shared by several keys) */
   tokenName?: string;
+  /**
+   * count only entries of exactly this model name: the upstream's LIKE can match near names too
+   * (a raw `_` is a one-character wildcard on YEScale-era builds, see log-range.ts loadExactModelRange)
+   */
+  modelName?: string;
   maxGroups: number;
 }
 
@@ -96,17 +101,22 @@ export class UsageAggregator {
   private readonly groupBy: readonly UsageDimension[];
   /** options.tokenName as it appears in a latin1-read entry */
   private readonly onlyToken: string | undefined;
+  /** options.modelName as it appears in a latin1-read entry */
+  private readonly onlyModel: string | undefined;
   private overflow = false;
 
   constructor(private readonly options: AggregatorOptions) {
     this.groupBy = [...new Set(options.groupBy)];
     this.onlyToken = options.tokenName === undefined ? undefined : toLatin1(options.tokenName);
+    this.onlyModel = options.modelName === undefined ? undefined : toLatin1(options.modelName);
     this.bucketer = this.groupBy.includes('DAY') || this.groupBy.includes('HOUR') ? new Bucketer(options.timeZone) : null;
   }
 
   add(raw: Record<string, unknown>): void {
     const tokenName = typeof raw.token_name === 'string' ? raw.token_name : text(raw.token_name);
     if (this.onlyToken !== undefined && tokenName !== this.onlyToken) return;
+    const model = typeof raw.model_name === 'string' ? raw.model_name : text(raw.model_name);
+    if (this.onlyModel !== undefined && model !== this.onlyModel) return;
     const prompt = count(raw.prompt_tokens);
     const completion = count(raw.completion_tokens);
     const quota = count(raw.quota);
@@ -117,7 +127,6 @@ export class UsageAggregator {
     if (depth === 0) return;
 
     const bucket = this.bucketer?.at(count(raw.created_at));
-    const model = typeof raw.model_name === 'string' ? raw.model_name : text(raw.model_name);
     const type = count(raw.type);
     let node = this.tree;
     let leaf: string | number = '';

@@ -16,7 +16,7 @@ export type ApiKeyStatus =
 export type LogFilter = {
   /** Inclusive start. */
   from?: string | null | undefined;
-  /** Exact model name (`_` and `%` are literal characters here). */
+  /** Exact model name (`_` is a literal character; `%` is refused). */
   modelName?: string | null | undefined;
   /** Inclusive end. */
   to?: string | null | undefined;
