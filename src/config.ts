@@ -21,6 +21,8 @@ export interface Config {
   /** emulator: data seed and log entries of the demo user */
   seed: number;
   logs: number;
+  /** emulator: which new-api build's task billing logs to write */
+  era: 'yescale' | 'latest';
   requestTimeoutMs: number;
   /** upstream log pages fetched at once by long walks */
   logPageConcurrency: number;
@@ -83,6 +85,7 @@ Options:
   --log-page-concurrency N  log pages fetched at once by long walks (4)  env LOG_PAGE_CONCURRENCY
   --seed N              emulator data seed (1)
   --logs N              emulator log entries of the demo user (20000)
+  --era yescale|latest  emulator task billing logs: YEScale's build (SYSTEM refunds) or latest new-api (REFUND, other.task_id) (yescale)
   --federation          print-schema: the federation subgraph SDL
   --no-cache            no response cache                                   env CACHE=0
   --redis-url URL       share the response cache in Redis (redis://…)       env REDIS_URL
@@ -105,6 +108,12 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return Number(raw);
+}
+
+function era(raw: string | undefined): Config['era'] {
+  if (raw === undefined) return 'yescale';
+  if (raw !== 'yescale' && raw !== 'latest') throw new ConfigError(`--era must be yescale or latest, got "${raw}"`);
+  return raw;
 }
 
 /** An on/off environment variable: 1/true or 0/false; undefined when unset. */
@@ -154,6 +163,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         'log-page-concurrency': { type: 'string' },
         seed: { type: 'string' },
         logs: { type: 'string' },
+        era: { type: 'string' },
         federation: { type: 'boolean' },
         'no-cache': { type: 'boolean' },
         'redis-url': { type: 'string' },
@@ -205,6 +215,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     federation: values.federation ?? false,
     seed: integer('--seed', values.seed, 1, 0, 2 ** 31 - 1),
     logs: integer('--logs', values.logs, 20_000, 0, 10_000_000),
+    era: era(values.era),
     requestTimeoutMs: integer(
       values['request-timeout'] !== undefined ? '--request-timeout' : 'REQUEST_TIMEOUT_MS',
       values['request-timeout'] ?? env.REQUEST_TIMEOUT_MS,
