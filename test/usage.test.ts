@@ -17,7 +17,8 @@ type Dimension = (typeof DIMENSIONS)[number];
 let h: Harness;
 let logs: WireLog[];
 beforeAll(async () => {
-  h = await startHarness({}, { logsPerUser: 5_000, now: NOW });
+  // the latest era: failed tasks are refunded by REFUND entries with quota, so refund and net figures are not all 0
+  h = await startHarness({}, { logsPerUser: 5_000, now: NOW, era: 'latest' });
   logs = Array.from({ length: h.emulator.logCount('demo') }, (_, i) => h.emulator.log('demo', i));
 });
 afterAll(() => h.close());
@@ -49,7 +50,8 @@ function figures(entries: WireLog[]) {
   const other = entries.map((l) => (l.other ? JSON.parse(l.other) : {}));
   const prompt = entries.reduce((s, l) => s + l.prompt_tokens, 0);
   const completion = entries.reduce((s, l) => s + l.completion_tokens, 0);
-  const quota = entries.reduce((s, l) => s + l.quota, 0);
+  const quota = entries.reduce((s, l) => s + (l.type === 2 ? l.quota : 0), 0);
+  const refund = entries.reduce((s, l) => s + (l.type === 6 ? l.quota : 0), 0);
   const frts = other.filter((o) => typeof o.frt === 'number').map((o) => o.frt as number);
   return {
     requests: entries.length,
@@ -59,6 +61,10 @@ function figures(entries: WireLog[]) {
     totalTokens: prompt + completion,
     quota,
     quotaUsd: quota / 500_000,
+    refundQuota: refund,
+    refundQuotaUsd: refund / 500_000,
+    netQuota: quota - refund,
+    netQuotaUsd: (quota - refund) / 500_000,
     averageFirstResponseMs: frts.length ? frts.reduce((a, b) => a + b, 0) / frts.length : null,
   };
 }
@@ -96,14 +102,20 @@ function expected(match: (l: WireLog) => boolean, groupBy: Dimension[], timeZone
   return { totals: figures(entries), groups: groupBy.length === 0 ? [] : list };
 }
 
-const FIGURES = 'requests promptTokens completionTokens cacheTokens totalTokens quota quotaUsd averageFirstResponseMs';
+const FIGURES = 'requests promptTokens completionTokens cacheTokens totalTokens quota quotaUsd refundQuota refundQuotaUsd netQuota netQuotaUsd averageFirstResponseMs';
 const REPORT = `timeZone totals { ${FIGURES} } groups { model tokenName day hour logType ${FIGURES} }`;
 
 describe('usage equals a brute-force recomputation', () => {
+  it('has refunds to count: REFUND entries with quota, and other types whose quota is neither spend nor refund', () => {
+    expect(logs.filter((l) => l.type === 6 && l.quota > 0).length).toBeGreaterThan(2);
+    expect(new Set(logs.map((l) => l.type))).toEqual(new Set([1, 2, 3, 4, 5, 6]));
+  });
+
   const newest = () => logs[0].created_at;
   const filters: [string, () => Record<string, unknown>, (l: WireLog) => boolean][] = [
     ['default (CONSUME)', () => ({}), (l) => l.type === 2],
     ['every type', () => ({ type: null }), () => true],
+    ['REFUND only', () => ({ type: 'REFUND' }), (l) => l.type === 6],
     ['one key, ERROR', () => ({ tokenName: 'prod-backend', type: 'ERROR' }), (l) => l.token_name === 'prod-backend' && l.type === 5],
     ['a model with an underscore', () => ({ modelName: 'gpt-4o_mini-legacy' }), (l) => l.model_name === 'gpt-4o_mini-legacy' && l.type === 2],
     [
