@@ -26,6 +26,8 @@ export interface Config {
   pageLists: boolean;
   /** emulator: how model_name is matched, recent new-api 'escaped' or YEScale-era 'raw' */
   likeDialect: LikeDialect;
+  /** emulator: which new-api build's task billing logs to write */
+  era: 'yescale' | 'latest';
   requestTimeoutMs: number;
   /** upstream log pages fetched at once by long walks */
   logPageConcurrency: number;
@@ -91,6 +93,7 @@ Options:
   --logs N              emulator log entries of the demo user (20000)
   --page-lists          emulator: page tasks and keys like new-api (10 a page, at most 100)
   --like-dialect D      emulator model_name LIKE: escaped (recent new-api) | raw (YEScale era) (escaped)
+  --era yescale|latest  emulator task billing logs: YEScale's build (SYSTEM refunds) or latest new-api (REFUND, other.task_id) (yescale)
   --federation          print-schema: the federation subgraph SDL
   --no-cache            no response cache                                   env CACHE=0
   --redis-url URL       share the response cache in Redis (redis://…)       env REDIS_URL
@@ -114,6 +117,12 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return Number(raw);
+}
+
+function era(raw: string | undefined): Config['era'] {
+  if (raw === undefined) return 'yescale';
+  if (raw !== 'yescale' && raw !== 'latest') throw new ConfigError(`--era must be yescale or latest, got "${raw}"`);
+  return raw;
 }
 
 /** An on/off environment variable: 1/true or 0/false; undefined when unset. */
@@ -178,6 +187,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         logs: { type: 'string' },
         'page-lists': { type: 'boolean' },
         'like-dialect': { type: 'string' },
+        era: { type: 'string' },
         federation: { type: 'boolean' },
         'no-cache': { type: 'boolean' },
         'redis-url': { type: 'string' },
@@ -236,6 +246,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     logs: integer('--logs', values.logs, 20_000, 0, 10_000_000),
     pageLists: values['page-lists'] ?? false,
     likeDialect: likeDialect as LikeDialect,
+    era: era(values.era),
     requestTimeoutMs: integer(
       values['request-timeout'] !== undefined ? '--request-timeout' : 'REQUEST_TIMEOUT_MS',
       values['request-timeout'] ?? env.REQUEST_TIMEOUT_MS,

@@ -24,8 +24,14 @@ describe('config', () => {
     [['launch'], /unknown command "launch"/],
     [['--upstream', 'ftp://x'], /--upstream must be an http\(s\) URL/],
     [['--seed', '-3'], /Option '--seed' argument is ambiguous|--seed must be an integer/],
+    [['emulator', '--era', '2024'], /--era must be yescale or latest, got "2024"/],
   ])('refuses %j with a line naming it', (argv, message) => {
     expect(() => parseConfig(argv, {})).toThrow(message);
+  });
+
+  it('takes the emulator era, yescale by default', () => {
+    expect(parseConfig(['emulator'], {}).era).toBe('yescale');
+    expect(parseConfig(['emulator', '--era', 'latest'], {}).era).toBe('latest');
   });
 
   it('refuses bad env values by name', () => {

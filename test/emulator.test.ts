@@ -209,6 +209,77 @@ describe('GET /yescale/task', () => {
   });
 });
 
+describe('task billing logs (contract §10)', () => {
+  const USD = 500_000;
+  for (const era of ['yescale', 'latest'] as const) {
+    describe(era, () => {
+      const e = createEmulator({ now: NOW, logsPerUser: LOGS, era });
+      const logs = Array.from({ length: e.logCount('demo') }, (_, i) => e.log('demo', i));
+      const tasks = e.tasks('demo');
+
+      it('writes every log type in realistic proportions', () => {
+        const share = (type: number) => logs.filter((l) => l.type === type).length / logs.length;
+        expect(share(2)).toBeGreaterThan(0.9);
+        for (const type of [1, 3, 4]) expect(share(type)).toBeGreaterThan(0);
+        expect(share(1)).toBeLessThan(0.01);
+        expect(share(3)).toBeLessThan(0.005);
+        expect(share(5)).toBeGreaterThan(0.02);
+        expect(share(5)).toBeLessThan(0.06);
+        const failed = tasks.filter((t) => t.status === 'FAILURE').length;
+        expect(failed).toBeGreaterThan(0);
+        expect(logs.filter((l) => l.type === 6).length).toBe(era === 'latest' ? failed : 0);
+        for (const l of logs) if (l.type !== 2 && l.type !== 6) expect(l.quota).toBe(0);
+      });
+
+      it('charges each task at its submit time, with its quota and without its id', () => {
+        for (const t of tasks) {
+          const charges = logs.filter((l) => l.type === 2 && l.created_at === t.submit_time && l.quota === t.quota && l.content.endsWith(`操作 ${t.action}`));
+          expect(charges.length).toBeGreaterThanOrEqual(1);
+          const c = charges[0];
+          const other = JSON.parse(c.other);
+          if (era === 'yescale') {
+            expect(c.content).toBe(`模型固定价格 ${(t.quota / USD).toFixed(2)}，分组倍率 1.00，操作 ${t.action}`);
+            expect(other).toEqual({ model_price: t.quota / USD, group_ratio: 1 });
+          } else {
+            expect(c.content).toBe(`操作 ${t.action}`);
+            expect(other).toMatchObject({ is_task: true, model_price: t.quota / USD, group_ratio: 1 });
+            expect(other.request_path).toMatch(/^\//);
+          }
+        }
+        // no log names a task except a refund
+        for (const l of logs) {
+          if (tasks.some((t) => (l.content + l.other).includes(t.task_id))) expect(l.type).toBe(era === 'yescale' ? 4 : 6);
+        }
+      });
+
+      it('refunds each failed task once, by id, at or after its start', () => {
+        for (const t of tasks) {
+          const refunds = logs.filter((l) => (l.content + l.other).includes(t.task_id));
+          if (t.status !== 'FAILURE') {
+            expect(refunds).toEqual([]);
+            continue;
+          }
+          expect(refunds).toHaveLength(1);
+          const r = refunds[0];
+          expect(r.created_at).toBeGreaterThanOrEqual(t.submit_time);
+          if (era === 'yescale') {
+            expect(r).toMatchObject({ type: 4, quota: 0, other: '', model_name: '', token_name: '' });
+            expect(r.content).toBe(t.platform === 'suno' ? `异步任务执行失败 ${t.task_id}，补偿 $${(t.quota / USD).toFixed(6)} 额度` : `Video async task failed ${t.task_id}, refund $${(t.quota / USD).toFixed(6)} 额度`);
+          } else {
+            expect(r).toMatchObject({ type: 6, quota: t.quota });
+            expect(JSON.parse(r.other)).toEqual({ task_id: t.task_id, reason: t.fail_reason });
+            expect(r.content).not.toContain(t.task_id);
+          }
+        }
+      });
+    });
+  }
+
+  it('refuses an unknown era', () => {
+    expect(() => createEmulator({ now: NOW, logsPerUser: 10, era: 'v1' as never })).toThrow(/era/);
+  });
+});
+
 describe('GET /yescale/logs', () => {
   it('defaults to page 1 of 10000, newest first, exactly the brute-force logs', async () => {
     const page = await logsPage('');
@@ -225,7 +296,8 @@ describe('GET /yescale/logs', () => {
   it('looks like a realistic usage history', () => {
     const logs = allLogs('demo');
     const types = new Set(logs.map((l) => l.type));
-    for (const t of [1, 2, 3, 4, 5, 6]) expect(types).toContain(t);
+    // YEScale's build (the default era) predates REFUND (6): a failed task's refund is SYSTEM text
+    expect([...types].sort()).toEqual([1, 2, 3, 4, 5]);
     expect(logs.filter((l) => l.type === 2).length / logs.length).toBeGreaterThan(0.8);
     expect(new Set(logs.map((l) => l.model_name)).size).toBeGreaterThanOrEqual(18);
     for (const l of logs) {

@@ -82,9 +82,9 @@ describe('upstream client', () => {
 
   it('the lean log reader (latin1 body): exact numbers, names recovered once per group, real upstream messages', async () => {
     const items = [
-      { model_name: '模型-x', token_name: 'ключ-1', quota: 12, prompt_tokens: 3, other: '{"frt":7}', content: '模型倍率' },
-      { model_name: '模型-x', token_name: 'ключ-1', quota: 5, prompt_tokens: 1, other: '' },
-      { model_name: 'gpt-4o', token_name: 'ключ-2', quota: 1, prompt_tokens: 2, other: '{"cache_tokens":4}' },
+      { type: 2, model_name: '模型-x', token_name: 'ключ-1', quota: 12, prompt_tokens: 3, other: '{"frt":7}', content: '模型倍率' },
+      { type: 2, model_name: '模型-x', token_name: 'ключ-1', quota: 5, prompt_tokens: 1, other: '' },
+      { type: 2, model_name: 'gpt-4o', token_name: 'ключ-2', quota: 1, prompt_tokens: 2, other: '{"cache_tokens":4}' },
     ];
     reply('/yescale/logs', { success: true, data: { items, total: 3, page: 1, page_size: 10 } });
     const page = await listLogsRaw(http, caller, {});

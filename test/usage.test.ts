@@ -17,7 +17,8 @@ type Dimension = (typeof DIMENSIONS)[number];
 let h: Harness;
 let logs: WireLog[];
 beforeAll(async () => {
-  h = await startHarness({}, { logsPerUser: 5_000, now: NOW });
+  // the latest era: failed tasks are refunded by REFUND entries with quota, so refund and net figures are not all 0
+  h = await startHarness({}, { logsPerUser: 5_000, now: NOW, era: 'latest' });
   logs = Array.from({ length: h.emulator.logCount('demo') }, (_, i) => h.emulator.log('demo', i));
 });
 afterAll(() => h.close());
@@ -49,7 +50,8 @@ function figures(entries: WireLog[]) {
   const other = entries.map((l) => (l.other ? JSON.parse(l.other) : {}));
   const prompt = entries.reduce((s, l) => s + l.prompt_tokens, 0);
   const completion = entries.reduce((s, l) => s + l.completion_tokens, 0);
-  const quota = entries.reduce((s, l) => s + l.quota, 0);
+  const quota = entries.reduce((s, l) => s + (l.type === 2 ? l.quota : 0), 0);
+  const refund = entries.reduce((s, l) => s + (l.type === 6 ? l.quota : 0), 0);
   const frts = other.filter((o) => typeof o.frt === 'number').map((o) => o.frt as number);
   return {
     requests: entries.length,
@@ -59,6 +61,10 @@ function figures(entries: WireLog[]) {
     totalTokens: prompt + completion,
     quota,
     quotaUsd: quota / 500_000,
+    refundQuota: refund,
+    refundQuotaUsd: refund / 500_000,
+    netQuota: quota - refund,
+    netQuotaUsd: (quota - refund) / 500_000,
     averageFirstResponseMs: frts.length ? frts.reduce((a, b) => a + b, 0) / frts.length : null,
   };
 }
@@ -96,14 +102,20 @@ function expected(match: (l: WireLog) => boolean, groupBy: Dimension[], timeZone
   return { totals: figures(entries), groups: groupBy.length === 0 ? [] : list };
 }
 
-const FIGURES = 'requests promptTokens completionTokens cacheTokens totalTokens quota quotaUsd averageFirstResponseMs';
+const FIGURES = 'requests promptTokens completionTokens cacheTokens totalTokens quota quotaUsd refundQuota refundQuotaUsd netQuota netQuotaUsd averageFirstResponseMs';
 const REPORT = `timeZone totals { ${FIGURES} } groups { model tokenName day hour logType ${FIGURES} }`;
 
 describe('usage equals a brute-force recomputation', () => {
+  it('has refunds to count: REFUND entries with quota, and other types whose quota is neither spend nor refund', () => {
+    expect(logs.filter((l) => l.type === 6 && l.quota > 0).length).toBeGreaterThan(2);
+    expect(new Set(logs.map((l) => l.type))).toEqual(new Set([1, 2, 3, 4, 5, 6]));
+  });
+
   const newest = () => logs[0].created_at;
   const filters: [string, () => Record<string, unknown>, (l: WireLog) => boolean][] = [
     ['default (CONSUME)', () => ({}), (l) => l.type === 2],
     ['every type', () => ({ type: null }), () => true],
+    ['REFUND only', () => ({ type: 'REFUND' }), (l) => l.type === 6],
     ['one key, ERROR', () => ({ tokenName: 'prod-backend', type: 'ERROR' }), (l) => l.token_name === 'prod-backend' && l.type === 5],
     ['a model with an underscore', () => ({ modelName: 'gpt-4o_mini-legacy' }), (l) => l.model_name === 'gpt-4o_mini-legacy' && l.type === 2],
     [
@@ -269,29 +281,81 @@ describe('time-zone buckets', () => {
 
 describe('Task.logs', () => {
   const task = () => h.emulator.tasks('demo').find((t) => t.status === 'SUCCESS')!;
+  const QUERY = `query($from: DateTime!, $to: DateTime!) { tasks(filter: { from: $from, to: $to }) { taskId logs { createdAt type quota content modelName } } }`;
+  /** Brute force over the emulator's logs: entries naming the task, and CONSUME entries of its quota within 5 s of submission. */
+  const expectedFor = (all: WireLog[], t: { task_id: string; quota: number; submit_time: number; finish_time: number }) =>
+    all
+      .filter((l) => l.created_at >= t.submit_time - 60 && l.created_at <= Math.max(t.finish_time, t.submit_time) + 60)
+      .filter((l) => {
+        const other = l.other ? JSON.parse(l.other) : {};
+        if (other.task_id === t.task_id || (l.type === 4 && l.content.includes(t.task_id))) return true;
+        return l.type === 2 && l.quota === t.quota && Math.abs(l.created_at - t.submit_time) <= 5 && other.task_id === undefined;
+      })
+      .map((l) => ({ createdAt: iso(l.created_at), type: LOG_TYPES[l.type], quota: l.quota, content: l.content, modelName: l.model_name }));
 
-  it('reads the task\'s window of logs once per window and keeps the entries that name the task', async () => {
+  it('reads the task\'s window of logs once per window and finds the submission charge, which does not name the task', async () => {
     const t = task();
     h.reset();
-    const res = await h.gql(`query($from: DateTime!, $to: DateTime!) { tasks(filter: { from: $from, to: $to }) { taskId logs { createdAt } } }`, {
-      from: iso(t.submit_time),
-      to: iso(t.submit_time),
-    });
+    const res = await h.gql(QUERY, { from: iso(t.submit_time), to: iso(t.submit_time) });
     expect(res.errors).toBeUndefined();
-    const named = logs.filter((l) => l.created_at >= t.submit_time - 60 && l.created_at <= t.finish_time + 60 && (l.content + l.other + (l.request_id ?? '')).includes(t.task_id));
-    expect(res.data.tasks.find((x: any) => x.taskId === t.task_id).logs).toHaveLength(named.length);
-    const window = h.emulator.stats().requests.find((r) => r.path === '/yescale/logs')!.query;
-    expect(window).toMatchObject({ start_timestamp: String(t.submit_time - 60), end_timestamp: String(t.finish_time + 60) });
+    const found = res.data.tasks.find((x: any) => x.taskId === t.task_id).logs;
+    expect(found).toEqual(expectedFor(logs, t));
+    expect(found).toContainEqual(expect.objectContaining({ type: 'CONSUME', quota: t.quota, createdAt: iso(t.submit_time), content: expect.stringContaining(`操作 ${t.action}`) }));
+    expect(found.some((e: any) => e.content.includes(t.task_id))).toBe(false);
+    const window = h.emulator.stats().requests.filter((r) => r.path === '/yescale/logs');
+    expect(window).toHaveLength(1);
+    expect(window[0].query).toMatchObject({ start_timestamp: String(t.submit_time - 60), end_timestamp: String(t.finish_time + 60) });
   });
 
-  it('matches an entry by the task id in its content, other or request id, and nothing else', async () => {
-    const { toLog } = await import('../src/upstream/records.js');
-    const { mentionsTask } = await import('../src/schema/task.js');
-    const entry = (fields: Partial<WireLog>) => toLog({ ...logs[0], content: '', other: '', request_id: undefined, ...fields });
-    expect(mentionsTask(entry({ content: 'task 7731 submitted' }), '7731')).toBe(true);
-    expect(mentionsTask(entry({ other: JSON.stringify({ task_id: 'abc-1' }) }), 'abc-1')).toBe(true);
-    expect(mentionsTask(entry({ request_id: 'req-9' }), 'req-9')).toBe(true);
-    expect(mentionsTask(entry({ content: 'task 7731' }), '7732')).toBe(false);
-    expect(mentionsTask(entry({ content: 'anything' }), '')).toBe(false);
+  for (const era of ['yescale', 'latest'] as const) {
+    describe(`a failed task (${era} era)`, () => {
+      let g: Harness;
+      let all: WireLog[];
+      beforeAll(async () => {
+        g = await startHarness({}, { logsPerUser: 100_000, now: NOW, era }); // dense enough for chat logs in a task's window
+        all = Array.from({ length: g.emulator.logCount('demo') }, (_, i) => g.emulator.log('demo', i));
+      });
+      afterAll(() => g.close());
+
+      it('returns its charge and its refund, and no unrelated chat log of its window', async () => {
+        const failed = g.emulator.tasks('demo').filter((t) => t.status === 'FAILURE');
+        expect(failed.length).toBeGreaterThan(1);
+        let chatsSeen = 0;
+        for (const t of failed) {
+          const res = await g.gql(QUERY, { from: iso(t.submit_time), to: iso(t.submit_time) });
+          expect(res.errors).toBeUndefined();
+          const found = res.data.tasks.find((x: any) => x.taskId === t.task_id).logs;
+          expect(found).toEqual(expectedFor(all, t));
+          expect(found.filter((e: any) => e.type === 'CONSUME' && e.quota === t.quota && e.createdAt === iso(t.submit_time))).toHaveLength(1);
+          const refund = era === 'yescale' ? { type: 'SYSTEM', quota: 0, content: expect.stringContaining(t.task_id) } : { type: 'REFUND', quota: t.quota };
+          expect(found.filter((e: any) => e.type !== 'CONSUME')).toEqual([expect.objectContaining(refund)]);
+          // the window holds chat logs too; none of them is returned
+          const window = all.filter((l) => l.created_at >= t.submit_time - 60 && l.created_at <= t.finish_time + 60);
+          const chats = window.filter((l) => l.type === 2 && l.quota !== t.quota);
+          for (const chat of chats) expect(found.some((e: any) => e.content === chat.content && e.createdAt === iso(chat.created_at))).toBe(false);
+          chatsSeen += chats.length;
+        }
+        expect(chatsSeen).toBeGreaterThan(0);
+      });
+    });
+  }
+
+  it('matches by task id only in other.task_id or a SYSTEM text, and the charge by quota and time', async () => {
+    const { toLog, toTask } = await import('../src/upstream/records.js');
+    const { mentionsTask, isTaskCharge } = await import('../src/schema/task.js');
+    const entry = (fields: Partial<WireLog>) => toLog({ ...logs[0], type: 2, content: '', other: '', request_id: undefined, ...fields });
+    expect(mentionsTask(entry({ type: 4, content: 'Video async task failed 7731, refund $0.35' }), '7731')).toBe(true);
+    expect(mentionsTask(entry({ type: 6, other: JSON.stringify({ task_id: 'abc-1', reason: 'x' }) }), 'abc-1')).toBe(true);
+    expect(mentionsTask(entry({ type: 2, content: 'task 7731 submitted' }), '7731')).toBe(false);
+    expect(mentionsTask(entry({ request_id: 'req-9' }), 'req-9')).toBe(false);
+    expect(mentionsTask(entry({ type: 4, content: 'task 7731' }), '7732')).toBe(false);
+    expect(mentionsTask(entry({ type: 4, content: 'anything' }), '')).toBe(false);
+    const t = toTask({ ...h.emulator.tasks('demo')[0], quota: 50_000, submit_time: 1000 });
+    expect(isTaskCharge(entry({ quota: 50_000, created_at: 1005 }), t)).toBe(true);
+    expect(isTaskCharge(entry({ quota: 50_000, created_at: 995 }), t)).toBe(true);
+    expect(isTaskCharge(entry({ quota: 50_000, created_at: 1006 }), t)).toBe(false);
+    expect(isTaskCharge(entry({ quota: 50_001, created_at: 1000 }), t)).toBe(false);
+    expect(isTaskCharge(entry({ type: 5, quota: 50_000, created_at: 1000 }), t)).toBe(false);
+    expect(isTaskCharge(entry({ quota: 50_000, created_at: 1000, other: JSON.stringify({ task_id: 'other' }) }), t)).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { WireTask, WireToken, WireUser } from '../upstream/wire.js';
 import { accountSpecs, buildAccount, type Account } from './accounts.js';
-import { LogStore } from './logs.js';
+import { LogStore, type Era } from './logs.js';
 import { buildTasks } from './tasks.js';
 
 export interface UserData {
@@ -18,13 +18,14 @@ export class Dataset {
   private readonly byKey = new Map<string, UserData>();
   private readonly byName = new Map<string, UserData>();
 
-  constructor(seed: number, now: number, demoLogs: number) {
+  constructor(seed: number, now: number, demoLogs: number, era: Era = 'yescale') {
     let keyId = 1;
     let taskId = 1;
     for (const spec of accountSpecs(demoLogs)) {
       const account = buildAccount(spec, seed, now, keyId);
-      const u: UserData = { account, logs: new LogStore(account, seed, now), tasks: buildTasks(account, seed, now, taskId) };
-      for (const task of u.tasks) billTask(u.logs, task);
+      const tasks = buildTasks(account, seed, now, taskId);
+      // the log store writes each task's charge (and a failed task's refund) and moves the task's times to them
+      const u: UserData = { account, logs: new LogStore(account, seed, now, tasks, era), tasks };
       u.tasks.sort((a, b) => b.submit_time - a.submit_time);
       // a trial account's remaining quota is what is left of the $1 sign-up credit
       if (account.trial) account.quota = Math.max(0, 500_000 - u.logs.usedQuota);
@@ -46,16 +47,6 @@ export class Dataset {
     if (!u) throw new Error(`unknown emulator user: ${username}`);
     return u;
   }
-}
-
-/** A task is billed by a log entry at its submission: the nearest entry names it, and the task's times move to that entry's. */
-function billTask(logs: LogStore, task: WireTask): void {
-  const shift = logs.billTask(task.submit_time, task.task_id) - task.submit_time;
-  task.submit_time += shift;
-  task.created_at += shift;
-  task.updated_at += shift;
-  if (task.start_time) task.start_time += shift;
-  if (task.finish_time) task.finish_time += shift;
 }
 
 /** Keys in alphabetical order, as in the YEScale doc sample. */

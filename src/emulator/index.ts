@@ -7,6 +7,7 @@ import type { WireLog, WireTask, WireToken, WireUser } from '../upstream/wire.js
 import { MODEL_INDEX } from './catalog.js';
 import { Dataset, wireTokens, wireUser } from './data.js';
 import { FaultInjector, type Fault } from './faults.js';
+import { ERAS, type Era } from './logs.js';
 import { EmulatorServer, StatsRecorder, type EmulatorStats } from './server.js';
 
 export type { Fault, FaultMode } from './faults.js';
@@ -14,6 +15,8 @@ export { FAULT_MODES } from './faults.js';
 export type { EmulatorStats } from './server.js';
 export type { LikeDialect } from './log-query.js';
 import type { LikeDialect } from './log-query.js';
+export type { Era } from './logs.js';
+export { ERAS } from './logs.js';
 
 export interface EmulatorOptions {
   /** default 1 */
@@ -28,6 +31,12 @@ export interface EmulatorOptions {
   pageLists?: boolean;
   /** how model_name is matched (log-query.ts): 'escaped' (recent new-api, default) or 'raw' (YEScale era) */
   likeDialect?: LikeDialect;
+  /**
+   * Which new-api build's task billing logs to write (contract §10): 'yescale' (default, YEScale's
+   * 2025-07 build: charge without task id, refund as SYSTEM text) or 'latest' (REFUND entries with
+   * `other.task_id`).
+   */
+  era?: Era;
 }
 
 export interface EmulatorUser {
@@ -67,7 +76,9 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   const logsPerUser = opts.logsPerUser ?? 20_000;
   if (!Number.isInteger(logsPerUser) || logsPerUser < 1) throw new RangeError('logsPerUser must be a positive integer');
 
-  const data = new Dataset(seed, now, logsPerUser);
+  const era = opts.era ?? 'yescale';
+  if (!ERAS.includes(era)) throw new RangeError(`era must be one of ${ERAS.join(', ')}`);
+  const data = new Dataset(seed, now, logsPerUser, era);
   const faults = new FaultInjector(seed);
   const stats = new StatsRecorder();
   const appendLogs = (username: string, count: number, at?: number) => data.get(username).logs.append(count, at);

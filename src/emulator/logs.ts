@@ -7,15 +7,32 @@
  * created_at comes from an hourly timeline (daily rhythm, weekends, growth) and never
  * increases with the index, so a time window is an index range found by binary search.
  */
-import type { WireLog } from '../upstream/wire.js';
+import type { WireLog, WireTask } from '../upstream/wire.js';
 import type { Account } from './accounts.js';
-import { ASYNC_MODELS, MODELS, NONE, type ModelSpec } from './catalog.js';
+import { MODEL_INDEX, MODELS, NONE, type ModelSpec } from './catalog.js';
 import { alnum, cumulative, hash32, int, pickCumulative, rng, skew, type Rng } from './random.js';
 
 const HOUR = 3600;
 const HOURS = 90 * 24;
 const USD = 500_000;
 const TZ = 7 * HOUR; // YEScale's users are mostly in UTC+7: the daily rhythm follows local time
+
+/**
+ * Which new-api build's task billing is emulated (contract §10). 'yescale' (commit 41de3464, 2025-07):
+ * the submission charge is a CONSUME entry `模型固定价格 …，操作 …` without the task id, a failed task's
+ * refund a text-only SYSTEM entry naming it. 'latest' (2026-04): the charge is `操作 …` with
+ * `other.is_task`, still without the id; the refund a REFUND entry with `other.task_id` and `other.reason`.
+ */
+export type Era = 'yescale' | 'latest';
+export const ERAS: readonly Era[] = ['yescale', 'latest'];
+
+/** A log entry written by a task's billing: its submission charge or its refund. */
+interface TaskEntry {
+  kind: 'charge' | 'refund';
+  task: WireTask;
+  model: number;
+  key: number;
+}
 
 /** Everything about a log that sums and filters need, plus the numbers shown in the wire object. */
 interface Core {
@@ -57,8 +74,8 @@ export class LogStore {
   requestCount = 0;
   /** usedQuota when the store was built; later consumption lowers the user's remaining quota */
   readonly baseUsedQuota: number;
-  /** serial -> the id of the task whose billing record that entry is (see billTask) */
-  private readonly taskBilled = new Map<number, string>();
+  /** serial -> the task billing entry written there (see placeTask) */
+  private readonly taskEntries = new Map<number, TaskEntry>();
   /** serial -> the serial it repeats (appendCopies): the same entry written twice in one second */
   private readonly copyOf = new Map<number, number>();
   /** serial -> the model forced on it (appendModelLogs); such an entry is a CONSUME */
@@ -71,9 +88,13 @@ export class LogStore {
     readonly account: Account,
     private readonly seed: number,
     private readonly now: number,
+    /** the user's tasks: each gets its billing entries, and its times move to theirs */
+    tasks: WireTask[] = [],
+    readonly era: Era = 'yescale',
   ) {
     const n = (this.base = account.logCount);
     this.bucketStart = timeline(n, seed, account.salt, now);
+    for (const task of tasks) this.placeTask(task);
     this.types = new Uint8Array(n);
     this.models = new Uint8Array(n);
     this.keys = new Uint8Array(n);
@@ -162,13 +183,38 @@ export class LogStore {
   }
 
   /**
-   * Makes the generated entry nearest to `at` (and not billing another task yet) the billing
-   * record of `taskId`: its content names the task. Returns that
-   * entry's time, which becomes the task's submission time. (What new-api writes there is an
-   * assumption: the contract does not say.) Only for the generated history.
+   * Writes a task's billing entries into the generated history, as new-api does: the submission
+   * charge (CONSUME, quota = task quota, no task id) at the entry nearest the submit time, whose time
+   * becomes the task's submission time; for a failed task, its refund at the first free entry at or
+   * after completion, whose time becomes the completion time. Mutates the task's times.
    */
-  billTask(at: number, taskId: string): number {
-    if (this.base === 0) return at;
+  private placeTask(task: WireTask): void {
+    if (this.base < 2) return;
+    const model = MODEL_INDEX.get(task.platform === 'suno' ? 'suno_music' : 'kling-video')!;
+    const allowed = this.account.keys.findIndex((k) => k.allowed?.includes(model));
+    const key = allowed >= 0 ? allowed : 0;
+    const charge = this.claim(task.submit_time, false);
+    if (charge < 0) return;
+    const shift = this.createdAt(this.count - charge) - task.submit_time;
+    task.submit_time += shift;
+    task.created_at += shift;
+    task.updated_at += shift;
+    if (task.start_time) task.start_time += shift;
+    if (task.finish_time) task.finish_time += shift;
+    this.taskEntries.set(charge, { kind: 'charge', task, model, key });
+    if (task.status !== 'FAILURE') return;
+    const refund = this.claim(Math.max(task.finish_time, task.submit_time), true);
+    if (refund < 0) return;
+    const t = this.createdAt(this.count - refund);
+    if (t >= task.start_time && t >= task.submit_time) task.finish_time = task.updated_at = t;
+    this.taskEntries.set(refund, { kind: 'refund', task, model, key });
+  }
+
+  /**
+   * The serial of the free generated entry nearest `at` (the first one at or after it if `after`),
+   * claimed for a task; -1 if none. Serial 1 stays the sign-up gift.
+   */
+  private claim(at: number, after: boolean): number {
     // created_at is non-increasing with the index: the first index at or before `at`
     let lo = 0;
     let hi = this.base - 1;
@@ -177,16 +223,21 @@ export class LogStore {
       if (this.createdAt(mid) <= at) hi = mid;
       else lo = mid + 1;
     }
-    if (lo > 0 && this.createdAt(lo - 1) - at < at - this.createdAt(lo)) lo--;
-    for (let step = 0; step < this.base; step++) {
-      const index = Math.min(this.base - 1, Math.max(0, lo + (step % 2 ? -(step + 1) / 2 : step / 2)));
-      const serial = this.count - index;
-      if (!this.taskBilled.has(serial)) {
-        this.taskBilled.set(serial, taskId);
-        return this.createdAt(index);
+    if (after) {
+      if (this.createdAt(lo) < at && lo > 0) lo--;
+      for (let index = lo; index >= 0; index--) {
+        const serial = this.base - index;
+        if (serial > 1 && !this.taskEntries.has(serial)) return serial;
       }
     }
-    return at;
+    if (lo > 0 && this.createdAt(lo - 1) - at < at - this.createdAt(lo)) lo--;
+    for (let step = 0; step < 2 * this.base; step++) {
+      const index = lo + (step % 2 ? -(step + 1) / 2 : step / 2);
+      if (index < 0 || index >= this.base) continue;
+      const serial = this.base - index;
+      if (serial > 1 && !this.taskEntries.has(serial)) return serial;
+    }
+    return -1;
   }
 
   /** The wire object exactly as served. index 0 = newest. */
@@ -200,12 +251,13 @@ export class LogStore {
     const k = c.key === NONE ? undefined : a.keys[c.key];
     const r = rng(hash32(this.seed, a.salt, s, 0x1d));
     const billed = c.type === 2 || c.type === 5 || c.type === 6;
+    const task = this.taskEntries.get(s);
     return {
       id: s % 1024, // new-api rewrites self-log ids to id % 1024: deliberately not unique
       user_id: a.userId,
       created_at: t,
       type: c.type,
-      content: content(c, m, s) + (this.taskBilled.has(s) ? `，任务ID ${this.taskBilled.get(s)}` : ''),
+      content: task ? taskContent(task, this.era) : content(c, m, s),
       username: a.username,
       token_name: k?.name ?? '',
       model_name: m?.name ?? '',
@@ -220,7 +272,7 @@ export class LogStore {
       group: billed && m ? m.group : '',
       ip: k?.allowIps ? k.allowIps.split('\n')[0] : '',
       request_id: c.type === 2 || c.type === 5 ? requestId(t, r) : undefined,
-      other: other(c, m),
+      other: task ? taskOther(task, this.era) : other(c, m),
     };
   }
 
@@ -254,8 +306,11 @@ export class LogStore {
     c.prompt = c.completion = c.cache = c.quota = c.useTime = c.frt = c.extra = 0;
     c.stream = false;
     const u = r();
+    const task = this.taskEntries.get(s);
+    if (task) return this.taskCore(task);
     // serial 1 is the sign-up gift every new-api account starts with
-    c.type = s === 1 ? 4 : u < 0.003 ? 1 : u < 0.005 ? 3 : u < 0.008 ? 4 : u < 0.045 ? 5 : u < 0.055 ? 6 : 2;
+    // refunds (6) are only ever a failed task's (placeTask); an error (5) is a failed relay call
+    c.type = s === 1 ? 4 : u < 0.003 ? 1 : u < 0.005 ? 3 : u < 0.008 ? 4 : u < 0.045 ? 5 : 2;
     if (c.type === 1) c.extra = [5, 10, 20, 50, 100][int(r, 0, 4)];
     if (c.type === 3) c.extra = int(r, 1, 40) * 5;
     const forced = this.forcedModel.get(s);
@@ -264,19 +319,8 @@ export class LogStore {
 
     c.key = this.pickKey(r, t);
     const allowed = this.account.keys[c.key].allowed;
-    if (c.type === 6) {
-      const asyncAllowed = allowed ? allowed.filter((i) => MODELS[i].async) : ASYNC_MODELS;
-      if (asyncAllowed.length === 0) c.type = 2; // a key that cannot run tasks cannot be refunded
-      else c.model = asyncAllowed[int(r, 0, asyncAllowed.length - 1)];
-    }
-    if (c.model === NONE && forced !== undefined) c.model = forced;
-    if (c.model === NONE) c.model = allowed ? allowed[int(r, 0, allowed.length - 1)] : pickCumulative(MODEL_CUM, r());
+    c.model = forced ?? (allowed ? allowed[int(r, 0, allowed.length - 1)] : pickCumulative(MODEL_CUM, r()));
     const m = MODELS[c.model];
-    if (c.type === 6) {
-      c.quota = Math.round(m.price * USD * m.groupRatio);
-      c.useTime = int(r, 0, 2);
-      return c;
-    }
     if (c.type === 5) {
       c.extra = int(r, 0, ERRORS.length - 1);
       c.useTime = int(r, 0, 30);
@@ -296,6 +340,28 @@ export class LogStore {
     c.stream = m.streams && r() < 0.7;
     if (c.stream || r() < 0.1) c.frt = int(r, 280, 2600);
     c.useTime = Math.max(1, Math.round(c.frt / 1000 + c.completion / (40 + r() * 110)));
+    return c;
+  }
+
+  /** A task billing entry: the charge is a CONSUME of the task's quota; the refund SYSTEM text (yescale) or REFUND (latest). */
+  private taskCore(e: TaskEntry): Core {
+    const c = this.core;
+    c.prompt = c.completion = c.cache = c.useTime = c.frt = c.extra = 0;
+    c.stream = false;
+    if (e.kind === 'charge') {
+      c.type = 2;
+      c.quota = e.task.quota;
+      c.useTime = 1;
+    } else if (this.era === 'yescale') {
+      c.type = 4;
+      c.quota = 0;
+    } else {
+      c.type = 6;
+      c.quota = e.task.quota;
+    }
+    const textOnly = c.type === 4;
+    c.model = textOnly ? NONE : e.model;
+    c.key = textOnly ? NONE : e.key;
     return c;
   }
 
@@ -356,8 +422,6 @@ function content(c: Core, m: ModelSpec | undefined, s: number): string {
       const [code, msg] = ERRORS[c.extra];
       return `status_code=${code}, ${msg}`;
     }
-    case 6:
-      return `异步任务执行失败，退还 ${usd(c.quota / USD)} 额度`;
   }
   if (!m) return '';
   if (m.price >= 0) return `模型价格 ${f2(m.price)}，分组倍率 ${f2(m.groupRatio)}`;
@@ -365,11 +429,28 @@ function content(c: Core, m: ModelSpec | undefined, s: number): string {
   return `模型倍率 ${f2(m.modelRatio)}，补全倍率 ${f2(m.completionRatio)}，分组倍率 ${f2(m.groupRatio)}${cache}`;
 }
 
+/** What new-api writes as a task's charge or refund (contract §10); the quota as new-api's LogQuota shows it. */
+function taskContent(e: TaskEntry, era: Era): string {
+  const { task } = e;
+  const quota = `${usd(task.quota / USD)} 额度`;
+  if (e.kind === 'charge') return era === 'yescale' ? `模型固定价格 ${f2(task.quota / USD)}，分组倍率 ${f2(1)}，操作 ${task.action}` : `操作 ${task.action}`;
+  if (era === 'latest') return `异步任务执行失败，退还 ${quota}`;
+  return task.platform === 'suno' ? `异步任务执行失败 ${task.task_id}，补偿 ${quota}` : `Video async task failed ${task.task_id}, refund ${quota}`;
+}
+
+function taskOther(e: TaskEntry, era: Era): string {
+  const { task } = e;
+  if (e.kind === 'refund') return era === 'latest' ? JSON.stringify({ task_id: task.task_id, reason: task.fail_reason }) : '';
+  const price = { model_price: task.quota / USD, group_ratio: 1 };
+  if (era === 'yescale') return JSON.stringify(price);
+  const path = task.platform === 'suno' ? `/suno/submit/${task.action.toLowerCase()}` : '/v1/video/generations';
+  return JSON.stringify({ is_task: true, request_path: path, ...price });
+}
+
 /** new-api's `other`: a JSON object serialised into a string ("" for admin/top-up records). */
 function other(c: Core, m: ModelSpec | undefined): string {
   if (!m) return '';
   if (c.type === 5) return JSON.stringify({ error_type: 'upstream_error', status_code: ERRORS[c.extra][0] });
-  if (c.type === 6) return JSON.stringify({ model_price: m.price, group_ratio: m.groupRatio, refund: true });
   if (m.price >= 0) return JSON.stringify({ model_ratio: 0, group_ratio: m.groupRatio, completion_ratio: 0, model_price: m.price });
   const o: Record<string, number> = {
     model_ratio: m.modelRatio,

@@ -36,10 +36,30 @@ const TASK_LOG_MARGIN_S = 60;
 /** Entries of one task's window read at most: a few minutes of even a busy account. */
 const TASK_LOG_ROWS = 1_000;
 
-/** Whether a log entry names the task: its id in the content, the `other` object or as the request id. */
+/** How far from the task's submit time its submission charge may be written (new-api logs it in the submit request). */
+export const TASK_CHARGE_SLACK_S = 5;
+
+/**
+ * Whether a log entry names the task (contract §10): a refund or settlement adjustment carries
+ * `other.task_id` (REFUND, or CONSUME for an extra charge, latest new-api); a YEScale-era refund is
+ * SYSTEM text naming the id (`异步任务执行失败 <id>，补偿 …`, `Video async task failed <id>, refund …`).
+ */
 export function mentionsTask(entry: LogRecord, taskId: string): boolean {
   if (taskId === '') return false;
-  return entry.content.includes(taskId) || entry.requestId === taskId || (entry.other !== null && JSON.stringify(entry.other).includes(taskId));
+  if (entry.other !== null && entry.other.task_id === taskId) return true;
+  return entry.type === 'SYSTEM' && entry.content.includes(taskId);
+}
+
+/**
+ * Whether a log entry is most likely the task's submission charge. new-api writes it before the
+ * task id exists, so it never names the task: it is a CONSUME of the task's quota written within
+ * seconds of the submit time (the caller is the same: the logs are the caller's own). A match, not
+ * a certainty: another submission of the same price in the same seconds matches too.
+ */
+export function isTaskCharge(entry: LogRecord, task: TaskRecord): boolean {
+  if (!task.submittedAt || entry.type !== 'CONSUME' || entry.quota !== task.quota) return false;
+  if (entry.other !== null && typeof entry.other.task_id === 'string') return false; // a settlement of another task
+  return Math.abs(entry.createdAt.getTime() - task.submittedAt.getTime()) <= TASK_CHARGE_SLACK_S * 1000;
 }
 
 /** The log entries of a task: one GET /yescale/logs over its window, shared by the tasks with the same window. */
@@ -52,7 +72,7 @@ async function taskLogs(ctx: Context, task: TaskRecord): Promise<LogRecord[]> {
   // through the range reader: it follows a clamped page size (new-api serves at most 100 rows)
   const options = { pageRows: TASK_LOG_ROWS, concurrency: ctx.settings.logPageConcurrency };
   const { items } = await loadLogRange(ctx.loaders.logPages, query, 0, TASK_LOG_ROWS, options);
-  return items.filter((entry) => mentionsTask(entry, task.taskId));
+  return items.filter((entry) => mentionsTask(entry, task.taskId) || isTaskCharge(entry, task));
 }
 
 export const TaskFilter = builder.inputType('TaskFilter', {
@@ -112,8 +132,11 @@ builder.node(Task, {
       type: [LogEntry],
       nullable: true,
       description:
-        `The log entries that name this task (its id in the entry's content, \`other\` or request id), among the ${TASK_LOG_ROWS} newest ` +
-        `entries from ${TASK_LOG_MARGIN_S} s before submission to ${TASK_LOG_MARGIN_S} s after completion. Empty when the upstream's logs do not name tasks.`,
+        `The billing entries of this task, among the ${TASK_LOG_ROWS} newest entries from ${TASK_LOG_MARGIN_S} s before submission to ` +
+        `${TASK_LOG_MARGIN_S} s after completion. Refunds and adjustments are found by id: REFUND or CONSUME entries with \`other.task_id\`, ` +
+        'SYSTEM entries whose text names the task id (YEScale-era refunds). The submission charge never names the task (new-api writes it ' +
+        `before the id exists), so it is matched, not known: a CONSUME entry with the task's quota, created within ${TASK_CHARGE_SLACK_S} s of ` +
+        'the submit time. Another submission at the same price in the same seconds would match too.',
       resolve: (task, _args, ctx) => taskLogs(ctx, task),
     }),
   }),

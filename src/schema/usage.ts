@@ -56,8 +56,22 @@ function figureFields<T extends Figures>(t: PothosSchemaTypes.ObjectFieldBuilder
     completionTokens: t.float({ description: `Completion tokens, ${tokens}.`, resolve: (f) => f.completionTokens }),
     cacheTokens: t.float({ description: `Prompt tokens read from cache (\`other.cache_tokens\`), ${tokens}.`, resolve: (f) => f.cacheTokens }),
     totalTokens: t.float({ description: `Prompt plus completion tokens, ${tokens}.`, resolve: (f) => f.promptTokens + f.completionTokens }),
-    quota: t.field({ type: 'Credits', description: 'Credits charged.', resolve: (f) => f.quota }),
+    quota: t.field({
+      type: 'Credits',
+      description: 'Spend: credits charged by the CONSUME entries only (refunds are in `refundQuota`, never subtracted here).',
+      resolve: (f) => f.quota,
+    }),
     quotaUsd: t.float({ resolve: (f) => usd(f.quota) }),
+    refundQuota: t.field({
+      type: 'Credits',
+      description:
+        'Credits refunded by REFUND entries (failed tasks, settlements; new-api since 2025-10). Read only when the filter includes REFUND ' +
+        '(`type: null` or `type: REFUND`; the default CONSUME filter reads none). YEScale-era refunds are SYSTEM text without quota: not counted.',
+      resolve: (f) => f.refundQuota,
+    }),
+    refundQuotaUsd: t.float({ resolve: (f) => usd(f.refundQuota) }),
+    netQuota: t.field({ type: 'Credits', description: 'Net spend: `quota` minus `refundQuota`.', resolve: (f) => f.quota - f.refundQuota }),
+    netQuotaUsd: t.float({ resolve: (f) => usd(f.quota - f.refundQuota) }),
     averageFirstResponseMs: t.float({
       nullable: true,
       description: 'Mean time to first response (`other.frt`) over the entries that carry it; null when none does.',

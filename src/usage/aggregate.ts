@@ -16,7 +16,10 @@ export interface UsageFigures {
   promptTokens: number;
   completionTokens: number;
   cacheTokens: number;
+  /** spend: credits of the CONSUME (2) entries only */
   quota: number;
+  /** credits given back: the REFUND (6) entries (new-api since 2025-10; YEScale-era refunds are SYSTEM text without quota) */
+  refundQuota: number;
   /** sum and count of `other.frt` over the entries that carry it */
   firstResponseMsSum: number;
   firstResponseCount: number;
@@ -60,6 +63,7 @@ const emptyFigures = (): UsageFigures => ({
   completionTokens: 0,
   cacheTokens: 0,
   quota: 0,
+  refundQuota: 0,
   firstResponseMsSum: 0,
   firstResponseCount: 0,
 });
@@ -119,15 +123,17 @@ export class UsageAggregator {
     if (this.onlyModel !== undefined && model !== this.onlyModel) return;
     const prompt = count(raw.prompt_tokens);
     const completion = count(raw.completion_tokens);
-    const quota = count(raw.quota);
+    const type = count(raw.type);
+    // spend and refunds side by side, never mixed: other types' quota (top-ups, admin changes) is neither
+    const quota = type === 2 ? count(raw.quota) : 0;
+    const refund = type === 6 ? count(raw.quota) : 0;
     const cache = otherNumber(raw.other, 'cache_tokens') ?? 0;
     const frt = otherNumber(raw.other, 'frt');
-    tally(this.totals, prompt, completion, cache, quota, frt);
+    tally(this.totals, prompt, completion, cache, quota, refund, frt);
     const depth = this.groupBy.length;
     if (depth === 0) return;
 
     const bucket = this.bucketer?.at(count(raw.created_at));
-    const type = count(raw.type);
     let node = this.tree;
     let leaf: string | number = '';
     for (let i = 0; i < depth; i++) {
@@ -164,7 +170,7 @@ export class UsageAggregator {
       node.set(leaf, group);
       this.groups.push(group);
     }
-    tally(group, prompt, completion, cache, quota, frt);
+    tally(group, prompt, completion, cache, quota, refund, frt);
   }
 
   /** Groups sorted by the grouped dimensions in order: times ascending, names alphabetically. */
@@ -180,12 +186,13 @@ export class UsageAggregator {
   }
 }
 
-function tally(f: UsageFigures, prompt: number, completion: number, cache: number, quota: number, frt: number | null): void {
+function tally(f: UsageFigures, prompt: number, completion: number, cache: number, quota: number, refund: number, frt: number | null): void {
   f.requests++;
   f.promptTokens += prompt;
   f.completionTokens += completion;
   f.cacheTokens += cache;
   f.quota += quota;
+  f.refundQuota += refund;
   if (frt !== null) {
     f.firstResponseMsSum += frt;
     f.firstResponseCount++;
