@@ -144,14 +144,18 @@ export class LogStore {
     const t = Math.max(at ?? this.now, newest);
     for (let i = 0; i < count; i++) {
       const s = this.count + 1;
-      const c = this.generate(s, t);
-      this.added.createdAt.push(t);
-      this.added.types.push(c.type);
-      this.added.models.push(c.model);
-      this.added.keys.push(c.key);
-      this.tally(c, t);
+      this.push(this.generate(s, t), t);
     }
     if (count > 0) this.version++;
+  }
+
+  /** Records one new entry (serial this.count + 1) generated as `c` at `t`. */
+  private push(c: Core, t: number): void {
+    this.added.createdAt.push(t);
+    this.added.types.push(c.type);
+    this.added.models.push(c.model);
+    this.added.keys.push(c.key);
+    this.tally(c, t);
   }
 
   /** `count` CONSUME entries of model `model` (a MODELS index) at `at`, like append(). */
@@ -173,11 +177,7 @@ export class LogStore {
     const c = this.generate(source, t);
     for (let i = 0; i < count; i++) {
       this.copyOf.set(this.count + 1, source);
-      this.added.createdAt.push(t);
-      this.added.types.push(c.type);
-      this.added.models.push(c.model);
-      this.added.keys.push(c.key);
-      this.tally(c, t);
+      this.push(c, t);
     }
     if (count > 0) this.version++;
   }
