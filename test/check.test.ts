@@ -76,6 +76,25 @@ describe('yescale-graphql check', { timeout: 60_000 }, () => {
     expect(emulator.stats().requests.find((r) => r.path === '/yescale/logs')!.query).toMatchObject({ p: '1', page_size: '2' });
   });
 
+  it.each([
+    { pageLists: true, likeDialect: 'raw' as const, era: 'latest' as const },
+    { pageLists: false, likeDialect: 'escaped' as const, era: 'yescale' as const },
+  ])('is compatible with each emulated new-api dialect (%o), and says how tasks and keys came', async (dialect) => {
+    const other = createEmulator({ logsPerUser: 500, ...dialect });
+    try {
+      const otherUrl = await other.listen(0, '127.0.0.1');
+      const res = await check(['--upstream', otherUrl], { YESCALE_ACCESS_KEY: other.demoAccessKey });
+      expect(res.status).toBe(0);
+      expect(res.stdout).toContain('Compatible: all 4 endpoints');
+      // tasks and keys: new-api pages with a total when paged, plain arrays otherwise
+      const lists = res.stdout.match(/data: (plain array|page object \{items, total, page, page_size\})/g)!;
+      expect(lists.filter((line) => line.includes('page object'))).toHaveLength(dialect.pageLists ? 3 : 1);
+      expect(res.stdout).not.toContain(other.demoAccessKey);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('reads the key from --access-key-file', async () => {
     const file = join(dir, 'key');
     writeFileSync(file, `${emulator.demoAccessKey}\n`);
