@@ -23,8 +23,8 @@ import { schema } from './schema/index.js';
 import { MAX_FIRST } from './schema/log-entry.js';
 
 export interface GatewayOptions extends Partial<Settings> {
-  /** the upstream base URL (or an UpstreamHttp to share) */
-  upstream: string | UpstreamHttp;
+  /** the upstream base URL */
+  upstream: string;
   /** server-side access key, used when a request sends no Authorization header */
   accessKey?: string;
   /** deadline for the upstream calls of one GraphQL request */
@@ -53,10 +53,7 @@ export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxPageSize: M
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export function createGateway(options: GatewayOptions): Gateway {
-  const http =
-    typeof options.upstream === 'string'
-      ? new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, ...options.http, baseUrl: options.upstream })
-      : options.upstream;
+  const http = new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, ...options.http, baseUrl: options.upstream });
   const settings: Settings = {
     revealSecrets: options.revealSecrets ?? DEFAULT_SETTINGS.revealSecrets,
     maxPageSize: options.maxPageSize ?? DEFAULT_SETTINGS.maxPageSize,
@@ -117,7 +114,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useTelemetry({ metrics, logger: logger ?? null }),
       ...(cache ? [cache.plugin] : []),
       { onDispose: () => cache?.close() },
-      { onDispose: () => (typeof options.upstream === 'string' ? http.close() : undefined) },
+      { onDispose: () => http.close() },
     ],
   });
   return Object.assign(yoga, { upstream: http, limits, metrics });

@@ -89,10 +89,6 @@ export class FaultInjector {
     this.roll = rng(this.seed); // same fault + same traffic = same victims
   }
 
-  current(): Fault | null {
-    return this.fault;
-  }
-
   /** The fault to apply to this request, if any; consumes one of `count`. */
   pick(path: string): Fault | null {
     const f = this.fault;

@@ -121,7 +121,7 @@ export class UpstreamHttp {
   async getData(path: string, query: Query, caller: Caller, encoding: BodyEncoding = 'utf8'): Promise<unknown> {
     const target = this.basePath + path + toSearch(query);
     const callerId = credentialId(caller.credential);
-    const { result } = this.inFlight.run(`${callerId} ${encoding} ${target}`, caller.deadline ?? Infinity, caller.signal, (shared, latest) =>
+    const result = this.inFlight.run(`${callerId} ${encoding} ${target}`, caller.deadline ?? Infinity, caller.signal, (shared, latest) =>
       withRetry(this.options, (attempt) => this.attempt(path, target, caller, callerId, shared, attempt, encoding), latest, shared),
     );
     return result.catch((cause: unknown) => {

@@ -30,20 +30,19 @@ export class InFlight {
 
   /**
    * Joins the call in flight under `key`, or starts it with `start(signal, deadline)`.
-   * Returns the result and whether it was shared with an earlier caller.
+   * Returns the result for this waiter.
    */
   run<T>(
     key: string,
     deadline: number,
     signal: AbortSignal | undefined,
     start: (signal: AbortSignal, deadline: () => number) => Promise<T>,
-  ): { shared: boolean; result: Promise<T> } {
-    if (signal?.aborted) return { shared: false, result: Promise.reject(signal.reason) };
+  ): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     let call = this.calls.get(key);
     // A call aborted because its last waiter left is already dying (it rejects with that waiter's
     // abort reason, e.g. its deadline): never join it, start afresh.
     if (call?.controller.signal.aborted) call = undefined;
-    const shared = call !== undefined;
     if (!call) {
       const controller = new AbortController();
       const created: Shared = { controller, waiters: 0, deadline, promise: Promise.resolve() };
@@ -55,7 +54,7 @@ export class InFlight {
       call = created;
     }
     call.deadline = Math.max(call.deadline, deadline);
-    return { shared, result: this.wait(key, call, signal) as Promise<T> };
+    return this.wait(key, call, signal) as Promise<T>;
   }
 
   private wait(key: string, call: Shared, signal: AbortSignal | undefined): Promise<unknown> {

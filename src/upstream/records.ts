@@ -93,7 +93,6 @@ export interface Page<T> {
   items: T[];
   /** null when the upstream sent a plain array */
   total: number | null;
-  page: number | null;
   pageSize: number | null;
 }
 
@@ -121,16 +120,15 @@ function object(path: string, data: unknown): Record<string, unknown> {
 
 /** Accepts a plain array or `{items,total,page,page_size}`. */
 export function toPage<T>(path: string, data: unknown, parse: (raw: Record<string, unknown>) => T): Page<T> {
-  if (data === null) return { items: [], total: 0, page: null, pageSize: null };
+  if (data === null) return { items: [], total: 0, pageSize: null };
   const page = Array.isArray(data) ? null : isObject(data) && Array.isArray(data.items) ? data : undefined;
   if (page === undefined && !Array.isArray(data)) throw badShape(path, 'data that is neither a list nor a page');
   const raw = (page ? page.items : data) as unknown[];
   const items = raw.filter(isObject).map(parse);
-  if (!page) return { items, total: null, page: null, pageSize: null };
+  if (!page) return { items, total: null, pageSize: null };
   return {
     items,
     total: typeof page.total === 'number' ? page.total : null,
-    page: typeof page.page === 'number' ? page.page : null,
     pageSize: typeof page.page_size === 'number' ? page.page_size : null,
   };
 }

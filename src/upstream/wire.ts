@@ -1,25 +1,13 @@
 /**
  * Raw JSON shapes of the YEScale System API, exactly as the upstream sends them (snake_case).
  * Shared by the upstream client and the emulator; nothing else should import this file.
- * See ../shared/upstream-contract.md §5 for where each field comes from.
  */
 
-/** Every endpoint answers `{success, message, data}`; `/yescale/apikeylist` has been seen with `data` only. */
-export interface WireEnvelope<T> {
-  success?: boolean;
-  message?: string;
-  data?: T;
-}
-
-/** new-api page object; lists may also come as plain arrays. */
-export interface WirePage<T> {
-  items: T[];
-  total: number;
-  page: number;
-  page_size: number;
-}
-
-export type WireList<T> = T[] | WirePage<T>;
+/*
+ * Envelope and lists, parsed loosely in records.ts rather than typed here: every endpoint answers
+ * `{success, message, data}` (`/yescale/apikeylist` has been seen with `data` only), and a list
+ * `data` is either a plain array or a new-api page `{items, total, page, page_size}`.
+ */
 
 /** GET /yescale/user */
 export interface WireUser {

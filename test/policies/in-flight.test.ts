@@ -21,15 +21,14 @@ describe('in-flight dedupe', () => {
     const a = inFlight.run('k', Infinity, first.signal, start);
     const deadline = new DOMException('The operation timed out.', 'TimeoutError');
     first.abort(deadline);
-    await expect(a.result).rejects.toBe(deadline);
+    await expect(a).rejects.toBe(deadline);
     expect(started[0].signal.aborted).toBe(true);
 
     // the aborted call has not settled yet: the next caller must start its own
     const b = inFlight.run('k', Infinity, new AbortController().signal, start);
-    expect(b.shared).toBe(false);
     expect(started).toHaveLength(2);
     started[1].resolve('fresh');
-    await expect(b.result).resolves.toBe('fresh');
+    await expect(b).resolves.toBe('fresh');
     expect(inFlight.size()).toBe(0);
   });
 
@@ -39,14 +38,14 @@ describe('in-flight dedupe', () => {
     const first = new AbortController();
     const a = inFlight.run('k', Infinity, first.signal, start);
     const b = inFlight.run('k', Infinity, new AbortController().signal, start);
-    expect(b.shared).toBe(true);
+    expect(started).toHaveLength(1);
     first.abort(new DOMException('The operation timed out.', 'TimeoutError'));
-    await expect(a.result).rejects.toThrow(/timed out/);
+    await expect(a).rejects.toThrow(/timed out/);
     const c = inFlight.run('k', Infinity, undefined, start);
-    expect(c.shared).toBe(true);
+    expect(started).toHaveLength(1);
     started[0].resolve('shared');
-    await expect(b.result).resolves.toBe('shared');
-    await expect(c.result).resolves.toBe('shared');
+    await expect(b).resolves.toBe('shared');
+    await expect(c).resolves.toBe('shared');
     expect(started).toHaveLength(1);
   });
 });
