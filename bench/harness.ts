@@ -1,5 +1,5 @@
 /**
- * The benchmark of issue #6: this gateway against its peers (Apollo Server + RESTDataSource,
+ * The peer benchmark (figures in docs/benchmarks.md): this gateway against its peers (Apollo Server + RESTDataSource,
  * GraphQL Mesh on Hive Gateway, Tailcall) on one emulator, the same three queries, one machine,
  * one run. `runBench(options)` does everything and returns the numbers; bench/run.ts is the CLI
  * that prints the table and writes it into docs/benchmarks.md.

@@ -46,7 +46,7 @@ const LOG_FIELDS: Fields<WireLog> = {
   other: 'required',
 };
 
-/** Asked of /yescale/logs: small, so the answer shows whether the size is honoured (contract §10 "Paging caps"). */
+/** Asked of /yescale/logs: small, so the answer shows whether the size is honoured (new-api caps page_size). */
 export const CHECK_LOG_PAGE_SIZE = 2;
 /** The window of tasks and logs: recent enough to be small on a busy account. */
 const WINDOW_SECONDS = 86_400;

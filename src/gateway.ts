@@ -1,6 +1,7 @@
 /**
  * createGateway(options) -> a graphql-yoga instance. It never listens: server.ts wraps it in
- * node:http, tests call `gateway.fetch`. Upstream failures become GraphQL errors with
+ * node:http (most tests go through it, test/helpers.ts); `gateway.fetch(request)` answers without
+ * a socket (test/tenants.test.ts). Upstream failures become GraphQL errors with
  * `extensions.code` here, in one place.
  */
 import { setMaxListeners } from 'node:events';

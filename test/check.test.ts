@@ -130,7 +130,7 @@ describe('yescale-graphql check', { timeout: 60_000 }, () => {
   });
 
   it('flags a page_size the upstream does not honour', async () => {
-    // an upstream whose cap is below the size asked, as new-api caps page_size (upstream-contract.md §10 "Paging caps")
+    // an upstream whose cap is below the size asked, as new-api caps page_size
     const lax = createEmulator({ logsPerUser: 500, maxPageSize: 1 });
     const laxUrl = await lax.listen(0, '127.0.0.1');
     try {

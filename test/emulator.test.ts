@@ -209,7 +209,7 @@ describe('GET /yescale/task', () => {
   });
 });
 
-describe('task billing logs (contract §10)', () => {
+describe('task billing logs (per new-api era)', () => {
   const USD = 500_000;
   for (const era of ['yescale', 'latest'] as const) {
     describe(era, () => {

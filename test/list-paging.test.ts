@@ -1,6 +1,6 @@
 /**
  * Tasks and keys served in pages (new-api ≥ v0.8.8 pages /api/task/self and its token list,
- * 10 rows by default, at most 100: upstream-contract.md §3 and §10 "Paging caps"). The real
+ * 10 rows by default, at most 100, as its GetPageQuery caps them). The real
  * gateway on an emulator that pages them must answer every row the unpaged emulator answers,
  * through every consumer, and fail with a code, never cut short, when the pages fall short.
  */

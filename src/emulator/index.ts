@@ -32,7 +32,7 @@ export interface EmulatorOptions {
   /** how model_name is matched (log-query.ts): 'escaped' (recent new-api, default) or 'raw' (YEScale era) */
   likeDialect?: LikeDialect;
   /**
-   * Which new-api build's task billing logs to write (contract §10): 'yescale' (default, YEScale's
+   * Which new-api build's task billing logs to write: 'yescale' (default, YEScale's
    * 2025-07 build: charge without task id, refund as SYSTEM text) or 'latest' (REFUND entries with
    * `other.task_id`).
    */

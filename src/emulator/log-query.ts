@@ -3,7 +3,7 @@
  * newest first, type (0 = all), token_name exact, model_name as a SQL LIKE pattern,
  * inclusive unix-second window (0 = unbounded), 1-based page.
  *
- * model_name, in two dialects (/work/shared/upstream-contract.md §10 "model_name matching"):
+ * model_name, in two dialects, as new-api builds differ:
  * - 'escaped' (recent new-api, `sanitizeLikePattern`): the value gets `!` -> `!!` and `_` -> `!_`
  *   and is matched with `LIKE ? ESCAPE '!'`, so `_` is literal and `%` the caller's wildcard.
  * - 'raw' (YEScale era): the value goes to `LIKE ?` as is, so `_` matches any one character

@@ -18,7 +18,7 @@ const USD = 500_000;
 const TZ = 7 * HOUR; // YEScale's users are mostly in UTC+7: the daily rhythm follows local time
 
 /**
- * Which new-api build's task billing is emulated (contract §10). 'yescale' (commit 41de3464, 2025-07):
+ * Which new-api build's task billing is emulated. 'yescale' (commit 41de3464, 2025-07):
  * the submission charge is a CONSUME entry `模型固定价格 …，操作 …` without the task id, a failed task's
  * refund a text-only SYSTEM entry naming it. 'latest' (2026-04): the charge is `操作 …` with
  * `other.is_task`, still without the id; the refund a REFUND entry with `other.task_id` and `other.reason`.
@@ -429,7 +429,7 @@ function content(c: Core, m: ModelSpec | undefined, s: number): string {
   return `模型倍率 ${f2(m.modelRatio)}，补全倍率 ${f2(m.completionRatio)}，分组倍率 ${f2(m.groupRatio)}${cache}`;
 }
 
-/** What new-api writes as a task's charge or refund (contract §10); the quota as new-api's LogQuota shows it. */
+/** What new-api writes as a task's charge or refund; the quota as new-api's LogQuota shows it. */
 function taskContent(e: TaskEntry, era: Era): string {
   const { task } = e;
   const quota = `${usd(task.quota / USD)} 额度`;

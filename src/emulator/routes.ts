@@ -1,7 +1,7 @@
 /**
  * The four /yescale/* endpoints as pure functions: request in, status + JSON text out.
  * Auth, parameter checks and envelopes mirror new-api behind the YEScale wrapper
- * (upstream-contract.md §2-§6); faults and sockets are server.ts's business.
+ * (src/upstream/wire.ts has the shapes); faults and sockets are server.ts's business.
  */
 import { PATHS } from '../upstream/wire.js';
 import { wireTokens, wireUser, type Dataset, type UserData } from './data.js';
@@ -50,7 +50,7 @@ export function answer(data: Dataset, opts: RouteOptions, method: string, url: U
   }
 }
 
-/** new-api's GetPageQuery defaults (upstream-contract.md §3, §10 "Paging caps"). */
+/** new-api's GetPageQuery defaults: 10 rows a page unless asked, at most 100. */
 const LIST_PAGE_SIZE = 10;
 const MAX_LIST_PAGE_SIZE = 100;
 

@@ -43,7 +43,7 @@ async function fetchRange(pages: LogPageLoader, query: WireLogQuery, offset: num
 /**
  * The range [offset, offset+count) of the entries whose model_name is exactly `modelName`, for a
  * query whose `model_name` the upstream matched with LIKE. Depending on the build that LIKE may
- * also match other names (upstream-contract.md §10: YEScale-era builds pass the value raw, so `_`
+ * also match other names (YEScale-era builds pass the value raw, so `_`
  * matches any one character; MySQL collations ignore case), and then the upstream's offsets and
  * total count those near-matches too. So:
  * - a name without `_`: the upstream's range, kept when every entry in it is an exact match

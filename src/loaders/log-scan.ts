@@ -11,7 +11,7 @@
 import type { RawLogPage } from '../upstream/yescale.js';
 import type { WireLogQuery } from '../upstream/wire.js';
 
-/** Pages of a walk: the upstream's own default page size (contract §0.2), about 5 MB of JSON. */
+/** Pages of a walk: the upstream's own default page size for /yescale/logs, about 5 MB of JSON. */
 export const LOG_SCAN_PAGE = 10_000;
 
 export type FetchRawPage = (query: WireLogQuery) => Promise<RawLogPage>;

@@ -30,7 +30,7 @@ export function apiKeyQuery(filter: ApiKeyFilterShape, argument = 'filter'): Wir
   checkString(`${argument}.keyword`, filter?.keyword);
   checkString(`${argument}.token`, filter?.token);
   // new-api trims the characters s, k and - from both ends of `token`, mangling the
-  // prefix-less key itself; strip a literal `sk-` here so the upstream sees the key (contract §4.2).
+  // prefix-less key itself; strip a literal `sk-` here so the upstream sees the key.
   const token = filter?.token?.trim().replace(/^sk-/, '');
   return { keyword: filter?.keyword?.trim() || undefined, token: token || undefined };
 }

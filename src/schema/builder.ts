@@ -31,7 +31,7 @@ export const builder = new SchemaBuilder<{
     // Shared with every other subgraph that has connections (apollographql/docs#341).
     pageInfoTypeOptions: { shareable: true },
     nodesQueryOptions: false,
-    // `first` already multiplies the connection's cost; edges must not multiply it again (stack.md §7.7).
+    // `first` already multiplies the connection's cost; edges must not multiply it again.
     edgesFieldOptions: { complexity: { field: 1, multiplier: 1 } },
   },
 });

@@ -49,7 +49,7 @@ export function logQuery(filter: LogFilterShape | null | undefined, argument = '
   checkString(`${argument}.tokenName`, filter.tokenName);
   checkString(`${argument}.modelName`, filter.modelName);
   // The upstream matches model_name with LIKE, and no escape works on every build
-  // (upstream-contract.md §10: recent builds escape `_` themselves with `!`, YEScale-era builds
+  // (recent builds escape `_` themselves with `!`, YEScale-era builds
   // pass the value raw), so the name goes as given and the gateway compares exactly
   // (loadExactModelRange). `%` would be a wildcard on every build: refused, as no model name has one.
   if (filter.modelName?.includes('%')) throw badInput(`${argument}.modelName`, 'is an exact model name; `%` is not allowed');

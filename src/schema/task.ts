@@ -12,7 +12,7 @@ import { checkString, checkWindow, unixSeconds } from './validate.js';
 
 export const TaskStatus = builder.enumType('TaskStatus', { values: TASK_STATUSES });
 
-/** Channel types new-api stores in `platform` for video tasks (contract §5.5). */
+/** Channel types new-api stores in `platform` for video tasks. */
 const PLATFORM_NAMES: Record<string, string> = {
   suno: 'Suno',
   mj: 'Midjourney',
@@ -40,7 +40,7 @@ const TASK_LOG_ROWS = 1_000;
 export const TASK_CHARGE_SLACK_S = 5;
 
 /**
- * Whether a log entry names the task (contract §10): a refund or settlement adjustment carries
+ * Whether a log entry names the task: a refund or settlement adjustment carries
  * `other.task_id` (REFUND, or CONSUME for an extra charge, latest new-api); a YEScale-era refund is
  * SYSTEM text naming the id (`异步任务执行失败 <id>，补偿 …`, `Video async task failed <id>, refund …`).
  */

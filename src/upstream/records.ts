@@ -258,7 +258,7 @@ function contentKey(entry: LogRecord): string {
 
 /**
  * A stable identity for a log entry from its content, since upstream log ids are not stable
- * (contract §0.6): `<created_at>.<hash>`, so a lookup by key can ask the upstream for that one
+ * (self views may renumber them): `<created_at>.<hash>`, so a lookup by key can ask the upstream for that one
  * second. Identical entries of one second (same content, same second) would share that key, so
  * the n-th of them (n ≥ 1, counted newest first among the ones listed before it) gets
  * `<created_at>.<hash>.<n>`; the first keeps the plain key. The upstream lists a second's entries

@@ -76,7 +76,7 @@ export interface WireTask {
 
 /** GET /yescale/logs: one usage log entry */
 export interface WireLog {
-  /** not stable in self views (contract §0.6) */
+  /** not stable in self views: the same entry may come back with another id */
   id: number;
   user_id: number;
   created_at: number;

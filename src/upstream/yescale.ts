@@ -25,14 +25,14 @@ export async function listTasks(http: UpstreamHttp, caller: Caller, query: WireT
 
 /** Follow-up pages of a paged list in flight at once. */
 export const LIST_PAGE_CONCURRENCY = 4;
-/** new-api's largest page of tasks and keys (upstream-contract.md §10 "Paging caps"). */
+/** new-api's largest page of tasks and keys: it caps page_size at 100. */
 const MAX_LIST_PAGE = 100;
 /** Bounds one listing (100,000 rows at 100 a page); a longer one is refused, not cut short. */
 const MAX_LIST_PAGES = 1_000;
 
 /**
  * A whole list. The first call is sent as today, without paging parameters, because a plain
- * array answer may come from an era whose `p` is 0-based (contract §3). When the answer is a
+ * array answer may come from an era whose `p` is 0-based. When the answer is a
  * page object whose `total` exceeds its items (new-api ≥ v0.8.8 pages tasks and keys, 10 rows
  * by default), the rest follows as further pages through the same client: at the page size
  * served if that takes fewer calls, else again from page 1 at 100 a page. Rows the total
