@@ -1,6 +1,8 @@
 /** Command line + environment -> a typed, validated Config. A bad value is one clear line. */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+// The gateway's own defaults, so a flag left unset means the same as an option left unset.
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SETTINGS } from './gateway.js';
 import type { Limits } from './limits.js';
 import { LIKE_DIALECTS, type LikeDialect } from './emulator/log-query.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
@@ -87,8 +89,8 @@ Options:
   --host H              listen address (127.0.0.1)                         env HOST
   --upstream URL        YEScale base URL (${DEFAULT_UPSTREAM})   env YESCALE_BASE_URL
   --reveal-secrets      show API keys and the access token unmasked        env YESCALE_REVEAL_SECRETS=1
-  --request-timeout MS  deadline of one request's upstream calls (30000)   env REQUEST_TIMEOUT_MS
-  --log-page-concurrency N  log pages fetched at once by long walks (4)  env LOG_PAGE_CONCURRENCY
+  --request-timeout MS  deadline of one request's upstream calls (${DEFAULT_REQUEST_TIMEOUT_MS})   env REQUEST_TIMEOUT_MS
+  --log-page-concurrency N  log pages fetched at once by long walks (${DEFAULT_SETTINGS.logPageConcurrency})  env LOG_PAGE_CONCURRENCY
   --seed N              emulator data seed (1)
   --logs N              emulator log entries of the demo user (20000)
   --page-lists          emulator: page tasks and keys like new-api (10 a page, at most 100)
@@ -240,7 +242,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     host,
     upstream: baseUrl(upstreamFlag[0]!, upstreamFlag[1]!),
     accessKey,
-    revealSecrets: values['reveal-secrets'] ?? switchEnv('YESCALE_REVEAL_SECRETS', env.YESCALE_REVEAL_SECRETS) ?? false,
+    revealSecrets: values['reveal-secrets'] ?? switchEnv('YESCALE_REVEAL_SECRETS', env.YESCALE_REVEAL_SECRETS) ?? DEFAULT_SETTINGS.revealSecrets,
     federation: values.federation ?? false,
     seed: integer('--seed', values.seed, 1, 0, 2 ** 31 - 1),
     logs: integer('--logs', values.logs, 20_000, 0, 10_000_000),
@@ -250,14 +252,14 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     requestTimeoutMs: integer(
       values['request-timeout'] !== undefined ? '--request-timeout' : 'REQUEST_TIMEOUT_MS',
       values['request-timeout'] ?? env.REQUEST_TIMEOUT_MS,
-      30_000,
+      DEFAULT_REQUEST_TIMEOUT_MS,
       100,
       600_000,
     ),
     logPageConcurrency: integer(
       values['log-page-concurrency'] !== undefined ? '--log-page-concurrency' : 'LOG_PAGE_CONCURRENCY',
       values['log-page-concurrency'] ?? env.LOG_PAGE_CONCURRENCY,
-      4,
+      DEFAULT_SETTINGS.logPageConcurrency,
       1,
       64,
     ),

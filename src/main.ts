@@ -10,9 +10,22 @@ import { startServer } from './server.js';
 
 type Stop = () => Promise<void>;
 
-/** What the gateway takes from the configuration beyond its own-named fields. */
+/** What the gateway takes from the configuration, field by field: a setting reaches it only on purpose. */
 function gatewayOptions(config: Config, logger: Logger): Omit<GatewayOptions, 'upstream'> {
-  return { ...config, cache: config.responseCache && { redisUrl: config.redisUrl }, logger };
+  return {
+    accessKey: config.accessKey,
+    revealSecrets: config.revealSecrets,
+    requestTimeoutMs: config.requestTimeoutMs,
+    logPageConcurrency: config.logPageConcurrency,
+    http: config.http,
+    limits: config.limits,
+    introspection: config.introspection,
+    corsOrigins: config.corsOrigins,
+    cache: config.responseCache && { redisUrl: config.redisUrl },
+    metrics: config.metrics,
+    logger,
+    trustedDocuments: config.trustedDocuments,
+  };
 }
 
 async function run(config: Config, logger: Logger): Promise<Stop | null> {
