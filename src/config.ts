@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 // The gateway's own defaults, so a flag left unset means the same as an option left unset.
 import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SETTINGS } from './gateway.js';
 import type { Limits } from './limits.js';
+import { DEFAULT_EMULATOR } from './emulator/index.js';
 import { LIKE_DIALECTS, type LikeDialect } from './emulator/log-query.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import type { HttpOptions } from './upstream/http.js';
@@ -91,11 +92,11 @@ Options:
   --reveal-secrets      show API keys and the access token unmasked        env YESCALE_REVEAL_SECRETS=1
   --request-timeout MS  deadline of one request's upstream calls (${DEFAULT_REQUEST_TIMEOUT_MS})   env REQUEST_TIMEOUT_MS
   --log-page-concurrency N  log pages fetched at once by long walks (${DEFAULT_SETTINGS.logPageConcurrency})  env LOG_PAGE_CONCURRENCY
-  --seed N              emulator data seed (1)
-  --logs N              emulator log entries of the demo user (20000)
+  --seed N              emulator data seed (${DEFAULT_EMULATOR.seed})
+  --logs N              emulator log entries of the demo user (${DEFAULT_EMULATOR.logsPerUser})
   --page-lists          emulator: page tasks and keys like new-api (10 a page, at most 100)
   --like-dialect D      emulator model_name LIKE: escaped (recent new-api) | raw (YEScale era) (escaped)
-  --era yescale|latest  emulator task billing logs: YEScale's build (SYSTEM refunds) or latest new-api (REFUND, other.task_id) (yescale)
+  --era yescale|latest  emulator task billing logs: YEScale's build (SYSTEM refunds) or latest new-api (REFUND, other.task_id) (${DEFAULT_EMULATOR.era})
   --federation          print-schema: the federation subgraph SDL
   --no-cache            no response cache                                   env CACHE=0
   --redis-url URL       share the response cache in Redis (redis://…)       env REDIS_URL
@@ -122,7 +123,7 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
 }
 
 function era(raw: string | undefined): Config['era'] {
-  if (raw === undefined) return 'yescale';
+  if (raw === undefined) return DEFAULT_EMULATOR.era;
   if (raw !== 'yescale' && raw !== 'latest') throw new ConfigError(`--era must be yescale or latest, got "${raw}"`);
   return raw;
 }
@@ -244,8 +245,8 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     accessKey,
     revealSecrets: values['reveal-secrets'] ?? switchEnv('YESCALE_REVEAL_SECRETS', env.YESCALE_REVEAL_SECRETS) ?? DEFAULT_SETTINGS.revealSecrets,
     federation: values.federation ?? false,
-    seed: integer('--seed', values.seed, 1, 0, 2 ** 31 - 1),
-    logs: integer('--logs', values.logs, 20_000, 0, 10_000_000),
+    seed: integer('--seed', values.seed, DEFAULT_EMULATOR.seed, 0, 2 ** 31 - 1),
+    logs: integer('--logs', values.logs, DEFAULT_EMULATOR.logsPerUser, 0, 10_000_000),
     pageLists: values['page-lists'] ?? false,
     likeDialect: likeDialect as LikeDialect,
     era: era(values.era),

@@ -70,13 +70,16 @@ export interface Emulator {
   log(username: string, index: number): WireLog;
 }
 
+/** Defaults of the options above; src/config.ts uses them for its flags. */
+export const DEFAULT_EMULATOR = { seed: 1, logsPerUser: 20_000, era: 'yescale' } as const satisfies EmulatorOptions;
+
 export function createEmulator(opts: EmulatorOptions = {}): Emulator {
-  const seed = opts.seed ?? 1;
+  const seed = opts.seed ?? DEFAULT_EMULATOR.seed;
   const now = opts.now ?? Math.floor(Date.now() / 1000);
-  const logsPerUser = opts.logsPerUser ?? 20_000;
+  const logsPerUser = opts.logsPerUser ?? DEFAULT_EMULATOR.logsPerUser;
   if (!Number.isInteger(logsPerUser) || logsPerUser < 1) throw new RangeError('logsPerUser must be a positive integer');
 
-  const era = opts.era ?? 'yescale';
+  const era: Era = opts.era ?? DEFAULT_EMULATOR.era;
   if (!ERAS.includes(era)) throw new RangeError(`era must be one of ${ERAS.join(', ')}`);
   const data = new Dataset(seed, now, logsPerUser, era);
   const faults = new FaultInjector(seed);
