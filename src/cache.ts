@@ -4,11 +4,11 @@
  * Only queries that resolved without any error are stored; introspection never is; there are no
  * mutations. A broken Redis degrades to "no cache", never to a failed request.
  */
-import { hash } from 'node:crypto';
 import { createRedisCache } from '@envelop/response-cache-redis';
 import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import type { Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
+import { credentialId } from './upstream/credential.js';
 
 /**
  * How long an answer may be served from the cache, by the types it contains: the shortest wins.
@@ -55,7 +55,7 @@ export function createResponseCache(
     // Never the credential itself: a hash, so neither the cache nor its keys hold a secret.
     session: (request) => {
       const credential = credentialOf(request);
-      return credential ? sha256(`${scope}\n${credential}`) : null;
+      return credential ? credentialId(`${scope}\n${credential}`) : null;
     },
     // A request without a credential fails anyway; it never reads or fills a shared entry.
     enabled: (request) => credentialOf(request) !== null,
@@ -83,10 +83,6 @@ export function takeCacheOutcome<T extends { extensions?: Record<string, unknown
   const outcome = (responseCache as { hit?: boolean }).hit ? 'hit' : 'miss';
   const { extensions: _, ...rest } = result;
   return { outcome, result: (Object.keys(extensions).length ? { ...rest, extensions } : rest) as T };
-}
-
-export function sha256(text: string): string {
-  return hash('sha256', text, 'hex');
 }
 
 function connectRedis(url: string, onError: (error: Error) => void): Redis {

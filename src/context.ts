@@ -1,5 +1,6 @@
 /** The per-request Context: who is calling, their loaders, and the server's output settings. */
 import { createLoaders, type Loaders } from './loaders/index.js';
+import { credentialId } from './upstream/credential.js';
 import type { UpstreamHttp } from './upstream/http.js';
 import type { Caller } from './upstream/yescale.js';
 
@@ -29,6 +30,6 @@ export function credentialOf(authorization: string | null, fallback: string | un
 
 /** `signal` aborts the request's upstream calls at `deadline` (epoch ms). */
 export function createContext(http: UpstreamHttp, credential: string | null, settings: Settings, signal?: AbortSignal, deadline?: number): Context {
-  const caller = credential ? { credential, signal, deadline, upstreamCalls: 0 } : null;
+  const caller = credential ? { credential, id: credentialId(credential), signal, deadline, upstreamCalls: 0 } : null;
   return { caller, loaders: createLoaders(http, caller, settings), settings };
 }

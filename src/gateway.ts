@@ -65,12 +65,19 @@ export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger?.child({ component: 'gateway' });
   const metrics = options.metrics === false ? null : new Metrics(http);
   const trusted = options.trustedDocuments ? useTrustedDocuments(loadTrustedDocuments(options.trustedDocuments)) : null;
+  // The credential of a request, parsed once: the cache (session, enabled) and the context all ask.
+  const credentials = new WeakMap<Request, string | null>();
+  const requestCredential = (request: Request): string | null => {
+    let credential = credentials.get(request);
+    if (credential === undefined) credentials.set(request, (credential = credentialOf(request.headers.get('authorization'), options.accessKey)));
+    return credential;
+  };
   const cache =
     !options.cache
       ? null
       : createResponseCache(
           options.cache ?? {},
-          (request) => credentialOf(request.headers.get('authorization'), options.accessKey),
+          requestCredential,
           `${http.options.baseUrl} reveal=${settings.revealSecrets}`,
           (error) => logger?.warn({ err: error }, 'response cache unavailable (Redis); answering uncached'),
         );
@@ -86,8 +93,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const signal = AbortSignal.timeout(requestTimeoutMs);
       // every upstream call of the request listens to it: more than Node's default of 10 is normal
       setMaxListeners(0, signal);
-      const credential = credentialOf(request.headers.get('authorization'), options.accessKey);
-      return createContext(http, credential, settings, signal, Date.now() + requestTimeoutMs);
+      return createContext(http, requestCredential(request), settings, signal, Date.now() + requestTimeoutMs);
     },
     maskedErrors: { maskError },
     graphiql: options.graphiql === false ? false : () => ({ title: 'YEScale GraphQL', defaultTabs: exampleTabs() }),

@@ -11,7 +11,8 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { CircuitBreaker, CircuitOpenError, DEFAULT_BREAKER_OPTIONS, type BreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { UpstreamError, envelopeError, statusError } from './errors.js';
-import { InFlight, credentialId } from './in-flight.js';
+import { credentialId } from './credential.js';
+import { InFlight } from './in-flight.js';
 import { DEFAULT_LIMITER_OPTIONS, Limiter, type LimiterOptions } from './limiter.js';
 import { DEFAULT_RETRY_OPTIONS, withRetry, type RetryOptions } from './retry.js';
 
@@ -44,6 +45,8 @@ export type Query = Record<string, string | number | undefined>;
  */
 export interface Caller {
   credential: string;
+  /** credentialId(credential), computed once per request (context.ts); else once per call */
+  id?: string;
   signal?: AbortSignal;
   deadline?: number;
   upstreamCalls: number;
@@ -120,7 +123,7 @@ export class UpstreamHttp {
    */
   async getData(path: string, query: Query, caller: Caller, encoding: BodyEncoding = 'utf8'): Promise<unknown> {
     const target = this.basePath + path + toSearch(query);
-    const callerId = credentialId(caller.credential);
+    const callerId = caller.id ?? credentialId(caller.credential);
     const result = this.inFlight.run(`${callerId} ${encoding} ${target}`, caller.deadline ?? Infinity, caller.signal, (shared, latest) =>
       withRetry(this.options, (attempt) => this.attempt(path, target, caller, callerId, shared, attempt, encoding), latest, shared),
     );

@@ -1,23 +1,16 @@
 /**
  * In-flight deduplication across requests: identical upstream calls of the same credential
  * that overlap in time become one. The key must contain the credential's hash (see
- * credentialId), so calls of different credentials are never shared. Each waiter keeps its
+ * credentialId in credential.ts), so calls of different credentials are never shared. Each waiter keeps its
  * own deadline: it stops waiting when its signal aborts, and the shared call is aborted only
  * when nobody waits any more. Nothing is kept once the call settles: this is not a cache.
  */
-import { hash } from 'node:crypto';
-
 interface Shared {
   promise: Promise<unknown>;
   controller: AbortController;
   waiters: number;
   /** the latest deadline (epoch ms) of the waiters: retries may run until then */
   deadline: number;
-}
-
-/** A stable, non-reversible id of a credential, safe as a map key, label or log field. */
-export function credentialId(credential: string): string {
-  return hash('sha256', credential, 'hex');
 }
 
 export class InFlight {
