@@ -153,7 +153,7 @@ async function checkEndpoint(agent: Agent, opts: CheckOptions, ep: Endpoint): Pr
     return report;
   }
   const envelopeKeys = Object.keys(body);
-  report.notes.push(`envelope: {${list(envelopeKeys)}}${'success' in body ? '' : ' (no `success`, as contract §6 shows for /yescale/apikeylist)'}`);
+  report.notes.push(`envelope: {${list(envelopeKeys)}}${'success' in body ? '' : ' (no `success`, as YEScale documents for /yescale/apikeylist)'}`);
   if (body.success === false) {
     const error = envelopeError(ep.path, report.status, message ?? '');
     report.unauthenticated = error.kind === 'UNAUTHENTICATED';
