@@ -1,0 +1,112 @@
+/**
+ * Key management end to end: Mutation.updateApiKeyQuota / deleteApiKey on the real gateway and
+ * emulator. Each test asserts the emulator's state and its upstream call counts, not only data.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startHarness, total, type Harness } from './helpers.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({}, { logsPerUser: 300 });
+});
+afterAll(() => h.close());
+beforeEach(() => h.reset());
+
+const UPDATE = `mutation U($input: UpdateApiKeyQuotaInput!) { updateApiKeyQuota(input: $input) { clientMutationId apiKey { upstreamId remainQuota status } } }`;
+const DELETE = `mutation D($input: DeleteApiKeyInput!) { deleteApiKey(input: $input) { clientMutationId deletedApiKeyId } }`;
+const userOf = (name: string) => h.emulator.users.find((u) => u.username === name)!;
+const keyOf = (user: string, n: number) => h.emulator.apiKeys(user)[n];
+const writes = () => Object.entries(h.calls()).filter(([path]) => /^(PUT|DELETE) /.test(path));
+
+describe('updateApiKeyQuota', () => {
+  it('sets the quota upstream and answers the key read back, status unchanged', async () => {
+    const key = h.emulator.apiKeys('demo').find((k) => k.status === 4)!;
+    const res = await h.gql(UPDATE, { input: { id: String(key.id), remainQuota: 750_000, clientMutationId: 'c1' } });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.updateApiKeyQuota).toEqual({ clientMutationId: 'c1', apiKey: { upstreamId: key.id, remainQuota: 750_000, status: 'EXHAUSTED' } });
+    expect(h.emulator.apiKeys('demo').find((k) => k.id === key.id)!.remain_quota).toBe(750_000);
+    expect(h.calls()).toEqual({ [`PUT /yescale/editquota/${key.id}`]: 1, '/yescale/apikeylist': 1 });
+  });
+
+  it('takes USD, converted to Math.round(usd * 500000) credits, and a global ID', async () => {
+    const key = keyOf('demo', 1);
+    const { data } = await h.gql(`{ apiKey(id: "${key.id}") { id } }`);
+    const res = await h.gql(UPDATE, { input: { id: data.apiKey.id, remainQuotaUsd: 1.2345671 } });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.updateApiKeyQuota.apiKey.remainQuota).toBe(617_284);
+    expect(keyOf('demo', 1).remain_quota).toBe(617_284);
+  });
+
+  it('refuses bad input with BAD_USER_INPUT before any upstream call', async () => {
+    const id = String(keyOf('demo', 0).id);
+    const bad = [
+      { id },
+      { id, remainQuota: 1, remainQuotaUsd: 1 },
+      { id, remainQuota: -1 },
+      { id, remainQuotaUsd: -0.01 },
+      { id, remainQuotaUsd: 1e300 },
+      { id, remainQuota: '9007199254740992' },
+      { id: 'not-an-id', remainQuota: 1 },
+    ];
+    for (const input of bad) {
+      const res = await h.gql(UPDATE, { input });
+      expect(res.errors?.[0].extensions?.code, JSON.stringify(input)).toBe('BAD_USER_INPUT');
+    }
+    const del = await h.gql(DELETE, { input: { id: 'nope' } });
+    expect(del.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(total(h.calls())).toBe(0);
+  });
+});
+
+describe('deleteApiKey', () => {
+  it('deletes upstream once; the key leaves apiKeys', async () => {
+    const key = keyOf('demo', 3);
+    const res = await h.gql(DELETE, { input: { id: String(key.id), clientMutationId: 'x' } });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.deleteApiKey.clientMutationId).toBe('x');
+    expect(Buffer.from(res.data.deleteApiKey.deletedApiKeyId, 'base64').toString()).toBe(`ApiKey:${key.id}`);
+    expect(h.emulator.apiKeys('demo').some((k) => k.id === key.id)).toBe(false);
+    expect(writes()).toEqual([[`DELETE /yescale/deletekey/${key.id}`, 1]]);
+    const after = await h.gql(`{ apiKeys { upstreamId } }`);
+    expect(after.data.apiKeys.map((k: { upstreamId: number }) => k.upstreamId)).not.toContain(key.id);
+  });
+
+  it('a 502 on the DELETE is sent exactly once and answered with a coded error', async () => {
+    const key = keyOf('demo', 4);
+    h.emulator.setFault({ mode: 'http502' });
+    const res = await h.gql(DELETE, { input: { id: String(key.id) } });
+    expect(res.errors?.[0].extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(h.calls()).toEqual({ [`DELETE /yescale/deletekey/${key.id}`]: 1 });
+  });
+
+  it('two concurrent deletes of one key: one success, one NOT_FOUND, never merged', async () => {
+    const key = keyOf('demo', 5);
+    const both = await Promise.all([1, 2].map(() => h.gql(DELETE, { input: { id: String(key.id) } })));
+    expect(both.filter((r) => r.data?.deleteApiKey).length).toBe(1);
+    expect(both.flatMap((r) => r.errors ?? []).map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+    expect(h.calls()[`DELETE /yescale/deletekey/${key.id}`]).toBe(2);
+  });
+});
+
+describe('tenancy', () => {
+  it("A cannot change or delete B's key: NOT_FOUND, and B's key is unchanged", async () => {
+    const theirs = keyOf('admin', 0);
+    const demo = userOf('demo').accessKey;
+    const upd = await h.gql(UPDATE, { input: { id: String(theirs.id), remainQuota: 1 } }, demo);
+    expect(upd.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    const del = await h.gql(DELETE, { input: { id: String(theirs.id) } }, demo);
+    expect(del.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect(keyOf('admin', 0)).toEqual(theirs);
+  });
+});
+
+describe('transport', () => {
+  it('refuses a mutation over GET and sends nothing upstream', async () => {
+    const key = keyOf('demo', 0);
+    const url = `${h.server.url}/graphql?query=${encodeURIComponent(`mutation { deleteApiKey(input: { id: "${key.id}" }) { deletedApiKeyId } }`)}`;
+    const res = await fetch(url, { headers: { authorization: `Bearer ${userOf('demo').accessKey}`, 'x-graphql-yoga-csrf': '1', accept: 'application/json' } });
+    expect(res.status).toBe(405);
+    expect(total(h.calls())).toBe(0);
+    expect(h.emulator.apiKeys('demo').some((k) => k.id === key.id)).toBe(true);
+  });
+});
