@@ -115,7 +115,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // refused by graphql-js with its own clear error. Before the cache, which wraps it.
       useGraphQlJit({}, { enableIf: ({ document, operationName }) => getOperationAST(document, operationName)?.operation === 'query' }),
       useTelemetry({ metrics, logger: logger ?? null }),
-      ...(cache ? [cache.plugin] : []),
+      ...(cache ? [cache.plugin, cache.invalidator] : []),
       { onDispose: () => cache?.close() },
       { onDispose: () => (typeof options.upstream === 'string' ? http.close() : undefined) },
     ],

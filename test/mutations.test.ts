@@ -110,3 +110,40 @@ describe('transport', () => {
     expect(h.emulator.apiKeys('demo').some((k) => k.id === key.id)).toBe(true);
   });
 });
+
+describe('response cache', () => {
+  let c: Harness;
+  beforeAll(async () => {
+    c = await startHarness({ cache: {} }, { logsPerUser: 300 });
+  });
+  afterAll(() => c.close());
+
+  const gql = async (query: string, variables: Record<string, unknown> | undefined, key: string) => {
+    const res = await fetch(`${c.server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { body: (await res.json()) as any, cache: res.headers.get('x-response-cache') };
+  };
+
+  it("a mutation drops its caller's cached answers and no one else's", async () => {
+    const demo = c.emulator.users[0].accessKey;
+    const admin = c.emulator.users[1].accessKey;
+    const keys = `{ apiKeys { upstreamId remainQuota } }`;
+    const me = `{ me { username } }`;
+    for (const key of [demo, admin]) {
+      expect((await gql(keys, undefined, key)).cache).toBe('miss');
+      expect((await gql(keys, undefined, key)).cache).toBe('hit');
+    }
+    expect((await gql(me, undefined, demo)).cache).toBe('miss');
+    const target = c.emulator.apiKeys('demo')[0];
+    const res = await gql(UPDATE, { input: { id: String(target.id), remainQuota: 42 } }, demo);
+    expect(res.body.errors).toBeUndefined();
+    const after = await gql(keys, undefined, demo);
+    expect(after.cache).toBe('miss');
+    expect(after.body.data.apiKeys.find((k: { upstreamId: number }) => k.upstreamId === target.id).remainQuota).toBe(42);
+    expect((await gql(me, undefined, demo)).cache).toBe('miss');
+    expect((await gql(keys, undefined, admin)).cache).toBe('hit');
+  });
+});
