@@ -17,6 +17,8 @@ export interface Config {
   /** server-side access key; without it the caller's Authorization header is passed through */
   accessKey?: string;
   revealSecrets: boolean;
+  /** serve (and print) the schema without Mutation */
+  readOnly: boolean;
   /** print-schema: the federation SDL */
   federation: boolean;
   /** emulator: data seed and log entries of the demo user */
@@ -87,6 +89,7 @@ Options:
   --host H              listen address (127.0.0.1)                         env HOST
   --upstream URL        YEScale base URL (${DEFAULT_UPSTREAM})   env YESCALE_BASE_URL
   --reveal-secrets      show API keys and the access token unmasked        env YESCALE_REVEAL_SECRETS=1
+  --read-only           no Mutation: keys cannot be changed or deleted      env YESCALE_READ_ONLY=1
   --request-timeout MS  deadline of one request's upstream calls (30000)   env REQUEST_TIMEOUT_MS
   --log-page-concurrency N  log pages fetched at once by long walks (4)  env LOG_PAGE_CONCURRENCY
   --seed N              emulator data seed (1)
@@ -181,6 +184,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         host: { type: 'string' },
         upstream: { type: 'string' },
         'reveal-secrets': { type: 'boolean' },
+        'read-only': { type: 'boolean' },
         'request-timeout': { type: 'string' },
         'log-page-concurrency': { type: 'string' },
         seed: { type: 'string' },
@@ -241,6 +245,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     upstream: baseUrl(upstreamFlag[0]!, upstreamFlag[1]!),
     accessKey,
     revealSecrets: values['reveal-secrets'] ?? switchEnv('YESCALE_REVEAL_SECRETS', env.YESCALE_REVEAL_SECRETS) ?? false,
+    readOnly: values['read-only'] ?? switchEnv('YESCALE_READ_ONLY', env.YESCALE_READ_ONLY) ?? false,
     federation: values.federation ?? false,
     seed: integer('--seed', values.seed, 1, 0, 2 ** 31 - 1),
     logs: integer('--logs', values.logs, 20_000, 0, 10_000_000),

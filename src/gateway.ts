@@ -19,7 +19,7 @@ import { loadTrustedDocuments, useTrustedDocuments } from './trusted-documents.j
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './limits.js';
 import { UpstreamError } from './upstream/errors.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
-import { schema } from './schema/index.js';
+import { schema, withoutMutations } from './schema/index.js';
 import { MAX_FIRST } from './schema/log-entry.js';
 
 export interface GatewayOptions extends Partial<Settings> {
@@ -45,6 +45,8 @@ export interface GatewayOptions extends Partial<Settings> {
   logger?: Logger;
   /** path of a trusted-documents manifest: only its documents run */
   trustedDocuments?: string;
+  /** serve the schema without Mutation: no key can be changed through this gateway */
+  readOnly?: boolean;
 }
 
 export type Gateway = YogaServerInstance<Record<string, never>, Context> & { upstream: UpstreamHttp; limits: Limits; metrics: Metrics | null };
@@ -78,7 +80,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         );
 
   const yoga = createYoga<Record<string, never>, Context>({
-    schema,
+    schema: options.readOnly ? withoutMutations(schema) : schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     logging: logger ? yogaLogger(logger) : false,

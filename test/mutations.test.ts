@@ -147,3 +147,25 @@ describe('response cache', () => {
     expect((await gql(keys, undefined, admin)).cache).toBe('hit');
   });
 });
+
+describe('read-only mode', () => {
+  it('serves and prints a schema without Mutation; a mutation is refused before any call', async () => {
+    const ro = await startHarness({ readOnly: true }, { logsPerUser: 50 });
+    try {
+      const key = ro.emulator.apiKeys('demo')[0];
+      const res = await ro.gql(DELETE, { input: { id: String(key.id) } });
+      expect(res.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      const types = await ro.gql(`{ __schema { mutationType { name } types { name } } }`);
+      expect(types.data.__schema.mutationType).toBeNull();
+      expect(types.data.__schema.types.map((t: { name: string }) => t.name)).not.toContain('DeleteApiKeyPayload');
+      expect(total(ro.calls())).toBe(0);
+      expect(ro.emulator.apiKeys('demo')[0]).toEqual(key);
+    } finally {
+      await ro.close();
+    }
+    const { printPublicSchema } = await import('../src/schema/index.js');
+    expect(printPublicSchema()).toContain('type Mutation');
+    expect(printPublicSchema(true)).not.toMatch(/type Mutation|UpdateApiKeyQuotaInput/);
+    expect(printPublicSchema(true)).toContain('type Query');
+  });
+});
