@@ -13,7 +13,7 @@ import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } 
 import { createResponseCache, type CacheOptions } from './cache.js';
 import { createContext, credentialOf, type Context, type Settings } from './context.js';
 import type { Logger } from './logger.js';
-import { Metrics } from './metrics.js';
+import { Metrics, keyWriteOf } from './metrics.js';
 import { useTelemetry } from './telemetry.js';
 import { loadTrustedDocuments, useTrustedDocuments } from './trusted-documents.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './limits.js';
@@ -68,6 +68,17 @@ export function createGateway(options: GatewayOptions): Gateway {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const logger = options.logger?.child({ component: 'gateway' });
   const metrics = options.metrics === false ? null : new Metrics(http);
+  // One audit line per key write sent upstream (writes are never retried: one attempt, one line).
+  // The caller is the credential's hash, never the credential.
+  if (logger) {
+    const audit = logger.child({ component: 'audit' });
+    http.onCall((call) => {
+      const write = keyWriteOf(call.path);
+      if (!write) return;
+      const line = { mutation: write.mutation, keyId: write.keyId, outcome: call.error?.kind ?? 'ok', upstreamStatus: call.status, caller: call.callerId };
+      audit[call.error ? 'warn' : 'info'](line, `${write.mutation} ${write.keyId}: ${line.outcome}`);
+    });
+  }
   const trusted = options.trustedDocuments ? useTrustedDocuments(loadTrustedDocuments(options.trustedDocuments)) : null;
   const cache =
     !options.cache

@@ -3,6 +3,7 @@
  * emulator. Each test asserts the emulator's state and its upstream call counts, not only data.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger.js';
 import { startHarness, total, type Harness } from './helpers.js';
 
 let h: Harness;
@@ -167,5 +168,33 @@ describe('read-only mode', () => {
     expect(printPublicSchema()).toContain('type Mutation');
     expect(printPublicSchema(true)).not.toMatch(/type Mutation|UpdateApiKeyQuotaInput/);
     expect(printPublicSchema(true)).toContain('type Query');
+  });
+});
+
+describe('audit', () => {
+  it('one log line and one metric per key write, with the credential hashed, never sent', async () => {
+    const raw: string[] = [];
+    const logger = createLogger({ level: 'info', pretty: false, destination: { write: (line: string) => raw.push(line) } });
+    const a = await startHarness({ logger }, { logsPerUser: 50 });
+    try {
+      const secret = a.emulator.demoAccessKey;
+      const key = a.emulator.apiKeys('demo')[1];
+      expect((await a.gql(UPDATE, { input: { id: String(key.id), remainQuota: 7 } })).errors).toBeUndefined();
+      expect((await a.gql(DELETE, { input: { id: '999999' } })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+      const audit = raw.map((line) => JSON.parse(line)).filter((line) => line.component === 'audit');
+      expect(audit.map((l) => [l.mutation, l.keyId, l.outcome, l.upstreamStatus])).toEqual([
+        ['updateApiKeyQuota', String(key.id), 'ok', 200],
+        ['deleteApiKey', '999999', 'NOT_FOUND', 200],
+      ]);
+      expect(audit.every((l) => typeof l.caller === 'string' && l.caller.length > 0)).toBe(true);
+      expect(raw.join('\n')).not.toContain(secret);
+      const metrics = await (await fetch(`${a.server.url}/metrics`)).text();
+      expect(metrics).toContain('graphql_key_mutations_total{mutation="updateApiKeyQuota",outcome="ok"} 1');
+      expect(metrics).toContain('graphql_key_mutations_total{mutation="deleteApiKey",outcome="NOT_FOUND"} 1');
+      expect(metrics).toContain('endpoint="/yescale/deletekey/{id}"');
+      expect(metrics).not.toContain('/yescale/deletekey/999999');
+    } finally {
+      await a.close();
+    }
   });
 });

@@ -76,6 +76,8 @@ export type CallListener = (call: {
   error?: UpstreamError;
   attempt: number;
   circuit: CircuitState;
+  /** a hash of the caller's credential (in-flight.ts credentialId), for audit lines; never the credential */
+  callerId?: string;
 }) => void;
 
 export class UpstreamHttp {
@@ -178,7 +180,7 @@ export class UpstreamHttp {
         // a write's answer is `{"message":"","success":true}`, no `data` (upstream-contract.md §6)
         const data = decode(path, res.statusCode, text, encoding, write === undefined);
         this.breaker.success();
-        this.emit({ path, status, ms: performance.now() - started, attempt, circuit: this.breaker.state() });
+        this.emit({ path, status, ms: performance.now() - started, attempt, circuit: this.breaker.state(), callerId });
         return data;
       } catch (cause) {
         const error = toUpstreamError(path, cause);
@@ -190,7 +192,7 @@ export class UpstreamHttp {
         if (error.kind !== 'UPSTREAM_UNAVAILABLE') this.breaker.success();
         else if (signal.aborted) this.breaker.neutral();
         else this.breaker.failure();
-        this.emit({ path, status, ms: performance.now() - started, error, attempt, circuit: this.breaker.state() });
+        this.emit({ path, status, ms: performance.now() - started, error, attempt, circuit: this.breaker.state(), callerId });
         throw error;
       }
     } finally {
