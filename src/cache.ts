@@ -1,11 +1,14 @@
 /**
  * Response caching: whole GraphQL answers, keyed by document + variables + a hash of the caller's
  * credential, in memory (one instance) or in Redis (several instances behind a load balancer).
- * Only queries that resolved without any error are stored; introspection never is; there are no
- * mutations. A broken Redis degrades to "no cache", never to a failed request.
+ * Only queries that resolved without any error are stored; introspection never is. A mutation
+ * makes every entry of its caller unreachable (a per-caller generation in the key), and no one
+ * else's. A broken Redis degrades to "no cache", never to a failed request.
  */
+import { hash } from 'node:crypto';
 import { createRedisCache } from '@envelop/response-cache-redis';
 import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
+import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { credentialId } from './upstream/credential.js';
@@ -34,6 +37,8 @@ export interface CacheOptions {
 
 export interface ResponseCache {
   plugin: Plugin;
+  /** after a mutation, drops the caller's entries; place it beside `plugin` */
+  invalidator: Plugin;
   close(): Promise<void>;
 }
 
@@ -50,13 +55,30 @@ export function createResponseCache(
   const redis = options.redisUrl ? connectRedis(options.redisUrl, onRedisError) : null;
   const cache = storeOnly(redis ? createRedisCache({ redis }) : createInMemoryCache({ max: 10_000 }), onRedisError);
   const { other = DEFAULT_OTHER_TTL_MS, ...perType } = { ...DEFAULT_TTL_MS, ...options.ttlMs };
+  const generations = redis ? redisGenerations(redis, onRedisError) : memoryGenerations();
+  // Never the credential itself: a hash, so neither the cache nor its keys hold a secret.
+  const sessionOf = (request: Request) => {
+    const credential = credentialOf(request);
+    return credential ? credentialId(`${scope}\n${credential}`) : null;
+  };
   const plugin = useResponseCache({
     cache,
-    // Never the credential itself: a hash, so neither the cache nor its keys hold a secret.
-    session: (request) => {
-      const credential = credentialOf(request);
-      return credential ? credentialId(`${scope}\n${credential}`) : null;
-    },
+    session: sessionOf,
+    // The caller's generation is part of every key: a mutation bumps it, so all of that caller's
+    // entries (whatever types they hold) stop being found and expire by TTL; other callers' keys
+    // do not change. No entity index is needed for that (see storeOnly).
+    // (variables in the order sent: another order is only a miss)
+    buildResponseCacheKey: async (params) =>
+      hash(
+        'sha256',
+        [
+          params.documentString,
+          params.operationName ?? '',
+          JSON.stringify(params.variableValues ?? {}),
+          params.sessionId ? `${params.sessionId}#${await generations.get(params.sessionId)}` : '',
+        ].join('|'),
+        'hex',
+      ),
     // A request without a credential fails anyway; it never reads or fills a shared entry.
     enabled: (request) => credentialOf(request) !== null,
     ttl: other,
@@ -65,8 +87,17 @@ export function createResponseCache(
     // extensions.responseCache tells the request's record whether the answer was a hit (takeCacheOutcome).
     includeExtensionMetadata: true,
   });
+  const invalidator: Plugin<{ request: Request }> = {
+    onExecute({ args }) {
+      if (getOperationAST(args.document, args.operationName)?.operation !== 'mutation') return;
+      const session = sessionOf(args.contextValue.request);
+      // after the writes, whatever their outcome: a failed or partial one may still have changed a key
+      return session ? { onExecuteDone: () => generations.bump(session) } : undefined;
+    },
+  };
   return {
     plugin,
+    invalidator: invalidator as Plugin,
     async close() {
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
@@ -97,8 +128,50 @@ function connectRedis(url: string, onError: (error: Error) => void): Redis {
   return redis;
 }
 
+interface Generations {
+  get(session: string): Promise<string>;
+  bump(session: string): Promise<void>;
+}
+
+/** Callers that ever mutated; more than this many forgets them all (their old keys were bumped past anyway, a reset only risks a stale hit for a TTL). */
+const MAX_GENERATIONS = 100_000;
+
+function memoryGenerations(): Generations {
+  const map = new Map<string, number>();
+  return {
+    get: async (session) => String(map.get(session) ?? 0),
+    bump: async (session) => {
+      if (map.size >= MAX_GENERATIONS && !map.has(session)) map.clear();
+      map.set(session, (map.get(session) ?? 0) + 1);
+    },
+  };
+}
+
+/** Shared by every instance, so a mutation through one invalidates what the others cached. */
+function redisGenerations(redis: Redis, onError: (error: Error) => void): Generations {
+  const key = (session: string) => `generation:${session}`;
+  return {
+    get: async (session) => {
+      try {
+        return (await redis.get(key(session))) ?? '0';
+      } catch (error) {
+        onError(error instanceof Error ? error : new Error(String(error)));
+        // unknown generation: a key no entry has, so a miss rather than a possibly stale hit
+        return `unknown-${Math.random()}`;
+      }
+    },
+    bump: async (session) => {
+      try {
+        await redis.incr(key(session));
+      } catch (error) {
+        onError(error instanceof Error ? error : new Error(String(error)));
+      }
+    },
+  };
+}
+
 /**
- * Entries expire by TTL alone: with no mutations there is nothing to invalidate, so no entity
+ * Entries expire by TTL alone: a mutation invalidates by generation (above), so no entity
  * index is kept (the Redis one never expires). A cache error is a miss, never a failed request.
  */
 function storeOnly(cache: Cache, onError: (error: Error) => void): Cache {

@@ -20,6 +20,8 @@ export interface Config {
   /** server-side access key; without it the caller's Authorization header is passed through */
   accessKey?: string;
   revealSecrets: boolean;
+  /** serve (and print) the schema without Mutation */
+  readOnly: boolean;
   /** print-schema: the federation SDL */
   federation: boolean;
   /** emulator: data seed and log entries of the demo user */
@@ -90,6 +92,7 @@ Options:
   --host H              listen address (127.0.0.1)                         env HOST
   --upstream URL        YEScale base URL (${DEFAULT_UPSTREAM})   env YESCALE_BASE_URL
   --reveal-secrets      show API keys and the access token unmasked        env YESCALE_REVEAL_SECRETS=1
+  --read-only           no Mutation: keys cannot be changed or deleted      env YESCALE_READ_ONLY=1
   --request-timeout MS  deadline of one request's upstream calls (${DEFAULT_REQUEST_TIMEOUT_MS})   env REQUEST_TIMEOUT_MS
   --log-page-concurrency N  log pages fetched at once by long walks (${DEFAULT_SETTINGS.logPageConcurrency})  env LOG_PAGE_CONCURRENCY
   --seed N              emulator data seed (${DEFAULT_EMULATOR.seed})
@@ -184,6 +187,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         host: { type: 'string' },
         upstream: { type: 'string' },
         'reveal-secrets': { type: 'boolean' },
+        'read-only': { type: 'boolean' },
         'request-timeout': { type: 'string' },
         'log-page-concurrency': { type: 'string' },
         seed: { type: 'string' },
@@ -244,6 +248,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     upstream: baseUrl(upstreamFlag[0]!, upstreamFlag[1]!),
     accessKey,
     revealSecrets: values['reveal-secrets'] ?? switchEnv('YESCALE_REVEAL_SECRETS', env.YESCALE_REVEAL_SECRETS) ?? DEFAULT_SETTINGS.revealSecrets,
+    readOnly: values['read-only'] ?? switchEnv('YESCALE_READ_ONLY', env.YESCALE_READ_ONLY) ?? false,
     federation: values.federation ?? false,
     seed: integer('--seed', values.seed, DEFAULT_EMULATOR.seed, 0, 2 ** 31 - 1),
     logs: integer('--logs', values.logs, DEFAULT_EMULATOR.logsPerUser, 0, 10_000_000),

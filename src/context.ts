@@ -16,6 +16,8 @@ export interface Settings {
 export interface Context {
   caller: Caller | null;
   loaders: Loaders;
+  /** for key writes only (src/schema/api-key.ts): reads go through `loaders` */
+  http: UpstreamHttp;
   settings: Settings;
 }
 
@@ -31,5 +33,5 @@ export function credentialOf(authorization: string | null, fallback: string | un
 /** `signal` aborts the request's upstream calls at `deadline` (epoch ms). */
 export function createContext(http: UpstreamHttp, credential: string | null, settings: Settings, signal?: AbortSignal, deadline?: number): Context {
   const caller = credential ? { credential, id: credentialId(credential), signal, deadline, upstreamCalls: 0 } : null;
-  return { caller, loaders: createLoaders(http, caller, settings), settings };
+  return { caller, loaders: createLoaders(http, caller, settings), http, settings };
 }

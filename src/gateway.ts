@@ -14,13 +14,13 @@ import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } 
 import { createResponseCache, type CacheOptions } from './cache.js';
 import { createContext, credentialOf, type Context, type Settings } from './context.js';
 import type { Logger } from './logger.js';
-import { Metrics } from './metrics.js';
+import { Metrics, keyWriteOf } from './metrics.js';
 import { useTelemetry } from './telemetry.js';
 import { loadTrustedDocuments, useTrustedDocuments } from './trusted-documents.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './limits.js';
 import { UpstreamError } from './upstream/errors.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
-import { schema } from './schema/index.js';
+import { schema, withoutMutations } from './schema/index.js';
 import { MAX_FIRST } from './schema/log-entry.js';
 
 export interface GatewayOptions extends Partial<Settings> {
@@ -46,6 +46,8 @@ export interface GatewayOptions extends Partial<Settings> {
   logger?: Logger;
   /** path of a trusted-documents manifest: only its documents run */
   trustedDocuments?: string;
+  /** serve the schema without Mutation: no key can be changed through this gateway */
+  readOnly?: boolean;
 }
 
 export type Gateway = YogaServerInstance<Record<string, never>, Context> & { upstream: UpstreamHttp; limits: Limits; metrics: Metrics | null };
@@ -64,6 +66,17 @@ export function createGateway(options: GatewayOptions): Gateway {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const logger = options.logger?.child({ component: 'gateway' });
   const metrics = options.metrics === false ? null : new Metrics(http);
+  // One audit line per key write sent upstream (writes are never retried: one attempt, one line).
+  // The caller is the credential's hash, never the credential.
+  if (logger) {
+    const audit = logger.child({ component: 'audit' });
+    http.onCall((call) => {
+      const write = keyWriteOf(call.path);
+      if (!write) return;
+      const line = { mutation: write.mutation, keyId: write.keyId, outcome: call.error?.kind ?? 'ok', upstreamStatus: call.status, caller: call.callerId };
+      audit[call.error ? 'warn' : 'info'](line, `${write.mutation} ${write.keyId}: ${line.outcome}`);
+    });
+  }
   const trusted = options.trustedDocuments ? useTrustedDocuments(loadTrustedDocuments(options.trustedDocuments)) : null;
   // The credential of a request, parsed once: the cache (session, enabled) and the context all ask.
   const credentials = new WeakMap<Request, string | null>();
@@ -83,7 +96,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         );
 
   const yoga = createYoga<Record<string, never>, Context>({
-    schema,
+    schema: options.readOnly ? withoutMutations(schema) : schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     logging: logger ? yogaLogger(logger) : false,
@@ -119,7 +132,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // refused by graphql-js with its own clear error. Before the cache, which wraps it.
       useGraphQlJit({}, { enableIf: ({ document, operationName }) => getOperationAST(document, operationName)?.operation === 'query' }),
       useTelemetry({ metrics, logger: logger ?? null }),
-      ...(cache ? [cache.plugin] : []),
+      ...(cache ? [cache.plugin, cache.invalidator] : []),
       { onDispose: () => cache?.close() },
       { onDispose: () => http.close() },
     ],

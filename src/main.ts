@@ -34,7 +34,7 @@ async function run(config: Config, logger: Logger): Promise<Stop | null> {
       console.log(USAGE);
       return null;
     case 'print-schema':
-      process.stdout.write(config.federation ? printFederationSchema() : printPublicSchema());
+      process.stdout.write(config.federation ? printFederationSchema() : printPublicSchema(config.readOnly));
       return null;
     case 'check': {
       // parseConfig refuses `check` without a key

@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallListener, UpstreamHttp } from './upstream/http.js';
+import { KEY_WRITE_PATHS } from './upstream/wire.js';
 
 /** Distinct operation names kept as labels; later ones are counted as "other" (label cardinality). */
 const MAX_OPERATION_LABELS = 200;
@@ -51,6 +52,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly keyMutations = new Counter({
+    name: 'graphql_key_mutations_total',
+    help: 'Key writes sent upstream, by mutation and outcome ("ok" or the error code)',
+    labelNames: ['mutation', 'outcome'],
+    registers: [this.registry],
+  });
+
   constructor(http: UpstreamHttp) {
     new Gauge({
       name: 'upstream_circuit_state',
@@ -83,8 +91,12 @@ export class Metrics {
   readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
 
   private upstream: CallListener = (call) => {
-    this.upstreamCalls.inc({ endpoint: call.path, status: call.status === null ? 'none' : String(call.status) });
-    this.upstreamDuration.observe({ endpoint: call.path }, call.ms / 1000);
+    const write = keyWriteOf(call.path);
+    // a write's path ends in the key id: one label per endpoint, not per key
+    const endpoint = write ? call.path.replace(/\/\d+$/, '/{id}') : call.path;
+    this.upstreamCalls.inc({ endpoint, status: call.status === null ? 'none' : String(call.status) });
+    this.upstreamDuration.observe({ endpoint }, call.ms / 1000);
+    if (write) this.keyMutations.inc({ mutation: write.mutation, outcome: call.error?.kind ?? 'ok' });
   };
 
   private operationLabel(name: string | null): string {
@@ -100,4 +112,11 @@ function createProcessRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return registry;
+}
+
+/** The mutation a key-write path belongs to, and the key id in it; null for reads. */
+export function keyWriteOf(path: string): { mutation: 'deleteApiKey' | 'updateApiKeyQuota'; keyId: string } | null {
+  if (path.startsWith(KEY_WRITE_PATHS.deleteKey)) return { mutation: 'deleteApiKey', keyId: path.slice(KEY_WRITE_PATHS.deleteKey.length) };
+  if (path.startsWith(KEY_WRITE_PATHS.editQuota)) return { mutation: 'updateApiKeyQuota', keyId: path.slice(KEY_WRITE_PATHS.editQuota.length) };
+  return null;
 }

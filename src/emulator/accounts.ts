@@ -36,6 +36,8 @@ export interface ApiKey {
   weight: number;
   /** model indices this key may use, or null for any */
   allowed: number[] | null;
+  /** unix seconds of a DELETE /yescale/deletekey: new-api soft-deletes (upstream-contract.md §10 "Keys"), so logs keep the name */
+  deletedAt?: number;
 }
 
 export interface Account extends AccountSpec {

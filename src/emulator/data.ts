@@ -66,7 +66,8 @@ export function wireUser(u: UserData): WireUser {
 }
 
 export function wireTokens(u: UserData): WireToken[] {
-  return u.account.keys.map((k, i) => ({
+  // a soft-deleted key leaves the list; its index still addresses the per-key log sums
+  return u.account.keys.flatMap((k, i) => (k.deletedAt !== undefined ? [] : [{
     id: k.id,
     user_id: u.account.userId,
     key: k.key,
@@ -83,5 +84,5 @@ export function wireTokens(u: UserData): WireToken[] {
     allow_ips: k.allowIps,
     group: k.group,
     DeletedAt: null,
-  }));
+  }]));
 }

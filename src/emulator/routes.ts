@@ -1,9 +1,9 @@
 /**
- * The four /yescale/* endpoints as pure functions: request in, status + JSON text out.
+ * The /yescale/* endpoints (four reads, two key writes) as pure functions: request in, status + JSON text out.
  * Auth, parameter checks and envelopes mirror new-api behind the YEScale wrapper
  * (src/upstream/wire.ts has the shapes); faults and sockets are server.ts's business.
  */
-import { PATHS } from '../upstream/wire.js';
+import { KEY_WRITE_PATHS, PATHS } from '../upstream/wire.js';
 import { wireTokens, wireUser, type Dataset, type UserData } from './data.js';
 import { queryLogs, refusedPattern, type LikeDialect } from './log-query.js';
 
@@ -26,10 +26,19 @@ export interface RouteOptions {
   likeDialect?: LikeDialect;
 }
 
-export function answer(data: Dataset, opts: RouteOptions, method: string, url: URL, authorization: string | undefined): Reply {
+/** `DELETE /yescale/deletekey/{id}` or `PUT /yescale/editquota/{id}`, else null. */
+export function keyWrite(path: string): { method: 'DELETE' | 'PUT'; id: string } | null {
+  if (path.startsWith(KEY_WRITE_PATHS.deleteKey)) return { method: 'DELETE', id: path.slice(KEY_WRITE_PATHS.deleteKey.length) };
+  if (path.startsWith(KEY_WRITE_PATHS.editQuota)) return { method: 'PUT', id: path.slice(KEY_WRITE_PATHS.editQuota.length) };
+  return null;
+}
+
+/** `body` is the request body (read only for PUT). */
+export function answer(data: Dataset, opts: RouteOptions, method: string, url: URL, authorization: string | undefined, body = ''): Reply {
   const path = url.pathname;
-  if (!YESCALE_PATHS.has(path)) return fail('not found', 404);
-  if (method !== 'GET') return fail('method not allowed', 405);
+  const write = keyWrite(path);
+  if (!YESCALE_PATHS.has(path) && (!write || !/^[0-9]+$/.test(write.id))) return fail('not found', 404);
+  if (method !== (write?.method ?? 'GET')) return fail('method not allowed', 405);
 
   // new-api: no credential at all is 401; a wrong one is a 200 business error
   if (!authorization) return fail('未登录且未提供 access token (not logged in and no access token provided)', 401);
@@ -37,6 +46,7 @@ export function answer(data: Dataset, opts: RouteOptions, method: string, url: U
   const user = data.byAccessKey(token);
   if (!user) return fail('无效的 access token (access token invalid)');
 
+  if (write) return write.method === 'DELETE' ? deleteKey(user, Number(write.id)) : editQuota(user, Number(write.id), body);
   const q = url.searchParams;
   switch (path) {
     case PATHS.user:
@@ -75,6 +85,39 @@ function apiKeys(user: UserData, q: URLSearchParams, opts: RouteOptions): Reply 
   const token = (q.get('token') ?? '').replace(/^[sk-]+|[sk-]+$/g, '');
   const items = wireTokens(user).filter((t) => t.name.includes(keyword) && t.key.includes(token));
   return json(200, { data: opts.pageLists ? listPage(items, q) : items }); // the doc sample has only `data`
+}
+
+/** new-api's GORM lookup is scoped to the caller: another user's id is the same "record not found" as an unknown one. */
+const NOT_FOUND = 'record not found';
+
+function ownKey(user: UserData, id: number) {
+  return user.account.keys.find((k) => k.id === id && k.deletedAt === undefined);
+}
+
+/** Soft delete (new-api DeletedAt): the key leaves the list; its logs keep their token_name and still aggregate. */
+function deleteKey(user: UserData, id: number): Reply {
+  const key = ownKey(user, id);
+  if (!key) return fail(NOT_FOUND);
+  key.deletedAt = Math.floor(Date.now() / 1000);
+  return json(200, { message: '', success: true });
+}
+
+/**
+ * Sets remain_quota only. new-api's full token update never changes `status` (upstream-contract.md §10
+ * "Keys"), so an EXHAUSTED (4) key stays EXHAUSTED even with quota again.
+ */
+function editQuota(user: UserData, id: number, body: string): Reply {
+  let quota: unknown;
+  try {
+    quota = (JSON.parse(body) as { remain_quota?: unknown } | null)?.remain_quota;
+  } catch {
+    return fail('无效的参数 (invalid parameter)');
+  }
+  if (typeof quota !== 'number' || !Number.isSafeInteger(quota) || quota < 0) return fail('无效的参数 (invalid parameter)');
+  const key = ownKey(user, id);
+  if (!key) return fail(NOT_FOUND);
+  key.remainQuota = quota;
+  return json(200, { message: '', success: true });
 }
 
 function tasks(user: UserData, q: URLSearchParams, opts: RouteOptions): Reply {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Dataset } from './data.js';
 import { otherVersion, parseFault, type Fault, type FaultInjector } from './faults.js';
-import { answer, type Reply, type RouteOptions } from './routes.js';
+import { answer, keyWrite, type Reply, type RouteOptions } from './routes.js';
 
 export interface EmulatorStats {
   total: number;
@@ -111,14 +111,17 @@ export class EmulatorServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator');
     if (url.pathname.startsWith('/__emulator/')) return this.control(req, res, url);
-    req.resume(); // GET bodies are ignored but must be drained for keep-alive
+    // GET bodies are ignored but must be drained for keep-alive; only editquota's PUT carries one
+    const body = req.method === 'PUT' ? await readBody(req) : (req.resume(), '');
 
-    if (url.pathname.startsWith('/yescale/')) res.once('close', this.deps.stats.record(url.pathname, Object.fromEntries(url.searchParams)));
+    // a write is counted under "METHOD path" so a DELETE is never mistaken for a read of the same path
+    const statsPath = keyWrite(url.pathname) ? `${req.method} ${url.pathname}` : url.pathname;
+    if (url.pathname.startsWith('/yescale/')) res.once('close', this.deps.stats.record(statsPath, Object.fromEntries(url.searchParams)));
     const fault = url.pathname.startsWith('/yescale/') ? this.deps.faults.pick(url.pathname) : null;
     if (fault && (fault.latencyMs || fault.mode === 'latency')) await this.sleep(fault.latencyMs ?? 500);
     if (res.destroyed) return;
 
-    const normal = () => answer(this.deps.data, this.deps.routes, req.method ?? 'GET', url, req.headers.authorization);
+    const normal = () => answer(this.deps.data, this.deps.routes, req.method ?? 'GET', url, req.headers.authorization, body);
     switch (fault?.mode) {
       case undefined:
       case 'latency':

@@ -1,6 +1,13 @@
-/** ApiKey (GET /yescale/apikeylist): the type, its filter, Query.apiKeys / apiKey and User.apiKeys. */
-import { decodeGlobalID } from '@pothos/plugin-relay';
+/**
+ * ApiKey (GET /yescale/apikeylist): the type, its filter, Query.apiKeys / apiKey and User.apiKeys;
+ * and the key writes Mutation.updateApiKeyQuota / deleteApiKey (editquota, deletekey).
+ */
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import type { Context } from '../context.js';
+import { createLoaders } from '../loaders/index.js';
+import { UpstreamError } from '../upstream/errors.js';
+import { deleteApiKey, updateApiKeyQuota } from '../upstream/yescale.js';
+import { CREDITS_PER_USD } from '../upstream/wire.js';
 import type { ApiKeyRecord } from '../upstream/records.js';
 import { API_KEY_STATUSES } from '../upstream/records.js';
 import type { WireApiKeyQuery } from '../upstream/wire.js';
@@ -113,4 +120,78 @@ builder.queryField('apiKey', (t) =>
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => (await loadApiKeys(ctx, [parseApiKeyId(String(id))]))[0],
   }),
+);
+
+/** A mutation needs a credential; without one the upstream would answer 401 anyway, so no call is made. */
+function writer(ctx: Context) {
+  if (!ctx.caller) throw new UpstreamError('UNAUTHENTICATED', 'A key change needs an access key (Authorization: Bearer ...)');
+  return ctx.caller;
+}
+
+/** Exactly one of credits / USD, as a whole non-negative number of credits within 2^53-1. */
+export function quotaCredits(remainQuota: number | null | undefined, remainQuotaUsd: number | null | undefined): number {
+  const hasCredits = remainQuota !== null && remainQuota !== undefined;
+  const hasUsd = remainQuotaUsd !== null && remainQuotaUsd !== undefined;
+  if (hasCredits === hasUsd) throw badInput('input', 'give exactly one of remainQuota and remainQuotaUsd');
+  const credits = hasCredits ? remainQuota! : Math.round(remainQuotaUsd! * CREDITS_PER_USD);
+  const argument = hasCredits ? 'input.remainQuota' : 'input.remainQuotaUsd';
+  if (!Number.isFinite(credits) || !Number.isSafeInteger(credits)) throw badInput(argument, 'expected a finite amount of at most 2^53-1 credits');
+  if (credits < 0) throw badInput(argument, 'expected a non-negative amount');
+  return credits;
+}
+
+builder.relayMutationField(
+  'updateApiKeyQuota',
+  {
+    inputFields: (t) => ({
+      id: t.id({ required: true, description: 'The ApiKey ID, or the upstream numeric id.' }),
+      remainQuota: t.field({ type: 'Credits', description: 'The new remaining quota in credits. Give this or remainQuotaUsd.' }),
+      remainQuotaUsd: t.float({
+        description: 'The new remaining quota in USD, converted to Math.round(usd * 500000) credits. Give this or remainQuota.',
+      }),
+    }),
+  },
+  {
+    description:
+      "Sets a key's remaining quota (PUT /yescale/editquota/{id}). The upstream never changes the key's status here: an EXHAUSTED key stays EXHAUSTED. NOT_FOUND when the caller has no such key.",
+    resolve: async (_root, { input }, ctx) => {
+      const id = parseApiKeyId(String(input.id));
+      const credits = quotaCredits(input.remainQuota, input.remainQuotaUsd);
+      const caller = writer(ctx);
+      await updateApiKeyQuota(ctx.http, caller, id, credits);
+      ctx.loaders.apiKeys.clearAll();
+      // a fresh loader: the request's may hold the list from before the write
+      const keys = await createLoaders(ctx.http, caller, ctx.settings).apiKeys.load({});
+      return { apiKey: keys.find((key) => key.id === id) ?? null };
+    },
+  },
+  {
+    outputFields: (t) => ({
+      apiKey: t.field({ type: ApiKey, nullable: true, description: 'The key as the upstream lists it after the change.', resolve: (p) => p.apiKey }),
+    }),
+  },
+);
+
+builder.relayMutationField(
+  'deleteApiKey',
+  {
+    inputFields: (t) => ({
+      id: t.id({ required: true, description: 'The ApiKey ID, or the upstream numeric id.' }),
+    }),
+  },
+  {
+    description:
+      "Deletes a key (DELETE /yescale/deletekey/{id}). The upstream soft-deletes: the key leaves apiKeys, its past logs keep its name. NOT_FOUND when the caller has no such key. Never retried.",
+    resolve: async (_root, { input }, ctx) => {
+      const id = parseApiKeyId(String(input.id));
+      await deleteApiKey(ctx.http, writer(ctx), id);
+      ctx.loaders.apiKeys.clearAll();
+      return { id };
+    },
+  },
+  {
+    outputFields: (t) => ({
+      deletedApiKeyId: t.id({ description: 'The global ID of the deleted key.', resolve: (p) => encodeGlobalID('ApiKey', p.id) }),
+    }),
+  },
 );

@@ -28,6 +28,8 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   relay: {
     cursorType: 'String',
+    // relay-style mutations echo a client's clientMutationId; optional, so clients may omit it
+    clientMutationId: 'optional',
     // Shared with every other subgraph that has connections (apollographql/docs#341).
     pageInfoTypeOptions: { shareable: true },
     nodesQueryOptions: false,
@@ -39,5 +41,7 @@ export const builder = new SchemaBuilder<{
 builder.addScalarType('Credits', CreditsScalar);
 builder.addScalarType('DateTime', DateTimeScalar);
 builder.addScalarType('JSON', JSONScalar);
+
+builder.mutationType({ description: "Change the caller's API keys (served unless the server runs with --read-only)." });
 
 builder.queryType({ description: 'Read a YEScale account: profile and balance, API keys, async tasks and usage logs.' });

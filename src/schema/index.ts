@@ -1,6 +1,6 @@
 /** The schema, built in one place: every type file adds itself to the builder on import. */
 import { printSubgraphSchema } from '@apollo/subgraph';
-import { GraphQLObjectType, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { GraphQLObjectType, GraphQLSchema, getNamedType, lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.js';
 import './user.js';
 import './api-key.js';
@@ -47,6 +47,23 @@ schema.getQueryType()!.getFields()._service.resolve = () => ({ sdl: subgraphSdl 
 /** The client-facing API without federation plumbing: what schema/schema.graphql holds. */
 export const publicSchema: GraphQLSchema = builder.toSchema();
 
-export const printPublicSchema = (): string => printSchema(lexicographicSortSchema(publicSchema));
+/**
+ * A schema without Mutation (--read-only): the Mutation type and the input and payload types only
+ * its fields use are left out, so such a gateway cannot even be asked to change a key.
+ */
+export function withoutMutations(served: GraphQLSchema): GraphQLSchema {
+  const mutation = served.getMutationType();
+  if (!mutation) return served;
+  const dropped = new Set([mutation.name]);
+  for (const field of Object.values(mutation.getFields())) {
+    dropped.add(getNamedType(field.type).name);
+    for (const arg of field.args) dropped.add(getNamedType(arg.type).name);
+  }
+  const config = served.toConfig();
+  return new GraphQLSchema({ ...config, mutation: undefined, types: config.types.filter((type) => !dropped.has(type.name)) });
+}
+
+export const printPublicSchema = (readOnly = false): string =>
+  printSchema(lexicographicSortSchema(readOnly ? withoutMutations(publicSchema) : publicSchema));
 
 export const printFederationSchema = (): string => subgraphSdl;

@@ -8,6 +8,8 @@ export type UpstreamErrorKind =
   | 'RATE_LIMITED'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_BAD_RESPONSE'
+  /** the upstream has no such record for this caller (new-api: "record not found"; another user's key too) */
+  | 'NOT_FOUND'
   /** the upstream answered `success:false` for a reason other than auth */
   | 'UPSTREAM_ERROR';
 
@@ -26,10 +28,16 @@ export class UpstreamError extends Error {
 /** new-api answers an unknown access token with HTTP 200 and this (translated) message. */
 const INVALID_TOKEN = /access token invalid|无效的\s*access token|无权进行此操作|未登录|not logged in|token.*invalid|invalid.*token/i;
 
+/** GORM's ErrRecordNotFound text, which new-api's key handlers pass through (upstream-contract.md §10 "Keys"). */
+const RECORD_NOT_FOUND = /^record not found$/i;
+
 /** Classifies a `success:false` envelope. */
 export function envelopeError(path: string, status: number, message: string): UpstreamError {
   if (INVALID_TOKEN.test(message)) {
     return new UpstreamError('UNAUTHENTICATED', 'The upstream rejected the access key', { path, status, upstreamMessage: message });
+  }
+  if (RECORD_NOT_FOUND.test(message)) {
+    return new UpstreamError('NOT_FOUND', `The upstream has no such record on ${path}`, { path, status, upstreamMessage: message });
   }
   return new UpstreamError('UPSTREAM_ERROR', `The upstream refused ${path}: ${message || 'no message'}`, {
     path,

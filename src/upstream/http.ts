@@ -79,6 +79,8 @@ export type CallListener = (call: {
   error?: UpstreamError;
   attempt: number;
   circuit: CircuitState;
+  /** a hash of the caller's credential (in-flight.ts credentialId), for audit lines; never the credential */
+  callerId?: string;
 }) => void;
 
 export class UpstreamHttp {
@@ -132,6 +134,22 @@ export class UpstreamHttp {
     });
   }
 
+  /**
+   * A key write (DELETE, or PUT with a JSON body); resolves when the upstream said `success:true`.
+   * Never retried and never joined in flight: once the request may have been sent, a second one
+   * could act twice (or a merged caller would get another caller's outcome), so a failure is
+   * reported as it is. The breaker and the limiter still apply, as to reads.
+   */
+  async write(method: 'DELETE' | 'PUT', path: string, body: unknown, caller: Caller): Promise<void> {
+    const target = this.basePath + path;
+    const signal = caller.signal ?? new AbortController().signal;
+    try {
+      await this.attempt(path, target, caller, credentialId(caller.credential), signal, 0, 'utf8', { method, body });
+    } catch (cause) {
+      throw toUpstreamError(path, cause);
+    }
+  }
+
   /** One try: breaker, a limiter slot, the request, and the outcome reported to the breaker and listeners. */
   private async attempt(
     path: string,
@@ -141,6 +159,7 @@ export class UpstreamHttp {
     signal: AbortSignal,
     attempt: number,
     encoding: BodyEncoding,
+    write?: { method: 'DELETE' | 'PUT'; body: unknown },
   ): Promise<unknown> {
     if (this.breaker.state() === 'open') throw this.refuse(path, attempt);
     const release = await this.limiter.acquire(callerId, signal);
@@ -150,17 +169,21 @@ export class UpstreamHttp {
       let status: number | null = null;
       caller.upstreamCalls++;
       try {
+        const headers: Record<string, string> = { authorization: `Bearer ${caller.credential}`, accept: 'application/json' };
+        if (write?.body !== undefined) headers['content-type'] = 'application/json';
         const res = await this.pool.request({
-          method: 'GET',
+          method: write?.method ?? 'GET',
           path: target,
-          headers: { authorization: `Bearer ${caller.credential}`, accept: 'application/json' },
+          headers,
+          body: write?.body === undefined ? undefined : JSON.stringify(write.body),
           signal,
         });
         status = res.statusCode;
         const text = await readCapped(res.body, this.options.maxBodyBytes, path, encoding);
-        const data = decode(path, res.statusCode, text, encoding);
+        // a write's answer is `{"message":"","success":true}`, no `data` (upstream-contract.md §6)
+        const data = decode(path, res.statusCode, text, encoding, write === undefined);
         this.breaker.success();
-        this.emit({ path, status, ms: performance.now() - started, attempt, circuit: this.breaker.state() });
+        this.emit({ path, status, ms: performance.now() - started, attempt, circuit: this.breaker.state(), callerId });
         return data;
       } catch (cause) {
         const error = toUpstreamError(path, cause);
@@ -172,7 +195,7 @@ export class UpstreamHttp {
         if (error.kind !== 'UPSTREAM_UNAVAILABLE') this.breaker.success();
         else if (signal.aborted) this.breaker.neutral();
         else this.breaker.failure();
-        this.emit({ path, status, ms: performance.now() - started, error, attempt, circuit: this.breaker.state() });
+        this.emit({ path, status, ms: performance.now() - started, error, attempt, circuit: this.breaker.state(), callerId });
         throw error;
       }
     } finally {
@@ -218,7 +241,7 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, max
   return Buffer.concat(chunks, size).toString(encoding);
 }
 
-function decode(path: string, status: number, text: string, encoding: BodyEncoding): unknown {
+function decode(path: string, status: number, text: string, encoding: BodyEncoding, needsData = true): unknown {
   let json: unknown;
   try {
     json = text === '' ? undefined : JSON.parse(text);
@@ -235,6 +258,10 @@ function decode(path: string, status: number, text: string, encoding: BodyEncodi
     throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answered ${path} without a JSON object`, { path, status });
   }
   if (envelope.success === false) throw envelopeError(path, status, message ?? '');
+  if (!needsData) {
+    if (envelope.success !== true) throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answered ${path} without "success":true`, { path, status });
+    return undefined;
+  }
   if (!('data' in envelope)) {
     throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answered ${path} without "data"`, { path, status });
   }

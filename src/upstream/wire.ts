@@ -132,5 +132,11 @@ export const PATHS = {
   logs: '/yescale/logs',
 } as const;
 
+/** The key writes (upstream-contract.md §6): the key's numeric id is the last path segment. */
+export const KEY_WRITE_PATHS = {
+  deleteKey: '/yescale/deletekey/',
+  editQuota: '/yescale/editquota/',
+} as const;
+
 /** 500,000 credits = 1 USD (QuotaPerUnit in new-api). */
 export const CREDITS_PER_USD = 500_000;

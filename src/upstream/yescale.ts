@@ -4,7 +4,7 @@ import { UpstreamError } from './errors.js';
 import type { Caller, UpstreamHttp } from './http.js';
 import { rememberListing, toApiKey, toLog, toPage, toTask, toUser } from './records.js';
 import type { ApiKeyRecord, LogRecord, Page, TaskRecord, UserRecord } from './records.js';
-import { PATHS } from './wire.js';
+import { KEY_WRITE_PATHS, PATHS } from './wire.js';
 import type { WireApiKeyQuery, WireLogQuery, WireTaskQuery } from './wire.js';
 
 export type { Caller } from './http.js';
@@ -87,6 +87,19 @@ async function listAll<T extends { id: number }>(
 
 function shortList(path: string, what: string): UpstreamError {
   return new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answered ${path} with ${what}`, { path });
+}
+
+/**
+ * DELETE /yescale/deletekey/{id}: a soft delete upstream. Sent once, never retried or merged
+ * (http.ts write); another caller's or an unknown id is a NOT_FOUND UpstreamError.
+ */
+export async function deleteApiKey(http: UpstreamHttp, caller: Caller, id: number): Promise<void> {
+  await http.write('DELETE', KEY_WRITE_PATHS.deleteKey + id, undefined, caller);
+}
+
+/** PUT /yescale/editquota/{id} `{"remain_quota": credits}`: the key's status is left as it is upstream. */
+export async function updateApiKeyQuota(http: UpstreamHttp, caller: Caller, id: number, credits: number): Promise<void> {
+  await http.write('PUT', KEY_WRITE_PATHS.editQuota + id, { remain_quota: credits }, caller);
 }
 
 export async function listLogs(http: UpstreamHttp, caller: Caller, query: WireLogQuery): Promise<Page<LogRecord>> {
