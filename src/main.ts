@@ -15,6 +15,7 @@ function gatewayOptions(config: Config, logger: Logger): Omit<GatewayOptions, 'u
   return {
     accessKey: config.accessKey,
     revealSecrets: config.revealSecrets,
+    readOnly: config.readOnly,
     requestTimeoutMs: config.requestTimeoutMs,
     logPageConcurrency: config.logPageConcurrency,
     http: config.http,
