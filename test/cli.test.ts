@@ -88,21 +88,9 @@ describe('yescale-graphql', () => {
   });
 
   it('demo serves GraphiQL, /healthz and the API with the demo key, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [...CLI, 'demo', '--port', '0', '--logs', '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { child, output, exited, url: started } = startDemo([]);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no GraphiQL line in: ${out}`)), 20_000);
-        child.stdout.on('data', () => {
-          const match = /GraphiQL: (http:\/\/\S+)\/graphql/.exec(out);
-          if (match) {
-            clearTimeout(timer);
-            resolve(match[1]);
-          }
-        });
-      });
+      const url = await started;
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       const page = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
       const html = await page.text();
@@ -115,6 +103,39 @@ describe('yescale-graphql', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    expect(out).toContain('SIGTERM: shutting down');
+    expect(output()).toContain('SIGTERM: shutting down');
+  });
+
+  it('demo --read-only serves a schema without Mutation', async () => {
+    const { child, exited, url: started } = startDemo(['--read-only']);
+    try {
+      const url = await started;
+      const ask = async (query: string) =>
+        (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json();
+      expect(await ask('{ __schema { mutationType { name } } }')).toEqual({ data: { __schema: { mutationType: null } } });
+      expect(await ask('{ me { username } }')).toEqual({ data: { me: { username: 'demo' } } });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });
+
+/** `demo` on a free port with `args`; `url` resolves with its base URL once it prints the GraphiQL line. */
+function startDemo(args: string[]) {
+  const child = spawn(process.execPath, [...CLI, 'demo', '--port', '0', '--logs', '500', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const url = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no GraphiQL line in: ${out}`)), 20_000);
+    child.stdout.on('data', () => {
+      const match = /GraphiQL: (http:\/\/\S+)\/graphql/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+  });
+  return { child, exited, url, output: () => out };
+}
