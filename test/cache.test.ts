@@ -186,6 +186,23 @@ describe.skipIf(!hasRedisServer)('response cache shared in Redis by two gateway 
     expect(a.calls()).toEqual({ '/yescale/user': 3 });
   });
 
+  it("a mutation on one instance drops its caller's answers on the other, and no one else's", async () => {
+    const KEYS = '{ apiKeys { upstreamId remainQuota } }';
+    const demoKey = a.emulator.demoAccessKey;
+    for (const key of [demoKey, adminKey]) {
+      expect((await ask(a.server.url, KEYS, key)).cache).toBe('miss');
+      expect((await ask(b.url, KEYS, key)).cache).toBe('hit');
+    }
+    const target = a.emulator.apiKeys('demo')[0];
+    const update = `mutation { updateApiKeyQuota(input: { id: "${target.id}", remainQuota: 4242 }) { apiKey { remainQuota } } }`;
+    const done = await ask(a.server.url, update, demoKey);
+    expect(done.errors).toBeUndefined();
+    const fromB = await ask(b.url, KEYS, demoKey);
+    expect(fromB.cache).toBe('miss');
+    expect(fromB.data.apiKeys.find((k: { upstreamId: number }) => k.upstreamId === target.id).remainQuota).toBe(4242);
+    expect((await ask(b.url, KEYS, adminKey)).cache).toBe('hit');
+  });
+
   it('stores answers under hashed, prefixed keys with their TTL, and never a credential', async () => {
     const client = new Redis(redis.url);
     try {
