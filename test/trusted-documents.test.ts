@@ -51,6 +51,28 @@ describe('a gateway with --trusted-documents', () => {
     expect(h.calls()).toEqual({});
   });
 
+  it('runs a manifest mutation by hash, also with introspection off; the same mutation as text is refused', async () => {
+    const [hash, text] = Object.entries(manifest).find(([, doc]) => doc.includes('mutation SetApiKeyQuota'))!;
+    const closed = await startHarness({ trustedDocuments: MANIFEST, introspection: false });
+    try {
+      const key = closed.emulator.apiKeys('demo')[0];
+      const post = async (body: unknown) =>
+        (await fetch(`${closed.server.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${closed.emulator.demoAccessKey}` },
+          body: JSON.stringify(body),
+        })).json();
+      const asText = await post({ query: text, variables: { id: String(key.id), usd: 3 } });
+      expect(asText.errors?.[0]?.extensions?.code).toBe('TRUSTED_DOCUMENTS_ONLY');
+      expect(closed.calls()).toEqual({});
+      const byHash = await post({ variables: { id: String(key.id), usd: 3 }, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
+      expect(byHash.errors).toBeUndefined();
+      expect(byHash.data.updateApiKeyQuota.apiKey.remainQuota).toBe(1_500_000);
+    } finally {
+      await closed.close();
+    }
+  });
+
   it('runs a manifest document sent by hash, with or without the sha256: prefix', async () => {
     const hash = (AccountOverviewDocument as { __meta__?: { hash: string } }).__meta__!.hash;
     expect(manifest[hash]).toBeDefined();
