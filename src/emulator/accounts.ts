@@ -36,7 +36,7 @@ export interface ApiKey {
   weight: number;
   /** model indices this key may use, or null for any */
   allowed: number[] | null;
-  /** unix seconds of a DELETE /yescale/deletekey: new-api soft-deletes (upstream-contract.md §10 "Keys"), so logs keep the name */
+  /** unix seconds of a DELETE /yescale/deletekey: new-api soft-deletes a token (DeletedAt), so its logs keep the name */
   deletedAt?: number;
 }
 

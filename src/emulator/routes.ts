@@ -103,8 +103,8 @@ function deleteKey(user: UserData, id: number): Reply {
 }
 
 /**
- * Sets remain_quota only. new-api's full token update never changes `status` (upstream-contract.md §10
- * "Keys"), so an EXHAUSTED (4) key stays EXHAUSTED even with quota again.
+ * Sets remain_quota only. new-api's full token update never changes `status` (re-enabling takes a
+ * separate status-only update), so an EXHAUSTED (4) key stays EXHAUSTED even with quota again.
  */
 function editQuota(user: UserData, id: number, body: string): Reply {
   let quota: unknown;

@@ -28,7 +28,7 @@ export class UpstreamError extends Error {
 /** new-api answers an unknown access token with HTTP 200 and this (translated) message. */
 const INVALID_TOKEN = /access token invalid|无效的\s*access token|无权进行此操作|未登录|not logged in|token.*invalid|invalid.*token/i;
 
-/** GORM's ErrRecordNotFound text, which new-api's key handlers pass through (upstream-contract.md §10 "Keys"). */
+/** GORM's ErrRecordNotFound text, which new-api's key handlers pass through for an unknown or foreign id. */
 const RECORD_NOT_FOUND = /^record not found$/i;
 
 /** Classifies a `success:false` envelope. */
