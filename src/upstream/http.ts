@@ -180,7 +180,7 @@ export class UpstreamHttp {
         });
         status = res.statusCode;
         const text = await readCapped(res.body, this.options.maxBodyBytes, path, encoding);
-        // a write's answer is `{"message":"","success":true}`, no `data` (upstream-contract.md §6)
+        // a write's answer is `{"message":"","success":true}`, no `data` (as YEScale documents)
         const data = decode(path, res.statusCode, text, encoding, write === undefined);
         this.breaker.success();
         this.emit({ path, status, ms: performance.now() - started, attempt, circuit: this.breaker.state(), callerId });

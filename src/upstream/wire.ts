@@ -132,7 +132,7 @@ export const PATHS = {
   logs: '/yescale/logs',
 } as const;
 
-/** The key writes (upstream-contract.md §6): the key's numeric id is the last path segment. */
+/** The key writes (YEScale: DELETE /yescale/deletekey/{id}, PUT /yescale/editquota/{id}): the key's numeric id is the last path segment. */
 export const KEY_WRITE_PATHS = {
   deleteKey: '/yescale/deletekey/',
   editQuota: '/yescale/editquota/',
