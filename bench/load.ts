@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { collectGarbage, runLoad } from './load-driver.js';
 import { createEmulator } from '../src/emulator/index.js';
 import { createGateway } from '../src/gateway.js';
-import { startServer } from '../src/server.js';
+import { startServer } from '../src/http/server.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const requests = env('LOAD_REQUESTS', 20_000);

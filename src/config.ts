@@ -3,10 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 // The gateway's own defaults, so a flag left unset means the same as an option left unset.
 import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SETTINGS } from './gateway.js';
-import type { Limits } from './limits.js';
+import type { Limits } from './plugins/limits.js';
 import { DEFAULT_EMULATOR } from './emulator/index.js';
 import { LIKE_DIALECTS, type LikeDialect } from './emulator/log-query.js';
-import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { LOG_LEVELS, type LogLevel } from './observability/logger.js';
 import type { HttpOptions } from './upstream/http.js';
 
 export type Command = 'serve' | 'demo' | 'emulator' | 'print-schema' | 'check' | 'help';

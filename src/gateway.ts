@@ -7,17 +7,18 @@
 import { setMaxListeners } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { GraphQLError, getOperationAST } from 'graphql';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { createResponseCache, type CacheOptions } from './cache.js';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createResponseCache, type CacheOptions } from './plugins/response-cache.js';
 import { createContext, credentialOf, type Context, type Settings } from './context.js';
-import type { Logger } from './logger.js';
-import { Metrics, keyWriteOf } from './metrics.js';
-import { useTelemetry } from './telemetry.js';
-import { loadTrustedDocuments, useTrustedDocuments } from './trusted-documents.js';
-import { DEFAULT_LIMITS, limitPlugins, type Limits } from './limits.js';
+import { yogaLogger, type Logger } from './observability/logger.js';
+import { auditKeyWrites } from './observability/audit.js';
+import { useCsrfPrevention } from './plugins/csrf.js';
+import { Metrics } from './observability/metrics.js';
+import { useTelemetry } from './plugins/telemetry.js';
+import { loadTrustedDocuments, useTrustedDocuments } from './plugins/trusted-documents.js';
+import { DEFAULT_LIMITS, limitPlugins, type Limits } from './plugins/limits.js';
 import { UpstreamError } from './upstream/errors.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
 import { schema, withoutMutations } from './schema/index.js';
@@ -32,7 +33,7 @@ export interface GatewayOptions extends Partial<Settings> {
   requestTimeoutMs?: number;
   http?: Partial<Omit<HttpOptions, 'baseUrl'>>;
   graphiql?: boolean;
-  /** query depth/aliases/tokens/cost, batch and body size (src/limits.ts) */
+  /** query depth/aliases/tokens/cost, batch and body size (src/plugins/limits.ts) */
   limits?: Partial<Limits>;
   /** answer introspection queries (GraphiQL needs them); default true */
   introspection?: boolean;
@@ -66,17 +67,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const logger = options.logger?.child({ component: 'gateway' });
   const metrics = options.metrics === false ? null : new Metrics(http);
-  // One audit line per key write sent upstream (writes are never retried: one attempt, one line).
-  // The caller is the credential's hash, never the credential.
-  if (logger) {
-    const audit = logger.child({ component: 'audit' });
-    http.onCall((call) => {
-      const write = keyWriteOf(call.path);
-      if (!write) return;
-      const line = { mutation: write.mutation, keyId: write.keyId, outcome: call.error?.kind ?? 'ok', upstreamStatus: call.status, caller: call.callerId };
-      audit[call.error ? 'warn' : 'info'](line, `${write.mutation} ${write.keyId}: ${line.outcome}`);
-    });
-  }
+  if (logger) auditKeyWrites(http, logger);
   const trusted = options.trustedDocuments ? useTrustedDocuments(loadTrustedDocuments(options.trustedDocuments)) : null;
   // The credential of a request, parsed once: the cache (session, enabled) and the context all ask.
   const credentials = new WeakMap<Request, string | null>();
@@ -120,8 +111,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // made with the server-side access key.
     cors: options.corsOrigins?.length ? { origin: options.corsOrigins, credentials: false } : false,
     plugins: [
-      // Browser requests that skip the CORS preflight (forms, text/plain) need a custom header.
-      csrfPrevention(),
+      useCsrfPrevention(),
       ...(options.introspection === false ? [useDisableIntrospection()] : []),
       ...limitPlugins(limits),
       // Trusted documents first (they set the query), then the record of the request, then the
@@ -138,37 +128,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     ],
   });
   return Object.assign(yoga, { upstream: http, limits, metrics });
-}
-
-const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
-
-/**
- * yoga's CSRF prevention, whose 403 carries no `extensions.code`: its refusal gets
- * `CSRF_HEADER_REQUIRED` (docs/security.md) and a message naming the headers that pass.
- */
-function csrfPrevention(): Plugin {
-  const { onRequestParse } = useCSRFPrevention({ requestHeaders: CSRF_HEADERS });
-  return {
-    onRequestParse(payload) {
-      try {
-        return onRequestParse?.(payload);
-      } catch (error) {
-        if (!(error instanceof GraphQLError)) throw error;
-        throw createGraphQLError(`${error.message}: send a ${CSRF_HEADERS.join(' or ')} header, or Content-Type: application/json`, {
-          extensions: { ...error.extensions, code: 'CSRF_HEADER_REQUIRED' },
-        });
-      }
-    },
-  };
-}
-
-/** yoga's own messages (unexpected errors, plugin notes) through the server's logger. */
-function yogaLogger(logger: Logger) {
-  const at =
-    (level: 'debug' | 'info' | 'warn' | 'error') =>
-    (...args: unknown[]) =>
-      args[0] instanceof Error ? logger[level]({ err: args[0] }, args[0].message) : logger[level](args.map(String).join(' '));
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 /** Upstream errors keep their message and get a code; our own GraphQL errors pass; anything else is masked. */

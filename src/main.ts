@@ -4,9 +4,9 @@ import { formatCheck, runCheck } from './check.js';
 import { ConfigError, USAGE, parseConfig, type Config } from './config.js';
 import { createEmulator } from './emulator/index.js';
 import { createGateway, type GatewayOptions } from './gateway.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from './observability/logger.js';
 import { printFederationSchema, printPublicSchema } from './schema/index.js';
-import { startServer } from './server.js';
+import { startServer } from './http/server.js';
 
 type Stop = () => Promise<void>;
 

@@ -1,10 +1,10 @@
 /** The response cache: hits, per-type TTLs and expiry, per-credential isolation; in memory and shared in a real Redis. */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_TTL_MS } from '../src/cache.js';
+import { DEFAULT_TTL_MS } from '../src/plugins/response-cache.js';
 import { createGateway } from '../src/gateway.js';
-import { createLogger } from '../src/logger.js';
-import { startServer, type RunningServer } from '../src/server.js';
+import { createLogger } from '../src/observability/logger.js';
+import { startServer, type RunningServer } from '../src/http/server.js';
 import { startHarness, type GraphQLResponse, type Harness } from './helpers.js';
 import { requireProgram } from './programs.js';
 import { freePort, startRedis, type RedisServer } from './redis-server.js';

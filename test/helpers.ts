@@ -1,7 +1,7 @@
 /** Integration harness: the real emulator and the real gateway, both listening on loopback. */
 import { createEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/index.js';
 import { createGateway, type GatewayOptions } from '../src/gateway.js';
-import { startServer, type RunningServer } from '../src/server.js';
+import { startServer, type RunningServer } from '../src/http/server.js';
 
 export interface GraphQLResponse<T = any> {
   data?: T;

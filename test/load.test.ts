@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { collectGarbage, runLoad } from '../bench/load-driver.js';
 import { createEmulator, type Emulator } from '../src/emulator/index.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
-import { startServer, type RunningServer } from '../src/server.js';
+import { startServer, type RunningServer } from '../src/http/server.js';
 
 let emulator: Emulator;
 let gateway: Gateway;

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/observability/logger.js';
 import { startHarness, total, type Harness } from './helpers.js';
 
 interface Line {
@@ -126,7 +126,7 @@ describe('the logger', () => {
   });
 
   it('writes pretty lines on a terminal and JSON lines otherwise', () => {
-    const script = `import('./src/logger.ts').then((m) => m.createLogger().info(${JSON.stringify(secrets)}, 'hello'))`;
+    const script = `import('./src/observability/logger.ts').then((m) => m.createLogger().info(${JSON.stringify(secrets)}, 'hello'))`;
     const command = `${process.execPath} --import tsx -e "${script.replaceAll('"', '\\"')}"`;
     const piped = spawnSync('sh', ['-c', command], { encoding: 'utf8' });
     expect(JSON.parse(piped.stdout.trim())).toMatchObject({ level: 30, msg: 'hello', credential: '[Redacted]' });

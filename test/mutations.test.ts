@@ -3,7 +3,7 @@
  * emulator. Each test asserts the emulator's state and its upstream call counts, not only data.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/observability/logger.js';
 import { startHarness, total, type Harness } from './helpers.js';
 
 let h: Harness;

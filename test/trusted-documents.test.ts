@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { getOperationAST, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../src/config.js';
-import { loadTrustedDocuments } from '../src/trusted-documents.js';
+import { loadTrustedDocuments } from '../src/plugins/trusted-documents.js';
 import { apiKeys, execute, summary } from '../examples/client/account.js';
 import { AccountOverviewDocument } from '../examples/client/gql/graphql.js';
 import { startHarness, type Harness } from './helpers.js';

@@ -21,7 +21,7 @@ export const builder = new SchemaBuilder<{
 }>({
   // Federation last: it must see the resolvers other plugins wrapped (Pothos docs).
   plugins: [DirectivePlugin, RelayPlugin, ComplexityPlugin, FederationPlugin],
-  // Costs only; the limit is the gateway's (src/limits.ts), checked before execution.
+  // Costs only; the limit is the gateway's (src/plugins/limits.ts), checked before execution.
   complexity: { fieldComplexity },
   // Fields are non-null unless they depend on an upstream call of their own: those are
   // nullable so one failing upstream call leaves the rest of the response intact.

@@ -1,5 +1,5 @@
 /**
- * What a field costs, for the complexity limit (src/limits.ts): a field that pages by `first`
+ * What a field costs, for the complexity limit (src/plugins/limits.ts): a field that pages by `first`
  * costs its selection once per entry it may return (the default `first` when unset), any
  * other list ten times its selection, everything else 1. So a connection's cost is linear in
  * `first`, and aliasing or nesting lists multiplies as the upstream work does.

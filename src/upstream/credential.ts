@@ -1,6 +1,6 @@
 /**
  * The one hash of a credential. Everything shared across requests is keyed by it (in-flight
- * calls and limiter slots in http.ts, response cache entries in src/cache.ts), so the secret
+ * calls and limiter slots in http.ts, response cache entries in src/plugins/response-cache.ts), so the secret
  * itself is never a map key, label or log field.
  */
 import { hash } from 'node:crypto';

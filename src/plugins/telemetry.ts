@@ -8,10 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { getOperationAST, parse, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { takeCacheOutcome } from './cache.js';
-import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
-import type { Context } from './context.js';
+import { takeCacheOutcome } from './response-cache.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Context } from '../context.js';
 
 interface RequestRecord {
   id: string;

@@ -1,7 +1,7 @@
 /** node:http around the gateway: /graphql (and GraphiQL), /healthz, /readyz, /metrics; graceful close. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Gateway } from './gateway.js';
+import type { Gateway } from '../gateway.js';
 
 export interface RunningServer {
   url: string;

@@ -4,8 +4,8 @@
  * one process); the process metrics (CPU, memory, event loop) live in one registry per process.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CallListener, UpstreamHttp } from './upstream/http.js';
-import { KEY_WRITE_PATHS } from './upstream/wire.js';
+import type { CallListener, UpstreamHttp } from '../upstream/http.js';
+import { KEY_WRITE_PATHS } from '../upstream/wire.js';
 
 /** Distinct operation names kept as labels; later ones are counted as "other" (label cardinality). */
 const MAX_OPERATION_LABELS = 200;

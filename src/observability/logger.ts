@@ -36,3 +36,12 @@ export function createLogger({ level = 'info', pretty = process.stdout.isTTY ===
     stream,
   );
 }
+
+/** yoga's own messages (unexpected errors, plugin notes) through the server's logger. */
+export function yogaLogger(logger: Logger) {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]) =>
+      args[0] instanceof Error ? logger[level]({ err: args[0] }, args[0].message) : logger[level](args.map(String).join(' '));
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}

@@ -11,7 +11,7 @@ import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
-import { credentialId } from './upstream/credential.js';
+import { credentialId } from '../upstream/credential.js';
 
 /**
  * How long an answer may be served from the cache, by the types it contains: the shortest wins.
