@@ -44,6 +44,8 @@ export interface Config {
   logLevel: LogLevel;
   /** manifest of the only documents the gateway runs */
   trustedDocuments?: string;
+  /** the /dashboard page (on by default in demo) */
+  dashboard: boolean;
   /** query and request limits given by flag or env (the rest keep their defaults) */
   limits: Partial<Limits>;
   /** upstream timeouts, retries, breaker and concurrency caps given by flag or env */
@@ -106,6 +108,7 @@ Options:
   --no-metrics          no GET /metrics                                     env METRICS=0
   --log-level L         ${LOG_LEVELS.join('|')} (info)   env LOG_LEVEL
   --trusted-documents F run only the documents of manifest F (hash -> doc)  env TRUSTED_DOCUMENTS
+  --dashboard           serve the dashboard page at /dashboard (demo: on)    env DASHBOARD=1 (DASHBOARD=0: off in demo)
 Limits and resilience (defaults in README):
   --max-depth N --max-aliases N --max-directives N --max-tokens N --max-cost N --max-batch N
   --max-request-bytes N     env MAX_DEPTH, MAX_ALIASES, …, MAX_REQUEST_BYTES
@@ -201,6 +204,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         'no-metrics': { type: 'boolean' },
         'log-level': { type: 'string' },
         'trusted-documents': { type: 'string' },
+        dashboard: { type: 'boolean' },
         'access-key-file': { type: 'string' },
         ...Object.fromEntries(TUNABLES.map(([flag]) => [flag, { type: 'string' as const }])),
         'no-introspection': { type: 'boolean' },
@@ -274,6 +278,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     metrics: !values['no-metrics'] && switchEnv('METRICS', env.METRICS) !== false,
     logLevel: logLevel as LogLevel,
     trustedDocuments,
+    dashboard: values.dashboard ?? switchEnv('DASHBOARD', env.DASHBOARD) ?? command === 'demo',
     limits: tuned.limits,
     http: tuned.http,
     introspection: !values['no-introspection'] && switchEnv('INTROSPECTION', env.INTROSPECTION) !== false,

@@ -6,7 +6,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
-import { GraphQLError, getOperationAST } from 'graphql';
+import { fileURLToPath } from 'node:url';
+import { GraphQLError, getOperationAST, parse } from 'graphql';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
@@ -17,7 +18,7 @@ import { auditKeyWrites } from './observability/audit.js';
 import { useCsrfPrevention } from './plugins/csrf.js';
 import { Metrics } from './observability/metrics.js';
 import { useTelemetry } from './plugins/telemetry.js';
-import { loadTrustedDocuments, useTrustedDocuments } from './plugins/trusted-documents.js';
+import { loadTrustedDocuments, requireDocuments, useTrustedDocuments } from './plugins/trusted-documents.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './plugins/limits.js';
 import { UpstreamError } from './upstream/errors.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
@@ -49,9 +50,25 @@ export interface GatewayOptions extends Partial<Settings> {
   trustedDocuments?: string;
   /** serve the schema without Mutation: no key can be changed through this gateway */
   readOnly?: boolean;
+  /** register the documents of the /dashboard page (src/http/dashboard.ts serves the page) */
+  dashboard?: boolean;
 }
 
-export type Gateway = YogaServerInstance<Record<string, never>, Context> & { upstream: UpstreamHttp; limits: Limits; metrics: Metrics | null };
+/** What the dashboard page is told about this gateway (src/http/dashboard.ts serves it as config.json). */
+export interface DashboardInfo {
+  /** operation name -> `sha256:<hex>` of each of the page's documents */
+  documents: Record<string, string>;
+  /** the server has no access key of its own: the page must ask its user for one */
+  accessKeyRequired: boolean;
+  readOnly: boolean;
+}
+
+export type Gateway = YogaServerInstance<Record<string, never>, Context> & {
+  upstream: UpstreamHttp;
+  limits: Limits;
+  metrics: Metrics | null;
+  dashboard: DashboardInfo | null;
+};
 
 export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxPageSize: MAX_FIRST, logPageConcurrency: 4 };
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -68,7 +85,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger?.child({ component: 'gateway' });
   const metrics = options.metrics === false ? null : new Metrics(http);
   if (logger) auditKeyWrites(http, logger);
-  const trusted = options.trustedDocuments ? useTrustedDocuments(loadTrustedDocuments(options.trustedDocuments)) : null;
+  const dashboardDocuments = options.dashboard ? loadTrustedDocuments(DASHBOARD_DOCUMENTS) : null;
+  const trusted = trustedDocumentsPlugin(options.trustedDocuments, dashboardDocuments);
   // The credential of a request, parsed once: the cache (session, enabled) and the context all ask.
   const credentials = new WeakMap<Request, string | null>();
   const requestCredential = (request: Request): string | null => {
@@ -127,7 +145,25 @@ export function createGateway(options: GatewayOptions): Gateway {
       { onDispose: () => http.close() },
     ],
   });
-  return Object.assign(yoga, { upstream: http, limits, metrics });
+  const dashboard = dashboardDocuments && { documents: operationNames(dashboardDocuments), accessKeyRequired: !options.accessKey, readOnly: options.readOnly ?? false };
+  return Object.assign(yoga, { upstream: http, limits, metrics, dashboard });
+}
+
+const DASHBOARD_DOCUMENTS = fileURLToPath(new URL('../dashboard/gql/persisted-documents.json', import.meta.url));
+
+/**
+ * An operator's manifest alone: only its documents run. The dashboard's documents alone: they run
+ * by hash beside any query text. Both: the manifest must hold the dashboard's documents.
+ */
+function trustedDocumentsPlugin(manifestPath: string | undefined, dashboardDocuments: Map<string, string> | null) {
+  if (!manifestPath) return dashboardDocuments && useTrustedDocuments(dashboardDocuments, false);
+  const manifest = loadTrustedDocuments(manifestPath);
+  if (dashboardDocuments) requireDocuments(manifest, dashboardDocuments, manifestPath);
+  return useTrustedDocuments(manifest);
+}
+
+function operationNames(documents: Map<string, string>): Record<string, string> {
+  return Object.fromEntries([...documents].map(([hash, text]) => [getOperationAST(parse(text))?.name?.value, `sha256:${hash}`]));
 }
 
 /** Upstream errors keep their message and get a code; our own GraphQL errors pass; anything else is masked. */

@@ -26,6 +26,7 @@ function gatewayOptions(config: Config, logger: Logger): Omit<GatewayOptions, 'u
     metrics: config.metrics,
     logger,
     trustedDocuments: config.trustedDocuments,
+    dashboard: config.dashboard,
   };
 }
 
@@ -58,6 +59,7 @@ async function run(config: Config, logger: Logger): Promise<Stop | null> {
       const server = await startServer(gateway, config.port, config.host);
       logger.info(`YEScale emulator at ${upstream} (demo access key ${emulator.demoAccessKey})`);
       logger.info(`GraphiQL: ${server.url}/graphql  (requests without Authorization use the demo key)`);
+      if (config.dashboard) logger.info(`Dashboard: ${server.url}/dashboard`);
       return async () => {
         await server.close();
         await emulator.close();
@@ -67,6 +69,7 @@ async function run(config: Config, logger: Logger): Promise<Stop | null> {
       const gateway = createGateway({ ...gatewayOptions(config, logger), upstream: config.upstream });
       const server = await startServer(gateway, config.port, config.host);
       logger.info(`yescale-graphql on ${server.url}/graphql -> ${config.upstream}`);
+      if (config.dashboard) logger.info(`Dashboard: ${server.url}/dashboard`);
       if (!config.accessKey) logger.info('No YESCALE_ACCESS_KEY: callers must send Authorization: Bearer <access key>');
       return () => server.close();
     }

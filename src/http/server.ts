@@ -1,7 +1,8 @@
-/** node:http around the gateway: /graphql (and GraphiQL), /healthz, /readyz, /metrics; graceful close. */
+/** node:http around the gateway: /graphql (and GraphiQL), /healthz, /readyz, /metrics, /dashboard; graceful close. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from '../gateway.js';
+import { createDashboard } from './dashboard.js';
 
 export interface RunningServer {
   url: string;
@@ -11,8 +12,10 @@ export interface RunningServer {
 
 export async function startServer(gateway: Gateway, port: number, host: string): Promise<RunningServer> {
   let closing = false;
+  const dashboard = gateway.dashboard && createDashboard(gateway.dashboard);
   const server = createServer((req, res) => {
     const path = req.url?.split('?')[0];
+    if (dashboard && path && (path === '/dashboard' || path.startsWith('/dashboard/'))) return dashboard(req.method, path, res);
     if (path === '/healthz' || path === '/readyz') {
       const ok = path === '/healthz' || !closing;
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok }));

@@ -2,6 +2,7 @@
  * Trusted documents: with a manifest (hash -> document, as the client preset of `npm run codegen`
  * writes it), the gateway runs only those documents, sent by hash in
  * `extensions.persistedQuery.sha256Hash`; any other query is refused before it is parsed.
+ * The dashboard's documents are registered the same way, but alone they leave query text allowed.
  */
 import { readFileSync } from 'node:fs';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
@@ -27,10 +28,11 @@ export function loadTrustedDocuments(path: string): Map<string, string> {
   return documents;
 }
 
-export function useTrustedDocuments(documents: Map<string, string>): Plugin {
+/** `only`: refuse query text (--trusted-documents); otherwise the documents are only known by hash as well. */
+export function useTrustedDocuments(documents: Map<string, string>, only = true): Plugin {
   return usePersistedOperations({
     getPersistedOperation: (hash) => documents.get(bareHash(hash)) ?? null,
-    allowArbitraryOperations: false,
+    allowArbitraryOperations: !only,
     customErrors: {
       persistedQueryOnly: {
         message: 'This gateway runs only trusted documents: send extensions.persistedQuery.sha256Hash of a document of its manifest instead of a query',
@@ -41,11 +43,24 @@ export function useTrustedDocuments(documents: Map<string, string>): Plugin {
         extensions: { code: 'TRUSTED_DOCUMENTS_ONLY', http: { status: 400 } },
       },
       notFound: {
-        message: 'Unknown document hash: this gateway runs only the documents of its trusted-documents manifest',
+        message: only
+          ? 'Unknown document hash: this gateway runs only the documents of its trusted-documents manifest'
+          : 'Unknown document hash: this gateway knows by hash only the documents of its dashboard; send the query text instead',
         extensions: { code: 'TRUSTED_DOCUMENT_NOT_FOUND', http: { status: 400 } },
       },
     },
   });
+}
+
+/**
+ * The dashboard's documents must all be in an operator's manifest, else the page would be refused:
+ * a clear error at start naming the missing operations rather than a broken page.
+ */
+export function requireDocuments(manifest: Map<string, string>, required: Map<string, string>, manifestPath: string): void {
+  const missing = [...required].filter(([hash]) => !manifest.has(hash)).map(([, document]) => /(?:query|mutation|subscription)\s+(\w+)/.exec(document)?.[1] ?? document);
+  if (missing.length) {
+    throw new Error(`trusted documents: ${manifestPath} lacks the dashboard's documents ${missing.join(', ')}: add the entries of dashboard/gql/persisted-documents.json (npm run codegen puts them in examples/client/gql/persisted-documents.json)`);
+  }
 }
 
 /** `sha256:<hex>` (GraphQL-over-HTTP, the client preset) and bare `<hex>` (Apollo) name the same document. */
