@@ -129,7 +129,8 @@ async function showUsage(range) {
   const days = daysBetween(range.first, range.last);
   const spend = dailySpend(usage, days);
   const chart = $('chart');
-  // The sum of what was drawn, for readers of the page's data (and the tests).
+  // What was asked and the sum of what was drawn, for readers of the page's data (and the tests).
+  Object.assign(chart.dataset, { from: range.from, to: range.to, timeZone: range.zone });
   chart.dataset.totalUsd = String(spend.series.reduce((sum, s) => sum + s.values.reduce((a, v) => a + v, 0), 0));
   drawDailySpend($('chart-plot'), spend);
   fillRows(/** @type {HTMLTableSectionElement} */ ($('days-body')), days.map((day, d) => [day, usd.format(spend.series.reduce((sum, s) => sum + s.values[d], 0))]));
@@ -221,9 +222,14 @@ function openKeyDialog(/** @type {'quota' | 'delete'} */ action, /** @type {stri
   const input = /** @type {HTMLInputElement} */ ($('quota-usd'));
   dialog.dataset.action = action;
   dialog.dataset.keyId = id;
+  dialog.returnValue = '';
   $('key-dialog-title').textContent = action === 'quota' ? `Set the quota of ${key.name}` : `Delete ${key.name}?`;
   $('key-dialog-text').textContent =
-    action === 'quota' ? `Now ${key.unlimitedQuota ? 'unlimited' : usd.format(key.remainQuotaUsd)}. The new remaining quota, in USD:` : 'The key stops working at once. Its past usage stays in the logs. This cannot be undone.';
+    action === 'quota'
+      ? key.unlimitedQuota
+        ? 'This key is unlimited: the quota set here counts only once it is limited. The remaining quota, in USD:'
+        : `Now ${usd.format(key.remainQuotaUsd)}. The new remaining quota, in USD:`
+      : 'The key stops working at once. Its past usage stays in the logs. This cannot be undone.';
   $('quota-field').hidden = action !== 'quota';
   input.required = action === 'quota';
   input.value = action === 'quota' && !key.unlimitedQuota ? String(key.remainQuotaUsd) : '';
@@ -249,6 +255,10 @@ async function keyDialogClosed() {
     return failed(error);
   }
   await refresh();
+  // The table was redrawn: keyboard users go on from the same button (or the table, if the key is gone).
+  const again = document.querySelector(`button[data-action="${dialog.dataset.action}"][data-key-id="${CSS.escape(id)}"]`);
+  if (again instanceof HTMLElement) again.focus();
+  else $('keys-title').focus();
 }
 
 function setUpForm() {
@@ -277,7 +287,9 @@ async function start() {
     const button = /** @type {HTMLElement} */ (event.target).closest('button[data-action]');
     if (button instanceof HTMLElement) openKeyDialog(/** @type {'quota' | 'delete'} */ (button.dataset.action), button.dataset.keyId ?? '');
   });
+  // Enter confirms (the only submit button); Cancel and Escape close without a returnValue.
   $('key-dialog').addEventListener('close', () => void keyDialogClosed());
+  $('key-dialog-cancel').addEventListener('click', () => /** @type {HTMLDialogElement} */ ($('key-dialog')).close());
   $('key-form').addEventListener('submit', (event) => {
     event.preventDefault();
     accessKey.set(/** @type {HTMLInputElement} */ ($('access-key')).value);
