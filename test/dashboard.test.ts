@@ -83,6 +83,8 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
 
+    // The server has its own key: the page does not ask for one.
+    expect(await page.locator('#key-form').isVisible()).toBe(false);
     // uPlot drew on a canvas with a series per model.
     expect(await page.locator('#chart-plot canvas').count()).toBeGreaterThan(0);
     expect(await page.locator('#chart-plot .u-legend .u-series').count()).toBeGreaterThan(1);

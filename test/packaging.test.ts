@@ -33,11 +33,13 @@ describe('the npm package', () => {
   }, 240_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('holds only what runs: dist without maps, the SDL, the example operations, the README', () => {
+  it('holds only what runs: dist without maps, the SDL, the example operations, the dashboard, the README', () => {
     expect(files).toContain('dist/main.js');
     expect(files).toContain('schema/schema.graphql');
     expect(files).toContain('schema/operations/account-overview.graphql');
-    const allowed = /^(package\.json|README\.md|dist\/.+\.js|schema\/[\w-]+\.graphql|schema\/operations\/[\w-]+\.graphql)$/;
+    expect(files).toContain('dashboard/index.html');
+    expect(files).toContain('dashboard/gql/persisted-documents.json');
+    const allowed = /^(package\.json|README\.md|dist\/.+\.js|schema\/[\w-]+\.graphql|schema\/operations\/[\w-]+\.graphql|dashboard\/[\w-]+\.(html|js|css)|dashboard\/gql\/persisted-documents\.json)$/;
     expect(files.filter((file) => !allowed.test(file))).toEqual([]);
   });
 
@@ -47,7 +49,7 @@ describe('the npm package', () => {
     expect(result.stdout.trim()).toBe(readFileSync('schema/schema.graphql', 'utf8').trim());
   });
 
-  it('demo answers GraphQL and /metrics, and stops on SIGTERM', async () => {
+  it('demo answers GraphQL, /metrics and /dashboard, and stops on SIGTERM', async () => {
     const child = spawn(bin, ['demo', '--port', '0', '--logs', '200'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
@@ -67,6 +69,8 @@ describe('the npm package', () => {
       expect(await res.json()).toEqual({ data: { me: { username: 'demo' } } });
       expect(res.headers.get('x-response-cache')).toBe('miss'); // the CLI turns the cache on
       expect(await (await fetch(`${url}/metrics`)).text()).toContain('graphql_operations_total{operation="anonymous"} 1');
+      // The dashboard and its chart library (a runtime dependency) are served from the installed package.
+      for (const path of ['/dashboard', '/dashboard/app.js', '/dashboard/uplot.js', '/dashboard/config.json']) expect((await fetch(`${url}${path}`)).status).toBe(200);
     } finally {
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
