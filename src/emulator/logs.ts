@@ -168,7 +168,7 @@ export class LogStore {
 
   /**
    * `count` exact copies of the newest entry, at its second: what a client retrying one request
-   * produces, and what the gateway's log ids must tell apart (records.ts logKey).
+   * produces, and what the gateway's log ids must tell apart (src/queries/node-id.ts logNodeId).
    */
   appendCopies(count: number): void {
     if (this.count === 0) return;

@@ -19,6 +19,7 @@ const fail = (message: string, status = 200): Reply => json(status, { success: f
 export const YESCALE_PATHS: ReadonlySet<string> = new Set(Object.values(PATHS));
 
 export interface RouteOptions {
+  /** the largest logs page_size served (new-api clamps it); default none */
   maxPageSize?: number;
   /** page /yescale/task and /yescale/apikeylist like new-api's GetPageQuery instead of answering plain arrays */
   pageLists?: boolean;
