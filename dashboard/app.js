@@ -1,6 +1,6 @@
 // @ts-check
 /** The dashboard page: the range form, the summary, the chart, the tables and the key dialog. */
-import { RequestError, accessKey, loadConfig, run } from './api.js';
+import { RequestError, accessKey, download, loadConfig, run } from './api.js';
 import { COLOURS, drawDailySpend } from './chart.js';
 import { addDays, checkZone, daysBetween, rangeOf, today } from './dates.js';
 
@@ -115,6 +115,25 @@ function sumBy(groups, keyOf) {
   return [...sums].sort((a, b) => b[1].usd - a[1].usd);
 }
 
+/** The CSV exports of the gateway (/export/*.csv) for the range shown. @param {ReturnType<typeof chosenRange>} range */
+function setDownloads(range) {
+  const span = `from=${encodeURIComponent(range.from)}&to=${encodeURIComponent(range.to)}`;
+  const links = [
+    ['csv-usage', `/export/usage.csv?${span}&groupBy=DAY,MODEL,API_KEY&timeZone=${encodeURIComponent(range.zone)}`, `usage-${range.first}-${range.last}.csv`],
+    ['csv-logs', `/export/logs.csv?${span}&type=CONSUME`, `requests-${range.first}-${range.last}.csv`],
+  ];
+  for (const [id, href, filename] of links) Object.assign($(id), { href, download: filename });
+}
+
+/** @param {Event} event */
+function downloadClicked(event) {
+  const link = /** @type {HTMLElement} */ (event.target).closest('a[download]');
+  if (!(link instanceof HTMLAnchorElement) || !config.accessKeyRequired) return;
+  event.preventDefault();
+  say(`Preparing ${link.download}…`);
+  download(config, link.getAttribute('href') ?? '', link.download).then(() => say(`Downloaded ${link.download}`), failed);
+}
+
 /** @param {ReturnType<typeof chosenRange>} range */
 async function showUsage(range) {
   const data = await run(config, 'DashboardUsage', { from: range.from, to: range.to, timeZone: range.zone });
@@ -125,6 +144,7 @@ async function showUsage(range) {
   $('requests').replaceChildren(figure(count.format(totals.requests), totals.requests));
   $('tokens').replaceChildren(figure(count.format(totals.totalTokens), totals.totalTokens));
   $('range-shown').textContent = `${range.first} to ${range.last} (${range.zone})`;
+  setDownloads(range);
 
   const days = daysBetween(range.first, range.last);
   const spend = dailySpend(usage, days);
@@ -296,6 +316,7 @@ async function start() {
     $('key-form').hidden = true;
     void refresh();
   });
+  document.querySelector('.downloads')?.addEventListener('click', downloadClicked);
   $('forget-key').hidden = !config.accessKeyRequired;
   $('forget-key').addEventListener('click', askForKey);
   if (config.accessKeyRequired && !accessKey.get()) return askForKey();
