@@ -78,6 +78,37 @@ export async function run(config, name, variables) {
 }
 
 /**
+ * Follow one of the page's subscriptions over yoga's server-sent events (one POST per stream, the
+ * key in its header as for queries); each `next` event's data, until `complete` or `signal`.
+ * @template {keyof Operations} N
+ * @param {Config} config @param {N} name @param {Operations[N][1]} variables @param {AbortSignal} signal
+ * @returns {AsyncGenerator<Operations[N][0]>}
+ */
+export async function* subscribe(config, name, variables, signal) {
+  const res = await fetch('/graphql', { method: 'POST', headers: headers(config, 'text/event-stream'), body: body(config, name, variables), signal });
+  if (!res.ok || !res.body) throw new RequestError([{ message: `the gateway answered HTTP ${res.status} to the subscription ${name}` }]);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf('\n\n')) !== -1) {
+      const lines = buffer.slice(0, end).split('\n');
+      buffer = buffer.slice(end + 2);
+      if (lines.some((line) => line === 'event: complete')) return;
+      const data = lines.filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trimStart()).join('\n');
+      if (!data) continue; // a keep-alive comment
+      /** @type {{ data?: Operations[N][0] | null, errors?: ResponseError[] }} */
+      const result = JSON.parse(data);
+      if (result.errors?.length) throw new RequestError(result.errors);
+      if (result.data) yield result.data;
+    }
+  }
+}
+
+/**
  * Save `url` (a CSV export of this origin) as `filename`. A plain link does when the server has its
  * own key; otherwise the key must go in a header, which a link cannot send, so the file is fetched.
  * @param {Config} config @param {string} url @param {string} filename

@@ -3,16 +3,13 @@
 import { RequestError, accessKey, download, loadConfig, run } from './api.js';
 import { COLOURS, drawDailySpend } from './chart.js';
 import { addDays, checkZone, daysBetween, rangeOf, today } from './dates.js';
+import { $, count, figure, fillRows, say, usd } from './dom.js';
+import { showTasks } from './tasks.js';
 
 /** @typedef {import('./api.js').Config} Config */
 /** @typedef {import('./gql/graphql.js').DashboardUsageQuery} Usage */
 /** @typedef {import('./gql/graphql.js').DashboardApiKeysQuery['apiKeys']} ApiKeys */
 
-/** @template {HTMLElement} T @param {string} id @returns {T} */
-const $ = (id) => /** @type {T} */ (document.getElementById(id));
-
-const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 4 });
-const count = new Intl.NumberFormat('en-US');
 /** Models drawn apart in the chart; the rest are summed as "Other models". */
 const CHART_MODELS = COLOURS.length - 1;
 const TOP_ROWS = 10;
@@ -21,50 +18,6 @@ const TOP_ROWS = 10;
 let config;
 /** The API keys last listed, by id, for the dialog's text. @type {Map<string, NonNullable<ApiKeys>[number]>} */
 const keysById = new Map();
-
-/** @param {string} text @param {boolean} [error] */
-function say(text, error = false) {
-  const status = $('status');
-  status.textContent = text;
-  status.classList.toggle('error', error);
-}
-
-/**
- * A table body from rows of cells; a cell is text, or a Node to insert as is.
- * @param {HTMLTableSectionElement} tbody @param {(string | Node)[][]} rows @param {string} [empty]
- */
-function fillRows(tbody, rows, empty = 'Nothing in this range') {
-  if (!rows.length) {
-    const td = cellOf(empty);
-    td.colSpan = tbody.closest('table')?.querySelectorAll('th').length ?? 1;
-    const tr = document.createElement('tr');
-    tr.append(td);
-    tbody.replaceChildren(tr);
-    return;
-  }
-  tbody.replaceChildren(
-    ...rows.map((cells) => {
-      const tr = document.createElement('tr');
-      tr.append(...cells.map(cellOf));
-      return tr;
-    }),
-  );
-}
-
-/** @param {string | Node} content */
-function cellOf(content) {
-  const td = document.createElement('td');
-  td.append(content);
-  return td;
-}
-
-/** @param {string} text @param {number} value the exact figure, kept for readers and tests */
-function figure(text, value) {
-  const span = document.createElement('span');
-  span.textContent = text;
-  span.dataset.value = String(value);
-  return span;
-}
 
 /** The range the form asks for: whole days in the chosen zone. */
 function chosenRange() {
@@ -187,23 +140,6 @@ async function showApiKeys(spendByKey) {
   for (const [i, key] of (apiKeys ?? []).entries()) $('keys-body').children[i]?.setAttribute('data-key-id', key.id);
 }
 
-/** @param {ReturnType<typeof chosenRange>} range */
-async function showTasks(range) {
-  const { tasks } = await run(config, 'DashboardTasks', { from: range.from, to: range.to });
-  const newest = [...(tasks ?? [])].sort((a, b) => (b.submittedAt ?? '').localeCompare(a.submittedAt ?? '')).slice(0, 20);
-  fillRows(/** @type {HTMLTableSectionElement} */ ($('tasks-body')), newest.map((task) => [task.taskId, task.platformName ?? task.platform, task.action, task.status, progressOf(task.progress), task.submittedAt?.replace('T', ' ').slice(0, 19) ?? '', usd.format(task.quotaUsd)]));
-  for (const [i, task] of newest.entries()) $('tasks-body').children[i]?.setAttribute('data-task-id', task.id);
-}
-
-/** @param {number | null | undefined} value */
-function progressOf(value) {
-  const bar = Object.assign(document.createElement('progress'), { max: 100, value: value ?? 0, textContent: `${value ?? 0}%` });
-  const span = document.createElement('span');
-  span.className = 'progress';
-  span.append(bar, ` ${Math.round(value ?? 0)}%`);
-  return span;
-}
-
 async function refresh() {
   let range;
   try {
@@ -213,7 +149,7 @@ async function refresh() {
   }
   say('Loading…');
   try {
-    const [spendByKey] = await Promise.all([showUsage(range), showTasks(range)]);
+    const [spendByKey] = await Promise.all([showUsage(range), showTasks(config, range)]);
     await showApiKeys(spendByKey);
     say(`Showing ${range.first} to ${range.last} in ${range.zone}`);
     document.body.dataset.loaded = 'true';

@@ -30,7 +30,8 @@ interface Demo {
 
 /** The emulator and a gateway with the dashboard, as `demo` starts them; `serverKey` false: a `serve` without a key of its own. */
 async function startDemo(serverKey: boolean): Promise<Demo> {
-  const emulator = createEmulator({ logsPerUser: 3_000 });
+  // A frozen clock (speed 0): the page and the test's own query see the same logs; advance() moves tasks.
+  const emulator = createEmulator({ logsPerUser: 3_000, speed: 0 });
   const upstream = await emulator.listen(0, '127.0.0.1');
   const gateway = createGateway({ upstream, accessKey: serverKey ? emulator.demoAccessKey : undefined, cache: {}, dashboard: true });
   const server = await startServer(gateway, 0, '127.0.0.1');
