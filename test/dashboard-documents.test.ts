@@ -133,6 +133,16 @@ describe('the --dashboard setting', () => {
     expect(() => parseConfig(['serve'], { DASHBOARD: 'yes' })).toThrow('DASHBOARD must be 1/true or 0/false, got "yes"');
   });
 
+  it('with --read-only, tells the page so (it shows no key actions); with a server key, that none is needed', async () => {
+    const h = await startHarness({ dashboard: true, readOnly: true, accessKey: 'server-key' }, { logsPerUser: 100 });
+    try {
+      const config = JSON.parse((await get(h.server.url, '/dashboard/config.json')).body);
+      expect(config).toMatchObject({ readOnly: true, accessKeyRequired: false });
+    } finally {
+      await h.close();
+    }
+  });
+
   it('without it /dashboard is not served', async () => {
     const h = await startHarness({}, { logsPerUser: 100 });
     try {
