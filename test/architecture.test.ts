@@ -36,6 +36,9 @@ const EMULATOR_MAY_IMPORT = ['upstream/wire.ts'];
 /** Packages a layer must not use: the schema reaches the upstream only through loaders. */
 const FORBIDDEN_PACKAGES: Record<string, string[]> = { 'schema/': ['undici'] };
 
+/** A file longer than this does more than one thing: split it by concern. */
+const MAX_LINES = 400;
+
 /** file (relative to src/) -> the src/ files and the packages it imports */
 type Graph = Map<string, { files: string[]; packages: string[] }>;
 
@@ -123,6 +126,11 @@ describe('the layering of src/', () => {
 
   it('imports only downward: upstream/ knows no GraphQL, the emulator only the wire shapes, the schema no undici', () => {
     expect(layerViolations(graph)).toEqual([]);
+  });
+
+  it(`keeps every file at most ${MAX_LINES} lines`, () => {
+    const long = [...graph.keys()].filter((file) => readFileSync(join(SRC, file), 'utf8').trimEnd().split('\n').length > MAX_LINES);
+    expect(long).toEqual([]);
   });
 });
 
