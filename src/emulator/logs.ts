@@ -153,9 +153,24 @@ export class LogStore {
 
   /** Whether new-api would let this request through: a usable key, and quota to pay for a consume. */
   private accepts(c: Core, t: number): boolean {
-    const k = c.key === NONE ? undefined : this.account.keys[c.key];
-    if (!k || k.status !== 1 || k.deletedAt !== undefined || (k.expiredTime !== -1 && k.expiredTime < t)) return false;
-    return c.type !== 2 || (this.balance >= c.quota && (k.unlimited || k.remainQuota >= c.quota));
+    if (c.key === NONE) return false;
+    return c.type !== 2 ? this.usable(c.key, t) : this.canPay(c.key, c.quota, t);
+  }
+
+  /** Whether new-api would accept this task's submission at `t`: its key usable and quota to pay. */
+  canSubmit(task: WireTask, t: number): boolean {
+    return this.canPay(this.taskKey(task).key, task.quota, t);
+  }
+
+  private canPay(key: number, quota: number, t: number): boolean {
+    const k = this.account.keys[key];
+    return this.usable(key, t) && this.balance >= quota && (k.unlimited || k.remainQuota >= quota);
+  }
+
+  /** Enabled, not deleted, not expired at `t`. */
+  private usable(key: number, t: number): boolean {
+    const k = this.account.keys[key];
+    return k.status === 1 && k.deletedAt === undefined && (k.expiredTime === -1 || k.expiredTime >= t);
   }
 
   /**
