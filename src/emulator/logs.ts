@@ -330,7 +330,8 @@ export class LogStore {
   }
 
   private tally(c: Core, t: number): void {
-    if (c.key !== NONE && t > this.keyAccessed[c.key]) this.keyAccessed[c.key] = t;
+    // new-api stamps accessed_time when a request presents the key; a task refund (6) presents none
+    if (c.key !== NONE && c.type !== 6 && t > this.keyAccessed[c.key]) this.keyAccessed[c.key] = t;
     if (c.type !== 2) return;
     this.usedQuota += c.quota;
     this.requestCount++;
