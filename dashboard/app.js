@@ -34,10 +34,7 @@ function chosenRange() {
 
 /** @param {Usage['usage']} usage @param {string[]} days */
 function dailySpend(usage, days) {
-  /** @type {Map<string, number>} */
-  const byModel = new Map();
-  for (const g of usage?.groups ?? []) byModel.set(g.model ?? '(none)', (byModel.get(g.model ?? '(none)') ?? 0) + g.quotaUsd);
-  const models = [...byModel].sort((a, b) => b[1] - a[1]).map(([model]) => model);
+  const models = sumBy(usage?.groups ?? [], modelOf).map(([model]) => model);
   const shown = models.length > CHART_MODELS + 1 ? models.slice(0, CHART_MODELS) : models;
   const series = shown.map((label) => ({ label, values: days.map(() => 0) }));
   if (shown.length < models.length) series.push({ label: 'Other models', values: days.map(() => 0) });
@@ -45,11 +42,14 @@ function dailySpend(usage, days) {
   for (const g of usage?.groups ?? []) {
     const d = dayIndex.get(g.day ?? '');
     if (d === undefined) continue;
-    const s = shown.indexOf(g.model ?? '(none)');
+    const s = shown.indexOf(modelOf(g));
     series[s === -1 ? series.length - 1 : s].values[d] += g.quotaUsd;
   }
-  return { days, series, byModel };
+  return { days, series };
 }
+
+/** @param {NonNullable<Usage['usage']>['groups'][number]} group */
+const modelOf = (group) => group.model ?? '(none)';
 
 /**
  * @param {NonNullable<Usage['usage']>['groups']} groups
@@ -110,7 +110,7 @@ async function showUsage(range) {
 
   const groups = usage?.groups ?? [];
   const share = (/** @type {number} */ value) => (totals.quotaUsd ? `${((100 * value) / totals.quotaUsd).toFixed(1)}%` : '–');
-  fillRows(/** @type {HTMLTableSectionElement} */ ($('models-body')), sumBy(groups, (g) => g.model ?? '(none)').slice(0, TOP_ROWS).map(([model, s]) => [model, count.format(s.requests), count.format(s.tokens), usd.format(s.usd), share(s.usd)]));
+  fillRows(/** @type {HTMLTableSectionElement} */ ($('models-body')), sumBy(groups, modelOf).slice(0, TOP_ROWS).map(([model, s]) => [model, count.format(s.requests), count.format(s.tokens), usd.format(s.usd), share(s.usd)]));
   const byKey = sumBy(groups, (g) => g.tokenName ?? '(none)');
   fillRows(/** @type {HTMLTableSectionElement} */ ($('keys-top-body')), byKey.slice(0, TOP_ROWS).map(([key, s]) => [key, count.format(s.requests), count.format(s.tokens), usd.format(s.usd), share(s.usd)]));
   return new Map(byKey.map(([key, s]) => [key, s.usd]));
