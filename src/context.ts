@@ -1,4 +1,5 @@
 /** The per-request Context: who is calling, their loaders, and the server's output settings. */
+import type { LiveHub } from './live/hub.js';
 import { createLoaders, type Loaders } from './loaders/index.js';
 import { credentialId } from './upstream/credential.js';
 import type { UpstreamHttp } from './upstream/http.js';
@@ -19,6 +20,8 @@ export interface Context {
   /** for key writes only (src/schema/api-key.ts): reads go through `loaders` */
   http: UpstreamHttp;
   settings: Settings;
+  /** subscriptions: the pollers shared by every request (src/live/hub.ts) */
+  live: LiveHub;
 }
 
 /**
@@ -31,7 +34,14 @@ export function credentialOf(authorization: string | null, fallback: string | un
 }
 
 /** `signal` aborts the request's upstream calls at `deadline` (epoch ms). */
-export function createContext(http: UpstreamHttp, credential: string | null, settings: Settings, signal?: AbortSignal, deadline?: number): Context {
+export function createContext(
+  http: UpstreamHttp,
+  live: LiveHub,
+  credential: string | null,
+  settings: Settings,
+  signal?: AbortSignal,
+  deadline?: number,
+): Context {
   const caller = credential ? { credential, id: credentialId(credential), signal, deadline, upstreamCalls: 0 } : null;
-  return { caller, loaders: createLoaders(http, caller, settings), http, settings };
+  return { caller, loaders: createLoaders(http, caller, settings), http, settings, live };
 }

@@ -101,6 +101,24 @@ export class LiveHub {
     });
   }
 
+  /**
+   * The decoded values of a watch for a subscription field: an error (a limit, a final upstream
+   * error) comes as the last item, for the field's resolver to throw, so every transport shows it
+   * as an event with `errors` and then the end of the stream.
+   */
+  async *values<T>(watch: Watch, decode: (value: unknown) => T): AsyncGenerator<T | GraphQLError> {
+    try {
+      for await (const event of this.events(watch)) {
+        if ('error' in event) return yield eventError(event);
+        yield decode(event.value);
+        if (event.done) return;
+      }
+    } catch (error) {
+      if (error instanceof GraphQLError) yield error;
+      else throw error;
+    }
+  }
+
   /** Ends every stream (the server is shutting down) and stops the pollers. */
   close(): void {
     for (const stop of [...this.open]) stop();
@@ -172,6 +190,12 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** A subscription field's resolve: the value of an event, or its error thrown (see LiveHub.values). */
+export function liveValue<T>(value: T | GraphQLError): T {
+  if (value instanceof GraphQLError) throw value;
+  return value;
+}
+
 const isFinal = (event: LiveEvent): boolean => 'error' in event || event.done === true;
 
 function limitError(message: string): GraphQLError {
@@ -179,6 +203,6 @@ function limitError(message: string): GraphQLError {
 }
 
 /** A stream event's error as the GraphQL error the subscriber sees. */
-export function eventError(event: Extract<LiveEvent, { error: unknown }>): GraphQLError {
+function eventError(event: Extract<LiveEvent, { error: unknown }>): GraphQLError {
   return new GraphQLError(event.error.message, { extensions: { code: event.error.code } });
 }

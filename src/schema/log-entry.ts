@@ -2,7 +2,12 @@
  * LogEntry (GET /yescale/logs): the type, LogFilter, the LogConnection with cursors, and the
  * fields that reach logs: Query.logs, User.logs, ApiKey.logs, LogEntry.apiKey.
  */
+import type { GraphQLError } from 'graphql';
 import type { Context } from '../context.js';
+import { pollKey, subscriber } from '../live/caller.js';
+import { liveValue, type LiveHub, type Watch } from '../live/hub.js';
+import { decodeLogs, logPoller } from '../live/log-poller.js';
+import { queryKey } from '../loaders/query-loader.js';
 import { loadExactModelRange, loadLogRange, type LogRange } from '../loaders/log-range.js';
 import { LOG_SCAN_PAGE } from '../loaders/log-scan.js';
 import type { LogRecord, LogType as LogTypeName } from '../upstream/records.js';
@@ -257,5 +262,32 @@ builder.objectField(ApiKey, 'logs', (t) =>
       checkFirst('first', count, ctx.settings.maxPageSize);
       return ctx.loaders.keyLogs.load({ query: logQuery(filter), tokenName: key.name, first: count });
     },
+  }),
+);
+
+/** One event per entry, oldest first, from the batches each poll publishes. */
+async function* entries(live: LiveHub, watch: Watch): AsyncGenerator<LogRecord | GraphQLError> {
+  for await (const batch of live.values(watch, decodeLogs)) {
+    if (Array.isArray(batch)) yield* batch;
+    else yield batch;
+  }
+}
+
+builder.subscriptionField('logAdded', (t) =>
+  t.field({
+    type: LogEntry,
+    nullable: true,
+    description:
+      "Each new log entry of the caller as it appears, oldest first, each once (entries arriving in a second already seen included). " +
+      'The filter takes type, tokenName, modelName and username; from and to do not apply.',
+    args: { filter: t.arg({ type: LogFilter }) },
+    subscribe: (_root, { filter }, ctx) => {
+      if (filter?.from || filter?.to) throw badInput(filter.from ? 'filter.from' : 'filter.to', 'logAdded follows new entries; from and to do not apply');
+      const query = logQuery(filter);
+      const who = subscriber(ctx.caller);
+      const poller = () => logPoller(ctx.http, who, query, query.model_name);
+      return entries(ctx.live, { owner: who.id, key: pollKey(who, `logs ${queryKey(query)}`), poller, replayLatest: false });
+    },
+    resolve: (entry) => liveValue(entry),
   }),
 );

@@ -1,10 +1,15 @@
 /** User: the caller's own account (GET /yescale/user), and Query.me. */
+import type { GraphQLError } from 'graphql';
 import type { Context } from '../context.js';
+import { BalanceWatch, balancePoller } from '../live/balance-poller.js';
+import { pollKey, subscriber } from '../live/caller.js';
+import { liveValue, type LiveHub, type Watch } from '../live/hub.js';
 import type { UserRecord } from '../upstream/records.js';
 import { USER_ROLES } from '../upstream/records.js';
 import { CREDITS_PER_USD } from '../upstream/wire.js';
 import { builder } from './builder.js';
 import { maskSecret } from './secrets.js';
+import { badInput } from './validate.js';
 
 export const UserRole = builder.enumType('UserRole', {
   description: 'Upstream role: 0 guest, 1 user, 10 admin, 100 root; anything else is UNKNOWN.',
@@ -52,5 +57,42 @@ builder.queryField('me', (t) =>
     nullable: true,
     description: 'The caller\'s account: profile, balance and usage counters (GET /yescale/user).',
     resolve: (_root, _args, ctx) => ctx.loaders.user.load({}),
+  }),
+);
+
+/** The threshold of `balance(below:, belowUsd:)` in credits: exactly one of them, not negative. */
+function balanceThreshold(below: number | null | undefined, belowUsd: number | null | undefined): number {
+  if (below != null && belowUsd != null) throw badInput('below', 'give `below` (credits) or `belowUsd`, not both');
+  if (below == null && belowUsd == null) throw badInput('below', 'give a threshold: `below` (credits) or `belowUsd`');
+  const [name, credits] = below != null ? ['below', below] : ['belowUsd', Math.round(belowUsd! * CREDITS_PER_USD)];
+  if (!Number.isSafeInteger(credits) || credits < 0) throw badInput(name, `must be a balance of 0 or more, got ${below ?? belowUsd}`);
+  return credits;
+}
+
+/** The account each time its quota crosses below the threshold (the poll is shared; the threshold is this subscriber's). */
+async function* crossings(live: LiveHub, watch: Watch, threshold: number): AsyncGenerator<UserRecord | GraphQLError> {
+  const balance = new BalanceWatch(threshold);
+  for await (const user of live.values(watch, (value) => value as UserRecord)) {
+    if (!('quota' in user) || balance.crossed(user.quota)) yield user;
+  }
+}
+
+builder.subscriptionField('balance', (t) =>
+  t.field({
+    type: User,
+    nullable: true,
+    description:
+      'The account when its balance falls below the threshold: at once if it already is, then once per crossing (it must rise ' +
+      '1% above the threshold first). `accessToken` is null in these events.',
+    args: {
+      below: t.arg({ type: 'Credits', description: 'Threshold in credits.' }),
+      belowUsd: t.arg.float({ description: 'Threshold in USD (instead of `below`).' }),
+    },
+    subscribe: (_root, args, ctx) => {
+      const threshold = balanceThreshold(args.below, args.belowUsd);
+      const who = subscriber(ctx.caller);
+      return crossings(ctx.live, { owner: who.id, key: pollKey(who, 'user'), poller: () => balancePoller(ctx.http, who), replayLatest: true }, threshold);
+    },
+    resolve: (user) => liveValue(user),
   }),
 );
