@@ -68,8 +68,8 @@ export type Gateway = YogaServerInstance<Record<string, never>, Context> & {
   heartbeatMs: number;
   /** the trusted-documents manifest, for the WebSocket transport (src/http/websocket.ts) */
   trustedDocuments: Map<string, string> | null;
-  /** the credential of a request, as the context takes it */
-  credentialOf(request: Request): string | null;
+  /** browser origins allowed cross-origin, for the WebSocket transport too */
+  corsOrigins: string[];
 };
 
 export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxPageSize: MAX_FIRST, logPageConcurrency: 4 };
@@ -158,7 +158,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     live,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     trustedDocuments,
-    credentialOf: requestCredential,
+    corsOrigins: options.corsOrigins ?? [],
   });
 }
 

@@ -67,12 +67,21 @@ export class LiveHub {
   }
 
   /**
-   * The events of a watch. Limits are checked when the stream starts: past them it ends at once
-   * with a SUBSCRIPTION_LIMIT error. A final error or a `done` value ends it too.
+   * A subscription field's source stream: each published value becomes the items `toItems` makes of
+   * it (none, one, or a batch). Limits are checked when the stream starts. An error (a limit, a
+   * final upstream error) comes as the last item, for the field's resolver to throw (liveValue),
+   * so every transport shows it as an event with `errors` before the end of the stream.
+   * A Repeater, not an async generator: a client that leaves must end it at once, and an async
+   * generator waiting for its next event would only see the request at that event.
    */
-  events(watch: Watch): AsyncIterable<LiveEvent> {
-    return new Repeater<LiveEvent>(async (push, stop) => {
-      this.admit(watch.owner);
+  stream<T>(watch: Watch, toItems: (value: unknown) => T[]): AsyncIterable<T | GraphQLError> {
+    return new Repeater<T | GraphQLError>(async (push, stop) => {
+      try {
+        this.admit(watch.owner);
+      } catch (error) {
+        await push(error as GraphQLError);
+        return stop();
+      }
       this.perOwner.set(watch.owner, (this.perOwner.get(watch.owner) ?? 0) + 1);
       this.open.add(stop);
       let last: string | null = null;
@@ -80,8 +89,9 @@ export class LiveHub {
         if (payload === last) return; // the latest replayed and the same publication received
         last = payload;
         const event = JSON.parse(payload) as LiveEvent;
-        void push(event);
-        if ('error' in event || event.done) stop();
+        if ('error' in event) void push(eventError(event));
+        else for (const item of toItems(event.value)) void push(item);
+        if (isFinal(event)) stop();
       };
       const unsubscribe = this.coordinator.subscribe(watch.key, deliver);
       const leave = this.join(watch);
@@ -101,27 +111,11 @@ export class LiveHub {
     });
   }
 
-  /**
-   * The decoded values of a watch for a subscription field: an error (a limit, a final upstream
-   * error) comes as the last item, for the field's resolver to throw, so every transport shows it
-   * as an event with `errors` and then the end of the stream.
-   */
-  async *values<T>(watch: Watch, decode: (value: unknown) => T): AsyncGenerator<T | GraphQLError> {
-    try {
-      for await (const event of this.events(watch)) {
-        if ('error' in event) return yield eventError(event);
-        yield decode(event.value);
-        if (event.done) return;
-      }
-    } catch (error) {
-      if (error instanceof GraphQLError) yield error;
-      else throw error;
-    }
-  }
-
-  /** Ends every stream (the server is shutting down) and stops the pollers. */
-  close(): void {
+  /** Ends every stream (the server is shutting down) and stops the pollers; resolves when the streams have let go. */
+  async close(): Promise<void> {
     for (const stop of [...this.open]) stop();
+    // A stopped stream ends within a few turns of the event loop (its reader sees the end and lets go).
+    for (let turn = 0; turn < 10 && (this.open.size > 0 || this.pollers.size > 0); turn++) await new Promise((resolve) => setImmediate(resolve));
   }
 
   private admit(owner: string): void {
@@ -190,7 +184,7 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** A subscription field's resolve: the value of an event, or its error thrown (see LiveHub.values). */
+/** A subscription field's resolve: the value of an event, or its error thrown (see LiveHub.stream). */
 export function liveValue<T>(value: T | GraphQLError): T {
   if (value instanceof GraphQLError) throw value;
   return value;

@@ -2,10 +2,9 @@
  * LogEntry (GET /yescale/logs): the type, LogFilter, the LogConnection with cursors, and the
  * fields that reach logs: Query.logs, User.logs, ApiKey.logs, LogEntry.apiKey.
  */
-import type { GraphQLError } from 'graphql';
 import type { Context } from '../context.js';
 import { pollKey, subscriber } from '../live/caller.js';
-import { liveValue, type LiveHub, type Watch } from '../live/hub.js';
+import { liveValue } from '../live/hub.js';
 import { decodeLogs, logPoller } from '../live/log-poller.js';
 import { queryKey } from '../loaders/query-loader.js';
 import { loadExactModelRange, loadLogRange, type LogRange } from '../loaders/log-range.js';
@@ -265,14 +264,6 @@ builder.objectField(ApiKey, 'logs', (t) =>
   }),
 );
 
-/** One event per entry, oldest first, from the batches each poll publishes. */
-async function* entries(live: LiveHub, watch: Watch): AsyncGenerator<LogRecord | GraphQLError> {
-  for await (const batch of live.values(watch, decodeLogs)) {
-    if (Array.isArray(batch)) yield* batch;
-    else yield batch;
-  }
-}
-
 builder.subscriptionField('logAdded', (t) =>
   t.field({
     type: LogEntry,
@@ -286,7 +277,8 @@ builder.subscriptionField('logAdded', (t) =>
       const query = logQuery(filter);
       const who = subscriber(ctx.caller);
       const poller = () => logPoller(ctx.http, who, query, query.model_name);
-      return entries(ctx.live, { owner: who.id, key: pollKey(who, `logs ${queryKey(query)}`), poller, replayLatest: false });
+      // one event per entry, oldest first, from the batch each poll publishes
+      return ctx.live.stream({ owner: who.id, key: pollKey(who, `logs ${queryKey(query)}`), poller, replayLatest: false }, decodeLogs);
     },
     resolve: (entry) => liveValue(entry),
   }),

@@ -201,7 +201,7 @@ builder.subscriptionField('taskUpdated', (t) =>
       const target = parseTaskTarget(String(id));
       const who = subscriber(ctx.caller);
       const watch = { owner: who.id, key: pollKey(who, `task ${JSON.stringify(target)}`), poller: () => taskPoller(ctx.http, who, target), replayLatest: true };
-      return ctx.live.values(watch, decodeTask);
+      return ctx.live.stream(watch, (value) => [decodeTask(value)]);
     },
     resolve: (task) => liveValue(task),
   }),

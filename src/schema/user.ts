@@ -1,9 +1,8 @@
 /** User: the caller's own account (GET /yescale/user), and Query.me. */
-import type { GraphQLError } from 'graphql';
 import type { Context } from '../context.js';
 import { BalanceWatch, balancePoller } from '../live/balance-poller.js';
 import { pollKey, subscriber } from '../live/caller.js';
-import { liveValue, type LiveHub, type Watch } from '../live/hub.js';
+import { liveValue } from '../live/hub.js';
 import type { UserRecord } from '../upstream/records.js';
 import { USER_ROLES } from '../upstream/records.js';
 import { CREDITS_PER_USD } from '../upstream/wire.js';
@@ -69,14 +68,6 @@ function balanceThreshold(below: number | null | undefined, belowUsd: number | n
   return credits;
 }
 
-/** The account each time its quota crosses below the threshold (the poll is shared; the threshold is this subscriber's). */
-async function* crossings(live: LiveHub, watch: Watch, threshold: number): AsyncGenerator<UserRecord | GraphQLError> {
-  const balance = new BalanceWatch(threshold);
-  for await (const user of live.values(watch, (value) => value as UserRecord)) {
-    if (!('quota' in user) || balance.crossed(user.quota)) yield user;
-  }
-}
-
 builder.subscriptionField('balance', (t) =>
   t.field({
     type: User,
@@ -91,7 +82,10 @@ builder.subscriptionField('balance', (t) =>
     subscribe: (_root, args, ctx) => {
       const threshold = balanceThreshold(args.below, args.belowUsd);
       const who = subscriber(ctx.caller);
-      return crossings(ctx.live, { owner: who.id, key: pollKey(who, 'user'), poller: () => balancePoller(ctx.http, who), replayLatest: true }, threshold);
+      // The poll is shared by every threshold; the crossings are this subscriber's own.
+      const balance = new BalanceWatch(threshold);
+      const watch = { owner: who.id, key: pollKey(who, 'user'), poller: () => balancePoller(ctx.http, who), replayLatest: true };
+      return ctx.live.stream(watch, (user) => (balance.crossed((user as UserRecord).quota) ? [user as UserRecord] : []));
     },
     resolve: (user) => liveValue(user),
   }),

@@ -49,8 +49,9 @@ export function sse(url: string, query: string, variables: Record<string, unknow
         }
         const decoder = new TextDecoder();
         let buffer = '';
-        for await (const chunk of res.body!) {
-          buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        const reader = res.body!.getReader();
+        for (let read = await reader.read(); !read.done; read = await reader.read()) {
+          buffer += decoder.decode(read.value, { stream: true });
           let cut: number;
           while ((cut = buffer.indexOf('\n\n')) >= 0) {
             const block = buffer.slice(0, cut);

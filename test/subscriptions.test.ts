@@ -1,0 +1,194 @@
+/**
+ * Subscriptions end to end: the real gateway over loopback, the real emulator, GraphQL over SSE
+ * and graphql-ws over WebSocket. Upstream calls are counted by the emulator's stats.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startHarness, total, type Harness } from './helpers.js';
+import { sse, wsClient, wsSubscribe, type Stream } from './live/clients.js';
+
+const TASK = 'subscription($id: ID!) { taskUpdated(id: $id) { id taskId status progress } }';
+const BALANCE = 'subscription($below: Credits, $usd: Float) { balance(below: $below, belowUsd: $usd) { username quota } }';
+const LOGS = 'subscription($filter: LogFilter) { logAdded(filter: $filter) { createdAt quota modelName username } }';
+
+const codes = (stream: Stream) => stream.events.flatMap((e) => (e.errors ?? []).map((error) => error.extensions?.code));
+
+describe('subscriptions', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // Polls far apart: only the first poll of a key happens during a test unless it says otherwise.
+    h = await startHarness({ live: { minMs: 60_000, maxMs: 60_000, maxPerCredential: 120, maxTotal: 300 } }, { logsPerUser: 300 });
+  });
+  afterAll(() => h.close());
+
+  it('SSE: a task now, by taskId or by its global ID, from one upstream call for 100 subscribers', async () => {
+    const [demo] = h.emulator.users;
+    const task = h.emulator.tasks(demo.username).find((t) => t.status !== 'SUCCESS' && t.status !== 'FAILURE')!;
+    h.reset();
+    const streams = Array.from({ length: 100 }, () => sse(h.server.url, TASK, { id: task.task_id }, demo.accessKey));
+    await Promise.all(streams.map((s) => s.next(1)));
+    for (const s of streams) expect(s.events[0].data.taskUpdated).toMatchObject({ taskId: task.task_id, status: task.status });
+    expect(h.calls()).toEqual({ '/yescale/task': 1 });
+    const byId = sse(h.server.url, TASK, { id: streams[0].events[0].data.taskUpdated.id }, demo.accessKey);
+    await byId.next(1);
+    expect(byId.events[0].data.taskUpdated.taskId).toBe(task.task_id);
+    for (const s of [...streams, byId]) s.cancel();
+  });
+
+  it('WebSocket: a finished task is one event and the end of the stream', async () => {
+    const [demo] = h.emulator.users;
+    const task = h.emulator.tasks(demo.username).find((t) => t.status === 'SUCCESS' || t.status === 'FAILURE')!;
+    const client = wsClient(h.server.url, demo.accessKey);
+    try {
+      const stream = wsSubscribe(client, TASK, { id: task.task_id });
+      expect(await stream.ended).toBe(true);
+      expect(stream.events).toEqual([{ data: { taskUpdated: expect.objectContaining({ taskId: task.task_id, status: task.status }) } }]);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('balance: the account when already below the threshold, over both transports; one poll for both', async () => {
+    const [demo] = h.emulator.users;
+    const quota = h.emulator.user(demo.username).quota;
+    h.reset();
+    const over = sse(h.server.url, BALANCE, { below: quota + 1 }, demo.accessKey);
+    const client = wsClient(h.server.url, demo.accessKey);
+    try {
+      const ws = wsSubscribe(client, BALANCE, { usd: (quota + 1) / 500_000 });
+      await Promise.all([over.next(1), ws.next(1)]);
+      expect(over.events[0].data.balance).toEqual({ username: demo.username, quota });
+      expect(ws.events[0].data.balance).toEqual({ username: demo.username, quota });
+      // a threshold the balance is above: nothing to say, and no second poll of the account
+      const under = sse(h.server.url, BALANCE, { below: 1 }, demo.accessKey);
+      expect(h.calls()).toEqual({ '/yescale/user': 1 });
+      expect(under.events).toEqual([]);
+      for (const s of [over, ws, under]) s.cancel();
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('bad input is refused before any upstream call; an unknown task is NOT_FOUND on the stream', async () => {
+    const [demo] = h.emulator.users;
+    h.reset();
+    const refused = [
+      sse(h.server.url, BALANCE, { below: -1 }, demo.accessKey),
+      sse(h.server.url, BALANCE, { usd: -0.5 }, demo.accessKey),
+      sse(h.server.url, BALANCE, { below: 5, usd: 1 }, demo.accessKey),
+      sse(h.server.url, BALANCE, {}, demo.accessKey),
+      // an ApiKey's global ID is not a task
+      sse(h.server.url, TASK, { id: Buffer.from('ApiKey:1').toString('base64') }, demo.accessKey),
+      sse(h.server.url, LOGS, { filter: { from: '2025-01-01T00:00:00Z' } }, demo.accessKey),
+      sse(h.server.url, LOGS, { filter: { modelName: 'gpt%' } }, demo.accessKey),
+    ];
+    for (const s of refused) {
+      await s.ended;
+      expect(codes(s)).toEqual(['BAD_USER_INPUT']);
+    }
+    expect(total(h.calls())).toBe(0);
+    const unknown = sse(h.server.url, TASK, { id: 'no-such-task' }, demo.accessKey);
+    expect(await unknown.ended).toBe(true);
+    expect(codes(unknown)).toEqual(['NOT_FOUND']);
+  });
+
+  it('a bad key ends the stream with UNAUTHENTICATED, over SSE and WebSocket', async () => {
+    const bad = sse(h.server.url, BALANCE, { below: 1 }, 'not-a-key');
+    expect(await bad.ended).toBe(true);
+    expect(codes(bad)).toEqual(['UNAUTHENTICATED']);
+    const client = wsClient(h.server.url, 'not-a-key');
+    try {
+      const ws = wsSubscribe(client, TASK, { id: 'x' });
+      expect(await ws.ended).toBe(true);
+      expect(codes(ws)).toEqual(['UNAUTHENTICATED']);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('a WebSocket from a foreign page is refused at the upgrade', async () => {
+    const socket = new WebSocket(`${h.server.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', { headers: { origin: 'https://evil.example' } });
+    const status = await new Promise<number | undefined>((resolve) => {
+      socket.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+      socket.on('open', () => resolve(101));
+      socket.on('error', () => resolve(undefined));
+    });
+    socket.terminate();
+    expect(status).toBe(403);
+  });
+});
+
+describe('subscriptions: logs, tenants, limits, shutdown', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ live: { minMs: 100, maxMs: 200, maxPerCredential: 3, maxTotal: 5 } }, { logsPerUser: 300 });
+  });
+  afterAll(() => h.close());
+
+  it('logAdded: new entries of the caller only, oldest first, each once, also those arriving in a second already seen', async () => {
+    const [a, b] = h.emulator.users;
+    h.reset();
+    const mine = sse(h.server.url, LOGS, {}, a.accessKey);
+    const client = wsClient(h.server.url, b.accessKey);
+    try {
+      const theirs = wsSubscribe(client, LOGS, {});
+      // the first polls mark where "new" starts
+      await expect.poll(() => h.calls()['/yescale/logs'] ?? 0).toBeGreaterThanOrEqual(2);
+      const at = Math.floor(Date.now() / 1000) + 5;
+      h.emulator.appendLogs(a.username, 3, at);
+      await mine.next(3);
+      h.emulator.appendLogs(a.username, 2, at); // the same second, after a poll saw it
+      await mine.next(5);
+      const expected = [4, 3, 2, 1, 0].map((i) => h.emulator.log(a.username, i)).map((l) => ({ quota: l.quota, modelName: l.model_name, username: a.username }));
+      // a few more polls: nothing is told twice
+      const calls = h.calls()['/yescale/logs']!;
+      await expect.poll(() => h.calls()['/yescale/logs']).toBeGreaterThanOrEqual(calls + 4);
+      expect(mine.events.map((e) => ({ quota: e.data.logAdded.quota, modelName: e.data.logAdded.modelName, username: e.data.logAdded.username }))).toEqual(expected);
+      expect(theirs.events).toEqual([]);
+      mine.cancel();
+      theirs.cancel();
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('per-credential and total limits: a clear error past them, and one caller does not lock out another', async () => {
+    const [a, b, c] = h.emulator.users;
+    await expect.poll(() => h.gateway.live.size).toBe(0); // the streams of the test before have let go
+    const open = [1, 2, 3].map((n) => sse(h.server.url, BALANCE, { below: n }, a.accessKey));
+    await expect.poll(() => h.gateway.live.size).toBe(3);
+    const fourth = sse(h.server.url, BALANCE, { below: 4 }, a.accessKey);
+    await fourth.ended;
+    expect(codes(fourth)).toEqual(['SUBSCRIPTION_LIMIT']);
+    const others = [sse(h.server.url, BALANCE, { below: 1 }, b.accessKey), sse(h.server.url, BALANCE, { below: 2 }, b.accessKey)];
+    await expect.poll(() => h.gateway.live.size).toBe(5);
+    const sixth = sse(h.server.url, BALANCE, { below: 1 }, c.accessKey);
+    await sixth.ended;
+    expect(codes(sixth)).toEqual(['SUBSCRIPTION_LIMIT']);
+    expect(others.flatMap(codes)).toEqual([]);
+    open[0].cancel();
+    await expect.poll(async () => {
+      const again = sse(h.server.url, BALANCE, { below: 1 }, c.accessKey);
+      const refused = await Promise.race([again.ended.then(() => true), new Promise((r) => setTimeout(() => r(false), 300))]);
+      again.cancel();
+      return refused;
+    }).toBe(false);
+    for (const s of [...open, ...others]) s.cancel();
+  });
+});
+
+describe('shutdown', () => {
+  it('ends every SSE and WebSocket stream with a complete when the server closes', async () => {
+    const h = await startHarness({ live: { minMs: 60_000, maxMs: 60_000 } }, { logsPerUser: 100 });
+    const [demo] = h.emulator.users;
+    const over = sse(h.server.url, LOGS, {}, demo.accessKey);
+    const client = wsClient(h.server.url, demo.accessKey);
+    const ws = wsSubscribe(client, LOGS, {});
+    await expect.poll(() => h.calls()['/yescale/logs'] ?? 0).toBe(1);
+    await h.close();
+    expect(await over.ended).toBe(true);
+    expect(await ws.ended).toBe(true);
+    expect(over.events).toEqual([]);
+    await client.dispose();
+  });
+});
