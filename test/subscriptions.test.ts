@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { LocalCoordinator } from '../src/live/coordinator.js';
 import { startHarness, total, type Harness } from './helpers.js';
 import { sse, wsClient, wsSubscribe, type Stream } from './live/clients.js';
 
@@ -174,6 +175,48 @@ describe('subscriptions: logs, tenants, limits, shutdown', () => {
       return refused;
     }).toBe(false);
     for (const s of [...open, ...others]) s.cancel();
+  });
+});
+
+/** The in-process coordinator, keeping a copy of every lease key, topic and payload it is given. */
+class RecordingCoordinator extends LocalCoordinator {
+  readonly seen: string[] = [];
+  override lead(key: string, start: (signal: AbortSignal) => void) {
+    this.seen.push(key);
+    return super.lead(key, start);
+  }
+  override publish(topic: string, payload: string) {
+    this.seen.push(topic, payload);
+    return super.publish(topic, payload);
+  }
+  override subscribe(topic: string, onMessage: (payload: string) => void) {
+    this.seen.push(topic);
+    return super.subscribe(topic, onMessage);
+  }
+}
+
+describe('tenants', () => {
+  it('two callers with the same subscription get their own pollers and data; no secret reaches a key, topic or payload', async () => {
+    const coordinator = new RecordingCoordinator();
+    const h = await startHarness({ coordinator, live: { minMs: 60_000, maxMs: 60_000 } }, { logsPerUser: 100 });
+    try {
+      const [a, b] = h.emulator.users;
+      const huge = 2 ** 52;
+      const streams = [a, b].map((user) => sse(h.server.url, BALANCE, { below: huge }, user.accessKey));
+      await Promise.all(streams.map((s) => s.next(1)));
+      expect(streams.map((s) => s.events[0].data.balance.username)).toEqual([a.username, b.username]);
+      expect(h.calls()['/yescale/user']).toBe(2);
+      // b's task, asked for with a's key: a has no such task
+      const theirs = sse(h.server.url, TASK, { id: h.emulator.tasks(b.username)[0].task_id }, a.accessKey);
+      await theirs.ended;
+      expect(codes(theirs)).toEqual(['NOT_FOUND']);
+      const secrets = [a, b].flatMap((user) => [user.accessKey, ...h.emulator.apiKeys(user.username).map((key) => key.key)]);
+      expect(coordinator.seen.length).toBeGreaterThan(4);
+      for (const text of coordinator.seen) for (const secret of secrets) expect(text).not.toContain(secret);
+      for (const s of streams) s.cancel();
+    } finally {
+      await h.close();
+    }
   });
 });
 
