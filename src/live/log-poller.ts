@@ -1,10 +1,11 @@
 /**
  * Polls the caller's logs (GET /yescale/logs from the newest second seen) and publishes the
  * entries that arrived since, oldest first. Entries of the boundary second are told apart by
- * their keys (records.ts logKey), so one arriving in an already-seen second is still new once.
+ * their keys (src/queries/node-id.ts logNodeId), so one arriving in an already-seen second is still new once.
  */
 import type { UpstreamHttp } from '../upstream/http.js';
-import { logKey, rememberListing, type LogRecord } from '../upstream/records.js';
+import { logNodeId, rememberListing } from '../queries/node-id.js';
+import type { LogRecord } from '../upstream/records.js';
 import type { WireLogQuery } from '../upstream/wire.js';
 import { listLogs } from '../upstream/yescale.js';
 import type { Poller, PollResult } from './hub.js';
@@ -20,7 +21,7 @@ const second = (entry: LogRecord): number => Math.floor(entry.createdAt.getTime(
 /** `modelName` is compared exactly here: the upstream matches it with LIKE (schema/log-entry.ts logQuery). */
 export function logPoller(http: UpstreamHttp, who: PollCredential, query: WireLogQuery, modelName?: string): Poller {
   let since: number | null = null;
-  let seen = new Set<string>();
+  let seen: Set<string> = new Set();
   const wanted = (entry: LogRecord) => modelName === undefined || entry.modelName === modelName;
 
   return {
@@ -37,10 +38,10 @@ export function logPoller(http: UpstreamHttp, who: PollCredential, query: WireLo
       // One listing across pages, newest first: the keys of identical entries of a second count them.
       rememberListing(listed);
       const boundary = since;
-      const fresh = boundary === null ? [] : listed.filter((entry) => second(entry) > boundary || !seen.has(logKey(entry)));
+      const fresh = boundary === null ? [] : listed.filter((entry) => second(entry) > boundary || !seen.has(logNodeId(entry)));
       if (listed.length > 0) {
         const newest = second(listed[0]);
-        const keys = listed.filter((entry) => second(entry) === newest).map(logKey);
+        const keys = listed.filter((entry) => second(entry) === newest).map(logNodeId);
         seen = newest === since ? new Set([...seen, ...keys]) : new Set(keys);
         since = newest;
       } else if (since === null) {

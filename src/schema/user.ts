@@ -5,10 +5,10 @@ import { pollKey, subscriber } from '../live/caller.js';
 import { liveValue } from '../live/hub.js';
 import type { UserRecord } from '../upstream/records.js';
 import { USER_ROLES } from '../upstream/records.js';
-import { CREDITS_PER_USD } from '../upstream/wire.js';
 import { builder } from './builder.js';
+import { CREDITS_PER_USD, usd } from './scalars.js';
 import { maskSecret } from './secrets.js';
-import { badInput } from './validate.js';
+import { badInput } from '../queries/validate.js';
 
 export const UserRole = builder.enumType('UserRole', {
   description: 'Upstream role: 0 guest, 1 user, 10 admin, 100 root; anything else is UNKNOWN.',
@@ -16,9 +16,6 @@ export const UserRole = builder.enumType('UserRole', {
 });
 
 export const User = builder.objectRef<UserRecord>('User');
-
-/** `credits / 500,000`: every Credits field has this USD twin. */
-export const usd = (credits: number): number => credits / CREDITS_PER_USD;
 
 /** The caller's own user, or null when `username` is someone else (a caller only ever sees itself). */
 export async function loadUser(ctx: Context, username?: string): Promise<UserRecord | null> {
