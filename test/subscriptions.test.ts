@@ -220,6 +220,73 @@ describe('tenants', () => {
   });
 });
 
+describe('as the emulator clock moves', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // a stopped clock, stepped by the test: each step is seen by a poll before the next
+    h = await startHarness({ live: { minMs: 100, maxMs: 200 } }, { logsPerUser: 100, speed: 0 });
+  });
+  afterAll(() => h.close());
+
+  /** Moves the emulated clock by `seconds`, then waits until `path` has been polled again (or `over`: no poller is left). */
+  async function step(seconds: number, path: string, over = () => false): Promise<void> {
+    const before = h.calls()[path] ?? 0;
+    h.emulator.advance(seconds);
+    await expect.poll(() => over() || (h.calls()[path] ?? 0) > before + 1).toBe(true);
+  }
+
+  it('taskUpdated follows a task to SUCCESS over WebSocket, each change once, then the stream completes', async () => {
+    const [demo] = h.emulator.users;
+    const task = h.emulator.tasks(demo.username).find((t) => t.status === 'QUEUED')!; // the emulator's quick one
+    const client = wsClient(h.server.url, demo.accessKey);
+    try {
+      const stream = wsSubscribe(client, TASK, { id: task.task_id });
+      await stream.next(1);
+      let ended = false;
+      void stream.ended.then(() => (ended = true));
+      for (let i = 0; i < 30 && !ended; i++) await step(5, '/yescale/task', () => ended);
+      expect(await stream.ended).toBe(true);
+      const seen = stream.events.map((e) => e.data.taskUpdated);
+      expect(seen.length).toBeGreaterThan(2);
+      expect(seen.at(-1).status).toBe(h.emulator.tasks(demo.username).find((t) => t.task_id === task.task_id)!.status);
+      expect(seen.at(-1).status).toBe('SUCCESS');
+      for (let i = 1; i < seen.length; i++) expect(seen[i]).not.toEqual(seen[i - 1]);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('logAdded tells every arriving entry once, oldest first, across many polls', async () => {
+    const [demo] = h.emulator.users;
+    const stream = sse(h.server.url, LOGS, {}, demo.accessKey);
+    const polls = h.calls()['/yescale/logs'] ?? 0;
+    await expect.poll(() => h.calls()['/yescale/logs'] ?? 0).toBeGreaterThan(polls);
+    const start = h.emulator.logCount(demo.username);
+    for (let i = 0; i < 6; i++) await step(20, '/yescale/logs');
+    const arrived = h.emulator.logCount(demo.username) - start;
+    expect(arrived).toBeGreaterThan(0);
+    await stream.next(arrived);
+    const expected = Array.from({ length: arrived }, (_, i) => h.emulator.log(demo.username, arrived - 1 - i));
+    expect(stream.events.map((e) => [e.data.logAdded.quota, e.data.logAdded.modelName])).toEqual(expected.map((l) => [l.quota, l.model_name]));
+    stream.cancel();
+  });
+
+  it('balance fires once when spending takes the account below the threshold', async () => {
+    const [demo] = h.emulator.users;
+    const quota = h.emulator.user(demo.username).quota;
+    const stream = sse(h.server.url, BALANCE, { below: quota }, demo.accessKey);
+    await expect.poll(() => h.calls()['/yescale/user'] ?? 0).toBeGreaterThan(0);
+    for (let i = 0; i < 30 && h.emulator.user(demo.username).quota >= quota; i++) await step(60, '/yescale/user');
+    await stream.next(1);
+    expect(stream.events[0].data.balance.quota).toBeLessThan(quota);
+    // further spending is the same crossing: nothing more
+    await step(600, '/yescale/user');
+    await step(600, '/yescale/user');
+    expect(stream.events).toHaveLength(1);
+    stream.cancel();
+  });
+});
+
 describe('shutdown', () => {
   it('ends every SSE and WebSocket stream with a complete when the server closes', async () => {
     const h = await startHarness({ live: { minMs: 60_000, maxMs: 60_000 } }, { logsPerUser: 100 });
