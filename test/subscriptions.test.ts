@@ -2,11 +2,16 @@
  * Subscriptions end to end: the real gateway over loopback, the real emulator, GraphQL over SSE
  * and graphql-ws over WebSocket. Upstream calls are counted by the emulator's stats.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LocalCoordinator } from '../src/live/coordinator.js';
 import { startHarness, total, type Harness } from './helpers.js';
 import { sse, wsClient, wsSubscribe, type Stream } from './live/clients.js';
+
+/** A graphql-ws subscription sent by document hash only. */
+const streamOfHash = (client: ReturnType<typeof wsClient>, hash: string, variables: Record<string, unknown>) =>
+  wsSubscribe(client, '', variables, { persistedQuery: { version: 1, sha256Hash: hash } });
 
 const TASK = 'subscription($id: ID!) { taskUpdated(id: $id) { id taskId status progress } }';
 const BALANCE = 'subscription($below: Credits, $usd: Float) { balance(below: $below, belowUsd: $usd) { username quota } }';
@@ -284,6 +289,29 @@ describe('as the emulator clock moves', () => {
     await step(600, '/yescale/user');
     expect(stream.events).toHaveLength(1);
     stream.cancel();
+  });
+});
+
+describe('trusted documents over WebSocket', () => {
+  it('runs only the manifest documents, by hash, as over HTTP', async () => {
+    const MANIFEST = 'examples/client/gql/persisted-documents.json';
+    const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
+    const [hash] = Object.entries(manifest).find(([, document]) => document.includes('taskUpdated'))!;
+    const h = await startHarness({ trustedDocuments: MANIFEST, live: { minMs: 60_000, maxMs: 60_000 } }, { logsPerUser: 100 });
+    const client = wsClient(h.server.url, h.emulator.demoAccessKey);
+    try {
+      const task = h.emulator.tasks(h.emulator.users[0].username)[0];
+      const byText = wsSubscribe(client, TASK, { id: task.task_id });
+      await byText.ended;
+      expect(codes(byText)).toEqual(['TRUSTED_DOCUMENTS_ONLY']);
+      const byHash = streamOfHash(client, hash, { id: task.task_id });
+      await byHash.next(1);
+      expect(byHash.events[0].data.taskUpdated.taskId).toBe(task.task_id);
+      byHash.cancel();
+    } finally {
+      await client.dispose();
+      await h.close();
+    }
   });
 });
 

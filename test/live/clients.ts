@@ -87,13 +87,13 @@ export function wsClient(url: string, auth: string | null = null): Client {
   });
 }
 
-export function wsSubscribe(client: Client, query: string, variables: Record<string, unknown> = {}): Stream {
+export function wsSubscribe(client: Client, query: string, variables: Record<string, unknown> = {}, extensions?: Record<string, unknown>): Stream {
   return streamOf((push) => {
     let cancel = () => {};
     const ended = new Promise<boolean>((resolve, reject) => {
       let cancelled = false;
       const dispose = client.subscribe(
-        { query, variables },
+        { query, variables, ...(extensions ? { extensions } : {}) },
         {
           next: (value) => push(value as Stream['events'][number]),
           error: (error) => (cancelled ? resolve(false) : Array.isArray(error) ? (push({ errors: error as never }), resolve(true)) : reject(error)),
