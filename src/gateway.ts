@@ -20,6 +20,8 @@ import { Metrics } from './observability/metrics.js';
 import { useTelemetry } from './plugins/telemetry.js';
 import { loadTrustedDocuments, requireDocuments, useTrustedDocuments } from './plugins/trusted-documents.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './plugins/limits.js';
+import { LocalCoordinator, type Coordinator } from './live/coordinator.js';
+import { DEFAULT_LIVE, LiveHub, type LiveOptions } from './live/hub.js';
 import { UpstreamError } from './upstream/errors.js';
 import { requestCredentials } from './upstream/credential.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
@@ -53,6 +55,12 @@ export interface GatewayOptions extends Partial<Settings> {
   readOnly?: boolean;
   /** register the documents of the /dashboard page (src/http/dashboard.ts serves the page) */
   dashboard?: boolean;
+  /** subscriptions: poll interval bounds and how many may be open (src/live/hub.ts) */
+  live?: Partial<LiveOptions>;
+  /** who polls and how events reach subscribers: in this process by default; the Redis one shares pollers across instances */
+  coordinator?: Coordinator;
+  /** WebSocket keep-alive ping interval (SSE streams get yoga's own comment line every 12 s) */
+  heartbeatMs?: number;
 }
 
 /** What the dashboard page is told about this gateway (src/http/dashboard.ts serves it as config.json). */
@@ -68,11 +76,20 @@ export type Gateway = YogaServerInstance<Record<string, never>, Context> & {
   upstream: UpstreamHttp;
   limits: Limits;
   metrics: Metrics | null;
+  /** the subscriptions' pollers; server.ts ends their streams on shutdown */
+  live: LiveHub;
+  heartbeatMs: number;
+  /** the trusted-documents manifest, for the WebSocket transport (src/http/websocket.ts) */
+  trustedDocuments: Map<string, string> | null;
+  /** browser origins allowed cross-origin, for the WebSocket transport too */
+  corsOrigins: string[];
+  /** the /dashboard page's documents and settings; null without --dashboard */
   dashboard: DashboardInfo | null;
 };
 
 export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxFirst: MAX_FIRST, logPageConcurrency: 4 };
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_HEARTBEAT_MS = 12_000;
 
 export function createGateway(options: GatewayOptions): Gateway {
   const http = new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, ...options.http, baseUrl: options.upstream });
@@ -87,7 +104,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const metrics = options.metrics === false ? null : new Metrics(http);
   if (logger) auditKeyWrites(http, logger);
   const dashboardDocuments = options.dashboard ? loadTrustedDocuments(DASHBOARD_DOCUMENTS) : null;
-  const trusted = trustedDocumentsPlugin(options.trustedDocuments, dashboardDocuments);
+  const trustedDocuments = options.trustedDocuments ? loadTrustedDocuments(options.trustedDocuments) : null;
+  const trusted = trustedDocumentsPlugin(options.trustedDocuments, trustedDocuments, dashboardDocuments);
+  const live = new LiveHub(options.coordinator ?? new LocalCoordinator(), { ...DEFAULT_LIVE, ...options.live });
   // The credential of a request, parsed and hashed once: the cache (session, enabled) and the context all ask.
   const requestCredential = requestCredentials(options.accessKey);
   const cache =
@@ -111,7 +130,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const signal = AbortSignal.timeout(requestTimeoutMs);
       // every upstream call of the request listens to it: more than Node's default of 10 is normal
       setMaxListeners(0, signal);
-      return createContext(http, requestCredential(request), settings, signal, Date.now() + requestTimeoutMs);
+      return createContext(http, live, requestCredential(request), settings, signal, Date.now() + requestTimeoutMs);
     },
     maskedErrors: { maskError },
     graphiql: options.graphiql === false ? false : () => ({ title: 'YEScale GraphQL', defaultTabs: exampleTabs() }),
@@ -138,11 +157,22 @@ export function createGateway(options: GatewayOptions): Gateway {
       useTelemetry({ metrics, logger: logger ?? null }),
       ...(cache ? [cache.plugin, cache.invalidator] : []),
       { onDispose: () => cache?.close() },
+      // Streams end before the coordinator goes: their pollers release their leases first.
+      { onDispose: () => (live.close(), live.coordinator.close()) },
       { onDispose: () => http.close() },
     ],
   });
   const dashboard = dashboardDocuments && { documents: operationNames(dashboardDocuments), accessKeyRequired: !options.accessKey, readOnly: options.readOnly ?? false };
-  return Object.assign(yoga, { upstream: http, limits, metrics, dashboard });
+  return Object.assign(yoga, {
+    upstream: http,
+    limits,
+    metrics,
+    live,
+    heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    trustedDocuments,
+    corsOrigins: options.corsOrigins ?? [],
+    dashboard,
+  });
 }
 
 const DASHBOARD_DOCUMENTS = fileURLToPath(new URL('../dashboard/gql/persisted-documents.json', import.meta.url));
@@ -151,9 +181,8 @@ const DASHBOARD_DOCUMENTS = fileURLToPath(new URL('../dashboard/gql/persisted-do
  * An operator's manifest alone: only its documents run. The dashboard's documents alone: they run
  * by hash beside any query text. Both: the manifest must hold the dashboard's documents.
  */
-function trustedDocumentsPlugin(manifestPath: string | undefined, dashboardDocuments: Map<string, string> | null) {
-  if (!manifestPath) return dashboardDocuments && useTrustedDocuments(dashboardDocuments, false);
-  const manifest = loadTrustedDocuments(manifestPath);
+function trustedDocumentsPlugin(manifestPath: string | undefined, manifest: Map<string, string> | null, dashboardDocuments: Map<string, string> | null) {
+  if (!manifestPath || !manifest) return dashboardDocuments && useTrustedDocuments(dashboardDocuments, false);
   if (dashboardDocuments) requireDocuments(manifest, dashboardDocuments, manifestPath);
   return useTrustedDocuments(manifest);
 }

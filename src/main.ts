@@ -27,6 +27,8 @@ function gatewayOptions(config: Config, logger: Logger): Omit<GatewayOptions, 'u
     logger,
     trustedDocuments: config.trustedDocuments,
     dashboard: config.dashboard,
+    live: config.live,
+    heartbeatMs: config.heartbeatMs,
   };
 }
 

@@ -12,7 +12,6 @@ import type { Account } from './accounts.js';
 import { MODEL_INDEX, MODELS, NONE, type ModelSpec } from './catalog.js';
 import { Timeline } from './log-timeline.js';
 import { content, ERRORS, other, requestId, taskContent, taskOther, type Core, type Era, type TaskEntry } from './log-text.js';
-import { HOUR, timeline } from './timeline.js';
 import { cumulative, hash32, int, pickCumulative, rng, skew, type Rng } from './random.js';
 
 export { ERAS, type Era } from './log-text.js';
@@ -207,7 +206,7 @@ export class LogStore {
 
   /**
    * `count` exact copies of the newest entry, at its second: what a client retrying one request
-   * produces, and what the gateway's log ids must tell apart (src/queries/node-id.ts logNodeId).
+   * produces, and what the gateway's log ids must tell apart (records.ts logKey).
    */
   appendCopies(count: number): void {
     if (this.count === 0) return;
