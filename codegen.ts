@@ -24,7 +24,7 @@ const config: CodegenConfig = {
       config: CLIENT_CONFIG,
     },
     'dashboard/gql/': {
-      documents: ['schema/operations/dashboard-*.graphql', 'schema/operations/set-api-key-quota.graphql', 'schema/operations/delete-api-key.graphql'],
+      documents: ['schema/operations/dashboard-*.graphql', 'schema/operations/set-api-key-quota.graphql', 'schema/operations/delete-api-key.graphql', 'schema/operations/watch-task.graphql'],
       preset: 'client',
       presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
       config: CLIENT_CONFIG,

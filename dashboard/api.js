@@ -14,6 +14,7 @@
  *   DashboardTasks: [G.DashboardTasksQuery, G.DashboardTasksQueryVariables],
  *   SetApiKeyQuota: [G.SetApiKeyQuotaMutation, G.SetApiKeyQuotaMutationVariables],
  *   DeleteApiKey: [G.DeleteApiKeyMutation, G.DeleteApiKeyMutationVariables],
+ *   WatchTask: [G.WatchTaskSubscription, G.WatchTaskSubscriptionVariables],
  * }} Operations
  */
 /** @typedef {{ documents: Record<string, string>, accessKeyRequired: boolean, readOnly: boolean }} Config */

@@ -68,7 +68,7 @@ describe('a gateway with --dashboard', () => {
     const config = JSON.parse((await get(h.server.url, '/dashboard/config.json')).body);
     expect(config.accessKeyRequired).toBe(true);
     expect(config.readOnly).toBe(false);
-    expect(Object.keys(config.documents).sort()).toEqual(['DashboardApiKeys', 'DashboardTasks', 'DashboardUsage', 'DeleteApiKey', 'SetApiKeyQuota']);
+    expect(Object.keys(config.documents).sort()).toEqual(['DashboardApiKeys', 'DashboardTasks', 'DashboardUsage', 'DeleteApiKey', 'SetApiKeyQuota', 'WatchTask']);
     expect(Object.values(config.documents).sort()).toEqual(Object.keys(DASHBOARD_MANIFEST).sort());
   });
 

@@ -33,7 +33,8 @@ async function startDemo(serverKey: boolean): Promise<Demo> {
   // A frozen clock (speed 0): the page and the test's own query see the same logs; advance() moves tasks.
   const emulator = createEmulator({ logsPerUser: 3_000, speed: 0 });
   const upstream = await emulator.listen(0, '127.0.0.1');
-  const gateway = createGateway({ upstream, accessKey: serverKey ? emulator.demoAccessKey : undefined, cache: {}, dashboard: true });
+  // Short poll intervals: a task's change reaches the page within a second of the clock's advance.
+  const gateway = createGateway({ upstream, accessKey: serverKey ? emulator.demoAccessKey : undefined, cache: {}, dashboard: true, live: { minMs: 100, maxMs: 300 } });
   const server = await startServer(gateway, 0, '127.0.0.1');
   return { emulator, server, close: async () => (await server.close(), await emulator.close()) };
 }
@@ -149,6 +150,30 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     expect(writes.map(([, n]) => n)).toEqual([1]);
     // Focus stays on the key's button for the next keystroke.
     expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.action)).toBe('quota');
+    await page.close();
+  }, 60_000);
+
+  it("moves a task's progress live (taskUpdated over SSE) when the emulator's clock moves", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${demo.server.url}/dashboard`);
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+    // The page follows the newest unfinished tasks; the clock is frozen, so nothing moves yet.
+    await page.locator('#tasks-body tr[data-live="true"]').first().waitFor({ timeout: 30_000 });
+    const followed = () =>
+      page.evaluate(() => [...document.querySelectorAll('#tasks-body tr[data-task-id]')].map((row) => `${row.getAttribute('data-task-id')} ${row.children[3]!.textContent} ${(row.querySelector('progress') as HTMLProgressElement).value}`));
+    const before = await followed();
+    // Ten emulated minutes: the demo's quick task finishes within one.
+    demo.emulator.advance(600);
+    await page.waitForFunction((shown) => [...document.querySelectorAll('#tasks-body tr[data-task-id]')].some((row, i) => `${row.getAttribute('data-task-id')} ${row.children[3]!.textContent} ${(row.querySelector('progress') as HTMLProgressElement).value}` !== shown[i]), before, { timeout: 30_000 });
+    const after = await followed();
+    const moved = after.filter((line, i) => line !== before[i]);
+    expect(moved.length).toBeGreaterThan(0);
+    // What the page shows is what the gateway says now.
+    for (const line of moved) {
+      const [id, status, progress] = line.split(' ');
+      const { node } = await gql(demo, 'query($id: ID!) { node(id: $id) { ... on Task { status progress } } }', { id });
+      expect([status, Number(progress)]).toEqual([node.status, node.progress ?? 0]);
+    }
     await page.close();
   }, 60_000);
 

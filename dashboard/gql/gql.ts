@@ -19,6 +19,7 @@ type Documents = {
     "query DashboardUsage($from: DateTime!, $to: DateTime!, $timeZone: String!) {\n  me {\n    username\n    quotaUsd\n    usedQuotaUsd\n  }\n  usage(\n    filter: {from: $from, to: $to}\n    groupBy: [DAY, MODEL, API_KEY]\n    timeZone: $timeZone\n  ) {\n    totals {\n      requests\n      totalTokens\n      quotaUsd\n    }\n    groups {\n      day\n      model\n      tokenName\n      requests\n      totalTokens\n      quotaUsd\n    }\n  }\n}": typeof types.DashboardUsageDocument,
     "mutation DeleteApiKey($id: ID!) {\n  deleteApiKey(input: {id: $id}) {\n    deletedApiKeyId\n  }\n}": typeof types.DeleteApiKeyDocument,
     "mutation SetApiKeyQuota($id: ID!, $usd: Float) {\n  updateApiKeyQuota(input: {id: $id, remainQuotaUsd: $usd}) {\n    apiKey {\n      id\n      name\n      status\n      remainQuota\n      remainQuotaUsd\n    }\n  }\n}": typeof types.SetApiKeyQuotaDocument,
+    "subscription WatchTask($id: ID!) {\n  taskUpdated(id: $id) {\n    id\n    taskId\n    platformName\n    status\n    progress\n    failReason\n    finishedAt\n    quotaUsd\n  }\n}": typeof types.WatchTaskDocument,
 };
 const documents: Documents = {
     "query DashboardApiKeys {\n  apiKeys {\n    id\n    name\n    key\n    status\n    unlimitedQuota\n    remainQuotaUsd\n    usedQuotaUsd\n    expiresAt\n  }\n}": types.DashboardApiKeysDocument,
@@ -26,6 +27,7 @@ const documents: Documents = {
     "query DashboardUsage($from: DateTime!, $to: DateTime!, $timeZone: String!) {\n  me {\n    username\n    quotaUsd\n    usedQuotaUsd\n  }\n  usage(\n    filter: {from: $from, to: $to}\n    groupBy: [DAY, MODEL, API_KEY]\n    timeZone: $timeZone\n  ) {\n    totals {\n      requests\n      totalTokens\n      quotaUsd\n    }\n    groups {\n      day\n      model\n      tokenName\n      requests\n      totalTokens\n      quotaUsd\n    }\n  }\n}": types.DashboardUsageDocument,
     "mutation DeleteApiKey($id: ID!) {\n  deleteApiKey(input: {id: $id}) {\n    deletedApiKeyId\n  }\n}": types.DeleteApiKeyDocument,
     "mutation SetApiKeyQuota($id: ID!, $usd: Float) {\n  updateApiKeyQuota(input: {id: $id, remainQuotaUsd: $usd}) {\n    apiKey {\n      id\n      name\n      status\n      remainQuota\n      remainQuotaUsd\n    }\n  }\n}": types.SetApiKeyQuotaDocument,
+    "subscription WatchTask($id: ID!) {\n  taskUpdated(id: $id) {\n    id\n    taskId\n    platformName\n    status\n    progress\n    failReason\n    finishedAt\n    quotaUsd\n  }\n}": types.WatchTaskDocument,
 };
 
 /**
@@ -62,6 +64,10 @@ export function graphql(source: "mutation DeleteApiKey($id: ID!) {\n  deleteApiK
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation SetApiKeyQuota($id: ID!, $usd: Float) {\n  updateApiKeyQuota(input: {id: $id, remainQuotaUsd: $usd}) {\n    apiKey {\n      id\n      name\n      status\n      remainQuota\n      remainQuotaUsd\n    }\n  }\n}"): (typeof documents)["mutation SetApiKeyQuota($id: ID!, $usd: Float) {\n  updateApiKeyQuota(input: {id: $id, remainQuotaUsd: $usd}) {\n    apiKey {\n      id\n      name\n      status\n      remainQuota\n      remainQuotaUsd\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "subscription WatchTask($id: ID!) {\n  taskUpdated(id: $id) {\n    id\n    taskId\n    platformName\n    status\n    progress\n    failReason\n    finishedAt\n    quotaUsd\n  }\n}"): (typeof documents)["subscription WatchTask($id: ID!) {\n  taskUpdated(id: $id) {\n    id\n    taskId\n    platformName\n    status\n    progress\n    failReason\n    finishedAt\n    quotaUsd\n  }\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
