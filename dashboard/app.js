@@ -81,7 +81,7 @@ function setDownloads(range) {
 /** @param {Event} event */
 function downloadClicked(event) {
   const link = /** @type {HTMLElement} */ (event.target).closest('a[download]');
-  if (!(link instanceof HTMLAnchorElement) || !config.accessKeyRequired) return;
+  if (!(link instanceof HTMLAnchorElement)) return;
   event.preventDefault();
   say(`Preparing ${link.download}…`);
   download(config, link.getAttribute('href') ?? '', link.download).then(() => say(`Downloaded ${link.download}`), failed);
