@@ -1,18 +1,19 @@
 // @ts-check
 /** Calendar days in an IANA time zone, with nothing but Intl: the range the dashboard asks for. */
 
-/** A zone the browser knows; null otherwise (the page names it instead of sending it). */
+/** `zone` when the browser knows it (kept as typed: Intl would rename Asia/Ho_Chi_Minh Asia/Saigon); null otherwise. */
 export function checkZone(/** @type {string} */ zone) {
   try {
-    return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone;
   } catch {
     return null;
   }
 }
 
-/** Today's date, YYYY-MM-DD, in `zone`. */
-export function today(/** @type {string} */ zone) {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+/** The date, YYYY-MM-DD, in `zone` at `instant` (ms; default now). */
+export function today(/** @type {string} */ zone, instant = Date.now()) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
 }
 
 /** YYYY-MM-DD plus `days` (calendar arithmetic, no zone involved). */
@@ -35,12 +36,18 @@ function offsetMs(/** @type {number} */ instant, /** @type {string} */ zone) {
   return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) - Math.floor(instant / 1000) * 1000;
 }
 
-/** The instant (ms) `day` begins in `zone`; the second guess settles a DST change between midnight UTC and local midnight. */
+/**
+ * The instant (ms) `day` begins in `zone`: local midnight under the offset before or after a change
+ * that day, whichever is earliest and still on `day` (where clocks skip midnight, the day begins at
+ * the change, e.g. 01:00 in Santiago in September).
+ */
 export function startOfDay(/** @type {string} */ day, /** @type {string} */ zone) {
   const [y, m, d] = day.split('-').map(Number);
   const wall = Date.UTC(y, m - 1, d);
   const first = wall - offsetMs(wall, zone);
-  return wall - offsetMs(first, zone);
+  const second = wall - offsetMs(first, zone);
+  const candidates = [first, second, wall - offsetMs(second, zone)].filter((t) => today(zone, t) === day);
+  return candidates.length ? Math.min(...candidates) : first;
 }
 
 /** The usage/tasks window of whole days `first`..`last` in `zone`: from its first second to its last (both inclusive). */
