@@ -237,6 +237,29 @@ describe('new log entries', () => {
     }
   });
 
+  it('a limited key with no quota left writes nothing and becomes EXHAUSTED when presented, as new-api marks it', async () => {
+    const emu = frozen();
+    const base = await emu.listen();
+    try {
+      const limited = emu.apiKeys('demo').filter((k) => k.status === 1 && !k.unlimited_quota);
+      expect(limited.length).toBeGreaterThan(1);
+      for (const k of limited) {
+        const res = await fetch(`${base}/yescale/editquota/${k.id}`, { method: 'PUT', headers: { authorization: `Bearer ${emu.demoAccessKey}` }, body: JSON.stringify({ remain_quota: 0 }) });
+        expect(await res.json()).toEqual({ message: '', success: true });
+      }
+      const count = emu.logCount('demo');
+      advanceTo(emu, 2 * 3600);
+      const ids = new Set(limited.map((k) => k.id));
+      expect(arrivedSince(emu, 'demo', count).filter((l) => ids.has(l.token_id ?? 0))).toEqual([]);
+      const after = emu.apiKeys('demo').filter((k) => ids.has(k.id));
+      for (const k of after) expect([1, 4]).toContain(k.status);
+      expect(after.some((k) => k.status === 4)).toBe(true);
+      expect(after.every((k) => k.remain_quota === 0)).toBe(true);
+    } finally {
+      await emu.close();
+    }
+  });
+
   it('none arrive from a deleted key', async () => {
     const emu = frozen();
     const base = await emu.listen();
