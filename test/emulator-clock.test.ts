@@ -299,6 +299,27 @@ describe('determinism', () => {
     expect(once.logCount('demo')).toBeGreaterThan(LOGS);
   });
 
+  it('POST /__emulator/advance moves the clock from outside; GET /__emulator/clock tells it', async () => {
+    const emu = frozen();
+    const base = await emu.listen();
+    try {
+      const post = async (body: unknown) => {
+        const res = await fetch(`${base}/__emulator/advance`, { method: 'POST', body: JSON.stringify(body) });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      expect(await post({ seconds: 90 })).toEqual({ status: 200, body: { success: true, message: '', data: { now: NOW + 90 } } });
+      for (const bad of [{ seconds: -1 }, { seconds: 1.5 }, { seconds: '9' }, {}]) {
+        expect(await post(bad)).toEqual({ status: 400, body: { success: false, message: 'expected {"seconds": integer >= 0}' } });
+      }
+      const clock = await (await fetch(`${base}/__emulator/clock`)).json();
+      expect(clock).toEqual({ success: true, message: '', data: { now: NOW + 90, speed: 0 } });
+      expect(emu.now()).toBe(NOW + 90);
+      expect(emu.tasks('demo').some((t) => t.status === 'SUCCESS' && t.finish_time > NOW)).toBe(true);
+    } finally {
+      await emu.close();
+    }
+  });
+
   it('the HTTP answers follow the clock', async () => {
     const emu = frozen();
     const base = await emu.listen();
