@@ -22,6 +22,8 @@ const RANKS: Record<string, number> = {
   'usage/': 1,
   'loaders/': 2,
   'context.ts': 3,
+  // subscription pollers: above the loaders and the transport, below the schema that starts them
+  'live/': 3,
   'schema/': 4,
   'plugins/': 5,
   'gateway.ts': 6,
