@@ -1,6 +1,6 @@
 /**
- * What new-api writes into a log's text fields (content, other, request_id), for usage entries
- * and for the entries a task's billing writes, in the style of each emulated build.
+ * The text and `other` JSON new-api writes into a log entry (consume pricing text, task billing,
+ * errors, request ids), and the shapes the log store hands over to build them.
  */
 import type { WireTask } from '../upstream/wire.js';
 import type { ModelSpec } from './catalog.js';

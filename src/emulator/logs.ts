@@ -4,21 +4,20 @@
  * A log is identified by its serial (1 = oldest). Index 0 is the newest log, so
  * serial = count - index. Every field is a pure function of (seed, user, serial, created_at);
  * only three byte columns (type, model, key) are kept so filters can scan a million logs fast.
- * created_at comes from an hourly timeline (timeline.ts: daily rhythm, weekends, growth) and never
- * increases with the index, so a time window is an index range found by binary search. The text
- * fields are written as new-api writes them (log-text.ts).
+ * created_at (log-timeline.ts, then appended entries) never increases with the index.
+ * Entries appended later: appendLogs (tests), arrive (live traffic), appendTask (task billing).
  */
 import type { WireLog, WireTask } from '../upstream/wire.js';
 import type { Account } from './accounts.js';
 import { MODEL_INDEX, MODELS, NONE, type ModelSpec } from './catalog.js';
+import { Timeline } from './log-timeline.js';
 import { content, ERRORS, other, requestId, taskContent, taskOther, USD, type Core, type Era, type TaskEntry } from './log-text.js';
 import { cumulative, hash32, int, pickCumulative, rng, skew, type Rng } from './random.js';
-import { HOUR, timeline } from './timeline.js';
 
 export class LogStore {
   /** number of generated (non-appended) logs */
   readonly base: number;
-  private readonly bucketStart: Int32Array;
+  private readonly timeline: Timeline;
   private readonly types: Uint8Array;
   private readonly models: Uint8Array;
   private readonly keys: Uint8Array;
@@ -37,6 +36,10 @@ export class LogStore {
   private readonly copyOf = new Map<number, number>();
   /** serial -> the model forced on it (appendModelLogs); such an entry is a CONSUME */
   private readonly forcedModel = new Map<number, number>();
+  /** serial -> the draw a live request was generated from (arrive); absent = the serial's own */
+  private readonly draws = new Map<number, number>();
+  /** quota given back to the user by failed tasks since the store was built */
+  private refunded = 0;
   /** bumped on every append; lets query caches notice */
   version = 0;
   private readonly core: Core = { type: 0, model: 0, key: 0, prompt: 0, completion: 0, cache: 0, quota: 0, useTime: 0, stream: false, frt: 0, extra: 0 };
@@ -50,7 +53,7 @@ export class LogStore {
     readonly era: Era = 'yescale',
   ) {
     const n = (this.base = account.logCount);
-    this.bucketStart = timeline(n, seed, account.salt, now);
+    this.timeline = new Timeline(n, seed, account.salt, now);
     for (const task of tasks) this.placeTask(task);
     this.types = new Uint8Array(n);
     this.models = new Uint8Array(n);
@@ -60,7 +63,7 @@ export class LogStore {
     this.keyAccessed = new Float64Array(account.keys.length);
     // one startup pass: fill the filter columns and the usage sums
     for (let s = 1; s <= n; s++) {
-      const t = this.baseCreatedAt(n - s);
+      const t = this.timeline.createdAt(n - s);
       const c = this.generate(s, t);
       this.types[s - 1] = c.type;
       this.models[s - 1] = c.model;
@@ -76,7 +79,7 @@ export class LogStore {
 
   createdAt(index: number): number {
     const s = this.count - index;
-    return s > this.base ? this.added.createdAt[s - this.base - 1] : this.baseCreatedAt(this.base - s);
+    return s > this.base ? this.added.createdAt[s - this.base - 1] : this.timeline.createdAt(this.base - s);
   }
 
   typeAt(index: number): number {
@@ -113,6 +116,80 @@ export class LogStore {
     this.added.models.push(c.model);
     this.added.keys.push(c.key);
     this.tally(c, t);
+    // new-api's consume also lowers the key's remaining quota, unless the key is unlimited
+    const k = c.key === NONE ? undefined : this.account.keys[c.key];
+    if (c.type === 2 && k && !k.unlimited) k.remainQuota -= c.quota;
+  }
+
+  /** The user's remaining quota: the starting balance, less what was consumed since, plus refunds. */
+  get balance(): number {
+    return Math.max(0, this.account.quota - (this.usedQuota - this.baseUsedQuota) + this.refunded);
+  }
+
+  /**
+   * A relay request arriving at `t` (live traffic, `draw` numbers the arrival): writes its CONSUME or
+   * ERROR entry as new-api does, or nothing when new-api would refuse it (disabled, expired, deleted
+   * or exhausted key, user out of quota). Returns whether an entry was written.
+   */
+  arrive(draw: number, t: number): boolean {
+    const s = this.count + 1;
+    const at = Math.max(t, this.count > 0 ? this.createdAt(0) : t);
+    this.draws.set(s, draw);
+    const c = this.generate(s, at);
+    if ((c.type !== 2 && c.type !== 5) || !this.accepts(c, at)) {
+      this.draws.delete(s);
+      return false;
+    }
+    this.push(c, at);
+    this.version++;
+    return true;
+  }
+
+  /** Whether new-api would let this request through: a usable key, and quota to pay for a consume. */
+  private accepts(c: Core, t: number): boolean {
+    if (c.key === NONE) return false;
+    return c.type !== 2 ? this.usable(c.key, t) : this.canPay(c.key, c.quota, t);
+  }
+
+  /** Whether new-api would accept this task's submission at `t`: its key usable and quota to pay. */
+  canSubmit(task: WireTask, t: number): boolean {
+    return this.canPay(this.taskKey(task).key, task.quota, t);
+  }
+
+  private canPay(key: number, quota: number, t: number): boolean {
+    const k = this.account.keys[key];
+    return this.usable(key, t) && this.balance >= quota && (k.unlimited || k.remainQuota >= quota);
+  }
+
+  /** Enabled, not deleted, not expired at `t`. */
+  private usable(key: number, t: number): boolean {
+    const k = this.account.keys[key];
+    return k.status === 1 && k.deletedAt === undefined && (k.expiredTime === -1 || k.expiredTime >= t);
+  }
+
+  /**
+   * A task's billing entry written at `t` as new-api writes it: 'charge' when it is submitted (a CONSUME
+   * of its quota), 'refund' when it fails (the quota goes back to the user; on latest builds also to the key).
+   */
+  appendTask(kind: 'charge' | 'refund', task: WireTask, t: number): void {
+    const s = this.count + 1;
+    const at = Math.max(t, this.count > 0 ? this.createdAt(0) : t);
+    this.taskEntries.set(s, { kind, task, ...this.taskKey(task) });
+    this.push(this.generate(s, at), at);
+    if (kind === 'refund') {
+      this.refunded += task.quota;
+      const { key } = this.taskEntries.get(s)!;
+      if (this.era === 'latest' && !this.account.keys[key].unlimited) this.account.keys[key].remainQuota += task.quota;
+      if (this.era === 'latest') this.keyUsed[key] -= task.quota;
+    }
+    this.version++;
+  }
+
+  /** The model and key a task's billing entries name: the platform's model, the first key allowed to use it. */
+  private taskKey(task: WireTask): { model: number; key: number } {
+    const model = MODEL_INDEX.get(task.platform === 'suno' ? 'suno_music' : 'kling-video')!;
+    const allowed = this.account.keys.findIndex((k) => k.allowed?.includes(model));
+    return { model, key: allowed >= 0 ? allowed : 0 };
   }
 
   /** `count` CONSUME entries of model `model` (a MODELS index) at `at`, like append(). */
@@ -147,9 +224,7 @@ export class LogStore {
    */
   private placeTask(task: WireTask): void {
     if (this.base < 2) return;
-    const model = MODEL_INDEX.get(task.platform === 'suno' ? 'suno_music' : 'kling-video')!;
-    const allowed = this.account.keys.findIndex((k) => k.allowed?.includes(model));
-    const key = allowed >= 0 ? allowed : 0;
+    const { model, key } = this.taskKey(task);
     const charge = this.claim(task.submit_time, false);
     if (charge < 0) return;
     const shift = this.createdAt(this.count - charge) - task.submit_time;
@@ -233,22 +308,9 @@ export class LogStore {
     };
   }
 
-  private baseCreatedAt(b: number): number {
-    // bucket h holds base indices [bucketStart[h], bucketStart[h+1]) within hour [now-(h+1)h, now-h*h]
-    const starts = this.bucketStart;
-    let lo = 0;
-    let hi = starts.length - 2;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (starts[mid] <= b) lo = mid;
-      else hi = mid - 1;
-    }
-    const c = starts[lo + 1] - starts[lo];
-    return this.now - lo * HOUR - Math.floor(((b - starts[lo]) * HOUR) / c);
-  }
-
   private tally(c: Core, t: number): void {
-    if (c.key !== NONE && t > this.keyAccessed[c.key]) this.keyAccessed[c.key] = t;
+    // new-api stamps accessed_time when a request presents the key; a task refund (6) presents none
+    if (c.key !== NONE && c.type !== 6 && t > this.keyAccessed[c.key]) this.keyAccessed[c.key] = t;
     if (c.type !== 2) return;
     this.usedQuota += c.quota;
     this.requestCount++;
@@ -257,7 +319,7 @@ export class LogStore {
 
   /** Pure function of (seed, user, serial, time); reuses one scratch object. */
   private generate(s: number, t: number): Core {
-    const r = rng(hash32(this.seed, this.account.salt, s));
+    const r = rng(hash32(this.seed, this.account.salt, s, this.draws.get(s) ?? 0));
     const c = this.core;
     c.model = c.key = NONE;
     c.prompt = c.completion = c.cache = c.quota = c.useTime = c.frt = c.extra = 0;

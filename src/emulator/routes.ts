@@ -47,7 +47,7 @@ export function answer(data: Dataset, opts: RouteOptions, method: string, url: U
   const user = data.byAccessKey(token);
   if (!user) return fail('无效的 access token (access token invalid)');
 
-  if (write) return write.method === 'DELETE' ? deleteKey(user, Number(write.id)) : editQuota(user, Number(write.id), body);
+  if (write) return write.method === 'DELETE' ? deleteKey(user, Number(write.id), data.time) : editQuota(user, Number(write.id), body);
   const q = url.searchParams;
   switch (path) {
     case PATHS.user:
@@ -96,10 +96,10 @@ function ownKey(user: UserData, id: number) {
 }
 
 /** Soft delete (new-api DeletedAt): the key leaves the list; its logs keep their token_name and still aggregate. */
-function deleteKey(user: UserData, id: number): Reply {
+function deleteKey(user: UserData, id: number, now: number): Reply {
   const key = ownKey(user, id);
   if (!key) return fail(NOT_FOUND);
-  key.deletedAt = Math.floor(Date.now() / 1000);
+  key.deletedAt = now;
   return json(200, { message: '', success: true });
 }
 

@@ -1,15 +1,44 @@
 /**
- * When the emulator's logs happen: an hourly timeline over the last 90 days with a daily rhythm
- * in local time, quieter weekends, growth, day-to-day noise and the odd batch-job spike.
+ * When the generated history's entries were written: an hourly timeline over 90 days (daily rhythm in
+ * UTC+7, weekends, growth, a few batch spikes). Base index 0 is the newest; created_at never increases
+ * with the index, so a time window is an index range found by binary search.
  */
 import { hash32 } from './random.js';
 
-export const HOUR = 3600;
+const HOUR = 3600;
 const HOURS = 90 * 24;
 const TZ = 7 * HOUR; // YEScale's users are mostly in UTC+7: the daily rhythm follows local time
 
+export class Timeline {
+  private readonly bucketStart: Int32Array;
+
+  constructor(
+    n: number,
+    seed: number,
+    salt: number,
+    private readonly now: number,
+  ) {
+    this.bucketStart = timeline(n, seed, salt, now);
+  }
+
+  /** created_at of base index b (0 = newest) */
+  createdAt(b: number): number {
+    // bucket h holds base indices [bucketStart[h], bucketStart[h+1]) within hour [now-(h+1)h, now-h*h]
+    const starts = this.bucketStart;
+    let lo = 0;
+    let hi = starts.length - 2;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid] <= b) lo = mid;
+      else hi = mid - 1;
+    }
+    const c = starts[lo + 1] - starts[lo];
+    return this.now - lo * HOUR - Math.floor(((b - starts[lo]) * HOUR) / c);
+  }
+}
+
 /** Hourly weights -> first base index of each hour bucket (bucket 0 = the hour ending now). */
-export function timeline(n: number, seed: number, salt: number, now: number): Int32Array {
+function timeline(n: number, seed: number, salt: number, now: number): Int32Array {
   const w = new Float64Array(HOURS);
   let total = 0;
   for (let h = 0; h < HOURS; h++) {
