@@ -315,6 +315,31 @@ describe('trusted documents over WebSocket', () => {
   });
 });
 
+describe('heartbeat', () => {
+  it('idle streams are kept alive: WebSocket pings at the configured interval, SSE comment lines', async () => {
+    const h = await startHarness({ heartbeatMs: 50, live: { minMs: 60_000, maxMs: 60_000 } }, { logsPerUser: 100 });
+    const socket = new WebSocket(`${h.server.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    try {
+      let pings = 0;
+      socket.on('ping', () => pings++);
+      await expect.poll(() => pings).toBeGreaterThanOrEqual(2);
+      // yoga's SSE sends a comment line at once and then periodically (every 12 s; 300 ms under NODE_ENV=test)
+      const res = await fetch(`${h.server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${h.emulator.demoAccessKey}` },
+        body: JSON.stringify({ query: LOGS }),
+      });
+      const reader = res.body!.getReader();
+      let text = '';
+      while ((text.match(/^:$/gm) ?? []).length < 2) text += new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+    } finally {
+      socket.terminate();
+      await h.close();
+    }
+  });
+});
+
 describe('shutdown', () => {
   it('ends every SSE and WebSocket stream with a complete when the server closes', async () => {
     const h = await startHarness({ live: { minMs: 60_000, maxMs: 60_000 } }, { logsPerUser: 100 });
