@@ -168,6 +168,9 @@ describe('subscriptions: logs, tenants, limits, shutdown', () => {
     expect(codes(fourth)).toEqual(['SUBSCRIPTION_LIMIT']);
     const others = [sse(h.server.url, BALANCE, { below: 1 }, b.accessKey), sse(h.server.url, BALANCE, { below: 2 }, b.accessKey)];
     await expect.poll(() => h.gateway.live.size).toBe(5);
+    const metrics = await (await fetch(`${h.server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^graphql_subscriptions_open 5$/m);
+    expect(metrics).toMatch(/^live_pollers 2$/m); // a's three thresholds share one poll of the account, b's two another
     const sixth = sse(h.server.url, BALANCE, { below: 1 }, c.accessKey);
     await sixth.ended;
     expect(codes(sixth)).toEqual(['SUBSCRIPTION_LIMIT']);
