@@ -11,7 +11,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createResponseCache, type CacheOptions } from './plugins/response-cache.js';
-import { createContext, credentialOf, type Context, type Settings } from './context.js';
+import { createContext, type Context, type Settings } from './context.js';
 import { yogaLogger, type Logger } from './observability/logger.js';
 import { auditKeyWrites } from './observability/audit.js';
 import { useCsrfPrevention } from './plugins/csrf.js';
@@ -22,6 +22,7 @@ import { DEFAULT_LIMITS, limitPlugins, type Limits } from './plugins/limits.js';
 import { LocalCoordinator, type Coordinator } from './live/coordinator.js';
 import { DEFAULT_LIVE, LiveHub, type LiveOptions } from './live/hub.js';
 import { UpstreamError } from './upstream/errors.js';
+import { requestCredentials } from './upstream/credential.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
 import { schema, withoutMutations } from './schema/index.js';
 import { MAX_FIRST } from './queries/log-connection.js';
@@ -92,13 +93,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const trusted = trustedDocuments ? useTrustedDocuments(trustedDocuments) : null;
   const live = new LiveHub(options.coordinator ?? new LocalCoordinator(), { ...DEFAULT_LIVE, ...options.live });
   metrics?.watchLive(live);
-  // The credential of a request, parsed once: the cache (session, enabled) and the context all ask.
-  const credentials = new WeakMap<Request, string | null>();
-  const requestCredential = (request: Request): string | null => {
-    let credential = credentials.get(request);
-    if (credential === undefined) credentials.set(request, (credential = credentialOf(request.headers.get('authorization'), options.accessKey)));
-    return credential;
-  };
+  // The credential of a request, parsed and hashed once: the cache (session, enabled) and the context all ask.
+  const requestCredential = requestCredentials(options.accessKey);
   const cache =
     !options.cache
       ? null

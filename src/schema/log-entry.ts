@@ -3,20 +3,19 @@
  * in src/queries/), and the
  * fields that reach logs: Query.logs, User.logs, ApiKey.logs, LogEntry.apiKey.
  */
-import type { Context } from '../context.js';
 import { pollKey, subscriber } from '../live/caller.js';
 import { liveValue } from '../live/hub.js';
 import { decodeLogs, logPoller } from '../live/log-poller.js';
 import { queryKey } from '../loaders/query-loader.js';
 import { loadLogConnection, MAX_FIRST, type LogConnectionShape } from '../queries/log-connection.js';
-import { logQuery, type LogFilterShape } from '../queries/log-filter.js';
+import { logQuery } from '../queries/log-filter.js';
 import { LOG_SCAN_PAGE } from '../queries/log-scan.js';
 import { logNodeId } from '../queries/node-id.js';
 import { badInput, checkFirst } from '../queries/validate.js';
 import type { LogRecord } from '../upstream/records.js';
 import { LOG_TYPES } from '../upstream/records.js';
 import { ApiKey } from './api-key.js';
-import { builder } from './builder.js';
+import { builder, type AccountFields } from './builder.js';
 import { DEFAULT_FIRST } from './complexity.js';
 import { usd } from './scalars.js';
 import { User } from './user.js';
@@ -46,13 +45,6 @@ export const LogFilter = builder.inputType('LogFilter', {
 
 
 
-
-/** Query.logs and User.logs: one connection page through the request's loaders. */
-const resolveLogConnection = (ctx: Context, args: { filter?: LogFilterShape | null; first?: number | null; after?: string | null }) =>
-  loadLogConnection(ctx.loaders.logPages, { ...args, first: args.first ?? DEFAULT_FIRST }, {
-    maxFirst: ctx.settings.maxFirst,
-    concurrency: ctx.settings.logPageConcurrency,
-  });
 
 export const LogConnection = builder.connectionObject(
   {
@@ -144,25 +136,22 @@ const connectionArgs = builder.args((t) => ({
   after: t.string({ description: 'The endCursor of the previous page.' }),
 }));
 
-builder.queryField('logs', (t) =>
+/** Query.logs and User.logs. */
+const logsField = (t: AccountFields) =>
   t.field({
     type: LogConnection,
     nullable: true,
     description: LOGS_DESCRIPTION,
     args: connectionArgs,
-    resolve: (_root, args, ctx) => resolveLogConnection(ctx, args),
-  }),
-);
+    resolve: (_parent, args, ctx) =>
+      loadLogConnection(ctx.loaders.logPages, { ...args, first: args.first ?? DEFAULT_FIRST }, {
+        maxFirst: ctx.settings.maxFirst,
+        concurrency: ctx.settings.logPageConcurrency,
+      }),
+  });
 
-builder.objectField(User, 'logs', (t) =>
-  t.field({
-    type: LogConnection,
-    nullable: true,
-    description: LOGS_DESCRIPTION,
-    args: connectionArgs,
-    resolve: (_user, args, ctx) => resolveLogConnection(ctx, args),
-  }),
-);
+builder.queryField('logs', logsField);
+builder.objectField(User, 'logs', logsField);
 
 builder.objectField(ApiKey, 'logs', (t) =>
   t.field({

@@ -9,7 +9,7 @@ import { loadLogRange } from '../queries/log-range.js';
 import type { LogRecord, TaskRecord } from '../upstream/records.js';
 import { TASK_STATUSES } from '../upstream/records.js';
 import type { WireTaskQuery } from '../upstream/wire.js';
-import { builder } from './builder.js';
+import { builder, type AccountFields } from './builder.js';
 import { LogEntry } from './log-entry.js';
 import { usd } from './scalars.js';
 import { User } from './user.js';
@@ -147,27 +147,18 @@ builder.node(Task, {
   }),
 });
 
-const TASKS_DESCRIPTION = "The caller's tasks submitted in a time window (GET /yescale/task?start_timestamp=&end_timestamp=).";
-
-builder.queryField('tasks', (t) =>
+/** Query.tasks and User.tasks. */
+const tasksField = (t: AccountFields) =>
   t.field({
     type: [Task],
     nullable: true,
-    description: TASKS_DESCRIPTION,
+    description: "The caller's tasks submitted in a time window (GET /yescale/task?start_timestamp=&end_timestamp=).",
     args: { filter: t.arg({ type: TaskFilter, required: true }) },
-    resolve: (_root, { filter }, ctx) => loadTasks(ctx, filter),
-  }),
-);
+    resolve: (_parent, { filter }, ctx) => loadTasks(ctx, filter),
+  });
 
-builder.objectField(User, 'tasks', (t) =>
-  t.field({
-    type: [Task],
-    nullable: true,
-    description: TASKS_DESCRIPTION,
-    args: { filter: t.arg({ type: TaskFilter, required: true }) },
-    resolve: (_user, { filter }, ctx) => loadTasks(ctx, filter),
-  }),
-);
+builder.queryField('tasks', tasksField);
+builder.objectField(User, 'tasks', tasksField);
 
 /** `taskUpdated(id:)` takes a Task ID (it carries the submit second) or the upstream taskId. */
 function parseTaskTarget(id: string): TaskTarget {
