@@ -92,6 +92,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const trustedDocuments = options.trustedDocuments ? loadTrustedDocuments(options.trustedDocuments) : null;
   const trusted = trustedDocuments ? useTrustedDocuments(trustedDocuments) : null;
   const live = new LiveHub(options.coordinator ?? new LocalCoordinator(), { ...DEFAULT_LIVE, ...options.live });
+  metrics?.watchLive(live);
   // The credential of a request, parsed and hashed once: the cache (session, enabled) and the context all ask.
   const requestCredential = requestCredentials(options.accessKey);
   const cache =
