@@ -6,11 +6,11 @@
  * else's. A broken Redis degrades to "no cache", never to a failed request.
  */
 import { hash } from 'node:crypto';
-import { createRedisCache } from '@envelop/response-cache-redis';
+import { createRequire } from 'node:module';
 import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Credential } from '../upstream/credential.js';
 
 /**
@@ -53,7 +53,7 @@ export function createResponseCache(
   onRedisError: (error: Error) => void,
 ): ResponseCache {
   const redis = options.redisUrl ? connectRedis(options.redisUrl, onRedisError) : null;
-  const cache = storeOnly(redis ? createRedisCache({ redis }) : createInMemoryCache({ max: 10_000 }), onRedisError);
+  const cache = storeOnly(redis ? redisCache(redis) : createInMemoryCache({ max: 10_000 }), onRedisError);
   const { other = DEFAULT_OTHER_TTL_MS, ...perType } = { ...DEFAULT_TTL_MS, ...options.ttlMs };
   const generations = redis ? redisGenerations(redis, onRedisError) : memoryGenerations();
   // Never the credential itself: its hash, so neither the cache nor its keys hold a secret.
@@ -117,7 +117,16 @@ export function takeCacheOutcome<T extends { extensions?: Record<string, unknown
   return { outcome, result: (Object.keys(extensions).length ? { ...rest, extensions } : rest) as T };
 }
 
+// ioredis and its cache adapter weigh ~20 MB of memory: loaded only when Redis is configured.
+const require = createRequire(import.meta.url);
+
+function redisCache(redis: Redis): Cache {
+  const { createRedisCache } = require('@envelop/response-cache-redis') as typeof import('@envelop/response-cache-redis');
+  return createRedisCache({ redis });
+}
+
 function connectRedis(url: string, onError: (error: Error) => void): Redis {
+  const { Redis } = require('ioredis') as typeof import('ioredis');
   const redis = new Redis(url, {
     // Fail a command fast instead of queueing it while Redis is away: the request goes on uncached.
     maxRetriesPerRequest: 1,
