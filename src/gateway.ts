@@ -51,7 +51,26 @@ export interface GatewayOptions extends Partial<Settings> {
   readOnly?: boolean;
 }
 
-export type Gateway = YogaServerInstance<Record<string, never>, Context> & { upstream: UpstreamHttp; limits: Limits; metrics: Metrics | null };
+/**
+ * What the HTTP routes beside /graphql (src/http/export.ts) share with it: the same credential
+ * rule, deadline, upstream client and settings, so a CSV export answers as GraphQL would.
+ */
+export interface RequestSupport {
+  /** the request's credential: its Authorization header, else the server's own key (context.ts) */
+  credential(authorization: string | null): string | null;
+  /** whether `credential` had to fall back on the server's own key */
+  usesServerKey(authorization: string | null): boolean;
+  /** a Context whose upstream calls stop at the request deadline or when `signal` aborts */
+  context(credential: string | null, signal: AbortSignal): Context;
+  logger: Logger | null;
+}
+
+export type Gateway = YogaServerInstance<Record<string, never>, Context> & {
+  upstream: UpstreamHttp;
+  limits: Limits;
+  metrics: Metrics | null;
+  requests: RequestSupport;
+};
 
 export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxPageSize: MAX_FIRST, logPageConcurrency: 4 };
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -127,7 +146,17 @@ export function createGateway(options: GatewayOptions): Gateway {
       { onDispose: () => http.close() },
     ],
   });
-  return Object.assign(yoga, { upstream: http, limits, metrics });
+  const requests: RequestSupport = {
+    credential: (authorization) => credentialOf(authorization, options.accessKey),
+    usesServerKey: (authorization) => credentialOf(authorization, undefined) === null && Boolean(options.accessKey),
+    context: (credential, signal) => {
+      const deadline = AbortSignal.any([AbortSignal.timeout(requestTimeoutMs), signal]);
+      setMaxListeners(0, deadline);
+      return createContext(http, credential, settings, deadline, Date.now() + requestTimeoutMs);
+    },
+    logger: logger ?? null,
+  };
+  return Object.assign(yoga, { upstream: http, limits, metrics, requests });
 }
 
 /** Upstream errors keep their message and get a code; our own GraphQL errors pass; anything else is masked. */
