@@ -262,8 +262,8 @@ describe('a million rows', () => {
     const upstream = await emulator.listen(0, '127.0.0.1');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/main.ts', 'serve', '--upstream', upstream, '--port', '0', '--no-cache', '--request-timeout', '600000', '--log-level', 'warn'],
-      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'info' } },
+      ['--import', 'tsx', 'src/main.ts', 'serve', '--upstream', upstream, '--port', '0', '--no-cache', '--request-timeout', '600000'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {
       const url = await new Promise<string>((resolve, reject) => {
