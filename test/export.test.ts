@@ -205,6 +205,33 @@ describe('GET /export/logs.csv and /export/usage.csv', () => {
       await emulator.close();
     }
   });
+
+  it('stops the walk when the client disconnects, and counts the export as CLIENT_CLOSED', async () => {
+    const emulator = createEmulator({ logsPerUser: 50_000, now: Date.UTC(2025, 10, 20, 12) / 1000 });
+    try {
+      const upstream = await emulator.listen(0, '127.0.0.1');
+      const gateway = await separateGateway(upstream, { logPageConcurrency: 1 });
+      await new Promise<void>((resolve) => {
+        http.get(`${gateway.url}/export/logs.csv`, { headers: auth(emulator.demoAccessKey) }, (res) => {
+          res.once('data', () => {
+            res.destroy();
+            resolve();
+          });
+        });
+      });
+      let metrics = '';
+      for (let i = 0; i < 100 && !metrics.includes('outcome="CLIENT_CLOSED"'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      }
+      await gateway.close();
+      expect(metrics).toContain('csv_exports_total{endpoint="/export/logs.csv",outcome="CLIENT_CLOSED"} 1');
+      // 50,000 entries are 5 pages of 10,000 (and the anchored walk's first): the walk stopped early
+      expect(emulator.stats().byPath['/yescale/logs']).toBeLessThanOrEqual(3);
+    } finally {
+      await emulator.close();
+    }
+  });
 });
 
 async function separateGateway(upstream: string, options: Partial<Parameters<typeof createGateway>[0]>): Promise<RunningServer> {
