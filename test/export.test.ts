@@ -289,7 +289,7 @@ describe('a million rows', () => {
     const upstream = await emulator.listen(0, '127.0.0.1');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/main.ts', 'serve', '--upstream', upstream, '--port', '0', '--no-cache', '--request-timeout', '600000'],
+      [...(process.env.EXPORT_HEAP_MB ? [`--max-old-space-size=${process.env.EXPORT_HEAP_MB}`] : []), '--import', 'tsx', 'src/main.ts', 'serve', '--upstream', upstream, '--port', '0', '--no-cache', '--request-timeout', '600000'],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {
