@@ -8,7 +8,7 @@ export interface Settings {
   /** show API keys and the access token in full instead of `sk-abcd…wxyz` */
   revealSecrets: boolean;
   /** the largest `first` a connection accepts */
-  maxPageSize: number;
+  maxFirst: number;
   /** upstream log pages fetched at once by a long walk (logs connection, usage scans) */
   logPageConcurrency: number;
 }

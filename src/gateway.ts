@@ -22,7 +22,7 @@ import { DEFAULT_LIMITS, limitPlugins, type Limits } from './plugins/limits.js';
 import { UpstreamError } from './upstream/errors.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
 import { schema, withoutMutations } from './schema/index.js';
-import { MAX_FIRST } from './schema/log-entry.js';
+import { MAX_FIRST } from './queries/log-connection.js';
 
 export interface GatewayOptions extends Partial<Settings> {
   /** the upstream base URL */
@@ -72,14 +72,14 @@ export type Gateway = YogaServerInstance<Record<string, never>, Context> & {
   requests: RequestSupport;
 };
 
-export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxPageSize: MAX_FIRST, logPageConcurrency: 4 };
+export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxFirst: MAX_FIRST, logPageConcurrency: 4 };
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export function createGateway(options: GatewayOptions): Gateway {
   const http = new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, ...options.http, baseUrl: options.upstream });
   const settings: Settings = {
     revealSecrets: options.revealSecrets ?? DEFAULT_SETTINGS.revealSecrets,
-    maxPageSize: options.maxPageSize ?? DEFAULT_SETTINGS.maxPageSize,
+    maxFirst: options.maxFirst ?? DEFAULT_SETTINGS.maxFirst,
     logPageConcurrency: options.logPageConcurrency ?? DEFAULT_SETTINGS.logPageConcurrency,
   };
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;

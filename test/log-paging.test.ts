@@ -4,8 +4,9 @@
  * arrive, even within the anchor second.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scanLogs } from '../src/loaders/log-scan.js';
-import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, fromLatin1 } from '../src/upstream/http.js';
+import { scanLogs } from '../src/queries/log-scan.js';
+import { DEFAULT_HTTP_OPTIONS, UpstreamHttp } from '../src/upstream/http.js';
+import { fromLatin1 } from '../src/upstream/json.js';
 import type { WireLog } from '../src/upstream/wire.js';
 import { listLogsRaw } from '../src/upstream/yescale.js';
 import { startHarness, type Harness } from './helpers.js';

@@ -1,6 +1,6 @@
-/** mapInOrder (src/loaders/log-scan.ts): results used in order, fetching held back by a slow use. */
+/** mapInOrder (src/queries/log-scan.ts): results used in order, fetching held back by a slow use. */
 import { describe, expect, it } from 'vitest';
-import { mapInOrder } from '../src/loaders/log-scan.js';
+import { mapInOrder } from '../src/queries/log-scan.js';
 
 /** A fetch whose results the test resolves by hand, in any order. */
 function manualFetch() {

@@ -3,9 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../src/upstream/errors.js';
-import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, fromLatin1 } from '../src/upstream/http.js';
+import { DEFAULT_HTTP_OPTIONS, UpstreamHttp } from '../src/upstream/http.js';
+import { fromLatin1 } from '../src/upstream/json.js';
 import { UsageAggregator } from '../src/usage/aggregate.js';
-import { logKey } from '../src/upstream/records.js';
+import { logNodeId } from '../src/queries/node-id.js';
 import { getUser, listApiKeys, listLogs, listLogsRaw, listTasks } from '../src/upstream/yescale.js';
 import { startHarness } from './helpers.js';
 
@@ -75,7 +76,7 @@ describe('upstream client', () => {
       ['CONSUME', { frt: 12 }],
       ['UNKNOWN', null],
     ]);
-    expect(logKey(plain.items[0])).not.toBe(logKey(plain.items[1]));
+    expect(logNodeId(plain.items[0])).not.toBe(logNodeId(plain.items[1]));
     reply('/yescale/logs', { success: true, data: { items: [], total: 7, page: 2, page_size: 100 } });
     expect(await listLogs(http, caller, { p: 2 })).toEqual({ items: [], total: 7, pageSize: 100 });
   });

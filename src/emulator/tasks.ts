@@ -59,8 +59,8 @@ function taskIdFor(platform: string, r: Rng): string {
   return digits;
 }
 
-/** A small payload in the shape each platform returns. */
-function taskData(platform: string, action: string, status: string, taskId: string, prompt: string, r: Rng): unknown {
+/** A small payload in the shape each platform returns for a task in `status`. */
+export function taskData(platform: string, action: string, status: string, taskId: string, prompt: string, r: Rng): unknown {
   const done = status === 'SUCCESS';
   if (platform === 'suno') {
     const state = done ? 'complete' : status === 'FAILURE' ? 'error' : 'queued';

@@ -4,9 +4,10 @@
  * serializes the same fields: ISO times in UTC, credits as integers, USD as credits / 500,000.
  */
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { logKey, LOG_TYPES, type LogRecord } from '../upstream/records.js';
+import { logNodeId } from '../queries/node-id.js';
+import { LOG_TYPES, type LogRecord } from '../upstream/records.js';
 import type { UsageDimension, UsageFigures, UsageGroupRecord } from '../usage/aggregate.js';
-import { usd } from '../schema/user.js';
+import { usd } from '../schema/scalars.js';
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
@@ -38,7 +39,7 @@ export const LOG_COLUMNS = [
 /** A log entry as a record; `id` is the LogEntry id GraphQL gives the same entry. */
 export function logRecord(entry: LogRecord): string {
   return csvRecord([
-    encodeGlobalID('LogEntry', logKey(entry)),
+    encodeGlobalID('LogEntry', logNodeId(entry)),
     entry.createdAt.toISOString(),
     entry.type,
     entry.content,

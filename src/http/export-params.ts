@@ -6,8 +6,8 @@
  */
 import { coerceInputValue, type GraphQLInputType } from 'graphql';
 import { schema } from '../schema/index.js';
-import type { LogFilterShape } from '../schema/log-entry.js';
-import { badInput } from '../schema/validate.js';
+import type { LogFilterShape } from '../queries/log-filter.js';
+import { badInput } from '../queries/validate.js';
 import type { UsageDimension } from '../usage/aggregate.js';
 
 const FILTER_FIELDS = ['type', 'tokenName', 'modelName', 'username', 'from', 'to'] as const;

@@ -7,14 +7,14 @@ import type { Context } from '../context.js';
 import { createLoaders } from '../loaders/index.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { deleteApiKey, updateApiKeyQuota } from '../upstream/yescale.js';
-import { CREDITS_PER_USD } from '../upstream/wire.js';
 import type { ApiKeyRecord } from '../upstream/records.js';
 import { API_KEY_STATUSES } from '../upstream/records.js';
 import type { WireApiKeyQuery } from '../upstream/wire.js';
 import { builder } from './builder.js';
 import { maskSecret } from './secrets.js';
-import { User, usd } from './user.js';
-import { badInput, checkString } from './validate.js';
+import { CREDITS_PER_USD, usd } from './scalars.js';
+import { User } from './user.js';
+import { badInput, checkString } from '../queries/validate.js';
 
 export const ApiKeyStatus = builder.enumType('ApiKeyStatus', {
   description: 'Upstream status 1 enabled, 2 disabled, 3 expired, 4 exhausted; anything else is UNKNOWN.',

@@ -1,14 +1,15 @@
 /** Task (GET /yescale/task): async image/video/music jobs, TaskFilter, Query.tasks and User.tasks. */
 import type { Context } from '../context.js';
-import { taskNodeId } from '../loaders/by-id.js';
-import { loadLogRange } from '../loaders/log-range.js';
+import { taskNodeId } from '../queries/node-id.js';
+import { loadLogRange } from '../queries/log-range.js';
 import type { LogRecord, TaskRecord } from '../upstream/records.js';
 import { TASK_STATUSES } from '../upstream/records.js';
 import type { WireTaskQuery } from '../upstream/wire.js';
 import { builder } from './builder.js';
 import { LogEntry } from './log-entry.js';
-import { User, usd } from './user.js';
-import { checkString, checkWindow, unixSeconds } from './validate.js';
+import { usd } from './scalars.js';
+import { User } from './user.js';
+import { checkString, checkWindow, unixSeconds } from '../queries/validate.js';
 
 export const TaskStatus = builder.enumType('TaskStatus', { values: TASK_STATUSES });
 

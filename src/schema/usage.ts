@@ -11,9 +11,11 @@ import { USAGE_DIMENSIONS, type UsageFigures as Figures, type UsageGroupRecord, 
 import { isTimeZone } from '../usage/time-zone.js';
 import { ApiKey } from './api-key.js';
 import { builder } from './builder.js';
-import { LogType, logQuery } from './log-entry.js';
-import { User, usd } from './user.js';
-import { badInput } from './validate.js';
+import { logQuery } from '../queries/log-filter.js';
+import { LogType } from './log-entry.js';
+import { usd } from './scalars.js';
+import { User } from './user.js';
+import { badInput } from '../queries/validate.js';
 
 export const UsageDimension = builder.enumType('UsageDimension', {
   description: 'What usage is grouped by. DAY and HOUR are calendar buckets in the `timeZone` of the usage field.',
