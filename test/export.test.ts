@@ -168,6 +168,23 @@ describe('GET /export/logs.csv and /export/usage.csv', () => {
     expect(total(h.calls())).toBe(0);
   });
 
+  it("on the server's own key, needs a header a cross-site link cannot send (as /graphql's CSRF check)", async () => {
+    const gateway = await separateGateway(h.upstreamUrl, { accessKey: h.emulator.demoAccessKey });
+    try {
+      h.reset();
+      const bare = await get(`${gateway.url}/export/usage.csv`);
+      expect(bare.status).toBe(403);
+      expect(JSON.parse(bare.body).errors[0].extensions.code).toBe('CSRF_HEADER_REQUIRED');
+      expect(total(h.calls())).toBe(0);
+      const withHeader = await get(`${gateway.url}/export/usage.csv`, { 'x-graphql-yoga-csrf': '1' });
+      expect(withHeader.status).toBe(200);
+      // a caller's own key is not the server's: no header needed
+      expect((await get(`${gateway.url}/export/usage.csv`, auth(h.emulator.users[1].accessKey))).status).toBe(200);
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('gives each caller only its own rows, even when both export at once', async () => {
     const [a, b] = h.emulator.users;
     const [resA, resB] = await Promise.all([a, b].map((user) => get(`${h.server.url}/export/logs.csv`, auth(user.accessKey))));

@@ -32,7 +32,7 @@ export const isExportPath = (path: string | undefined): path is ExportPath => EX
 /**
  * Upstream pages of an export walk. Smaller than a usage scan's (LOG_SCAN_PAGE, 10,000): every
  * field is kept and decoded as UTF-8, which made a 10,000-entry page several times the memory of a
- * scan's; at 10,000 a million-row export peaked near 390 MB, at 2,000 (docs/benchmarks.md) far less.
+ * scan's: a million-row export peaked near 390 MB of RSS at 10,000 a page, near 300 MB at 2,000.
  * new-api serves at most 100 a page anyway; this matters against YEScale's larger pages.
  */
 export const EXPORT_PAGE = 2_000;
