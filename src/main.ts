@@ -26,6 +26,8 @@ function gatewayOptions(config: Config, logger: Logger): Omit<GatewayOptions, 'u
     metrics: config.metrics,
     logger,
     trustedDocuments: config.trustedDocuments,
+    live: config.live,
+    heartbeatMs: config.heartbeatMs,
   };
 }
 
@@ -58,6 +60,9 @@ async function run(config: Config, logger: Logger): Promise<Stop | null> {
       const server = await startServer(gateway, config.port, config.host);
       logger.info(`YEScale emulator at ${upstream} (demo access key ${emulator.demoAccessKey})`);
       logger.info(`GraphiQL: ${server.url}/graphql  (requests without Authorization use the demo key)`);
+      // the emulator's quick task (live.ts): a person can watch one task finish
+      const running = emulator.tasks('demo').filter((t) => t.status === 'QUEUED' || t.status === 'IN_PROGRESS');
+      logger.info(`Emulator clock at ${config.speed}× real time; ${running.length} demo tasks running, one finishes within a minute${running.length ? ` (e.g. taskId ${running.find((t) => t.status === 'QUEUED')?.task_id ?? running[0].task_id})` : ''}`);
       return async () => {
         await server.close();
         await emulator.close();

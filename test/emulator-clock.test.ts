@@ -149,6 +149,45 @@ describe('tasks in flight', () => {
   }
 });
 
+describe('new tasks', () => {
+  for (const era of ['yescale', 'latest'] as const) {
+    it(`a busy account submits tasks over time, each charged at its submission as the ${era} era writes it, then finished`, () => {
+      const emu = frozen({ era });
+      const initial = new Set([...emu.tasks('demo'), ...emu.tasks('admin'), ...emu.tasks('newbie')].map((t) => t.id));
+      const maxId = Math.max(...initial);
+      const count = emu.logCount('demo');
+      const balance = emu.user('demo').quota;
+      advanceTo(emu, 4 * 3600);
+      const fresh = emu.tasks('demo').filter((t) => !initial.has(t.id));
+      expect(fresh.length).toBeGreaterThan(0);
+      const arrived = arrivedSince(emu, 'demo', count);
+      for (const t of fresh) {
+        expect(t.id).toBeGreaterThan(maxId);
+        expect(t.submit_time).toBeGreaterThan(NOW);
+        expect(t.created_at).toBe(t.submit_time);
+        // the charge: a CONSUME of the task's quota at its submission, without the task id
+        const charges = arrived.filter((l) => l.type === 2 && l.created_at === t.submit_time && l.quota === t.quota && l.content.includes(`操作 ${t.action}`));
+        expect(charges.length).toBeGreaterThanOrEqual(1);
+        expect(charges[0].content).not.toContain(t.task_id);
+        expect(charges[0].other).not.toContain(t.task_id);
+        if (era === 'latest') expect(JSON.parse(charges[0].other)).toMatchObject({ is_task: true });
+        else expect(charges[0].content).toMatch(/^模型固定价格/);
+      }
+      // ids are unique across accounts, and the newest first in each list
+      const ids = [...emu.tasks('demo'), ...emu.tasks('admin'), ...emu.tasks('newbie')].map((t) => t.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      const submits = emu.tasks('demo').map((t) => t.submit_time);
+      expect(submits).toEqual([...submits].sort((a, b) => b - a));
+      // the balance paid for them (and for the requests); refunds gave failed ones back
+      const spent = arrived.filter((l) => l.type === 2).reduce((sum, l) => sum + l.quota, 0);
+      const refunded = emu.tasks('demo').filter((t) => t.status === 'FAILURE' && t.finish_time > NOW).reduce((sum, t) => sum + t.quota, 0);
+      expect(emu.user('demo').quota).toBe(balance - spent + refunded);
+      advanceTo(emu, 24 * 3600);
+      for (const t of emu.tasks('demo').filter((x) => fresh.some((f) => f.id === x.id))) expect(['SUCCESS', 'FAILURE']).toContain(t.status);
+    });
+  }
+});
+
 describe('new log entries', () => {
   it('arrive in id order, several within one second, and the balance, used quota and key figures follow them', () => {
     const emu = frozen();
@@ -157,27 +196,32 @@ describe('new log entries', () => {
     const keys0 = new Map(emu.apiKeys('demo').map((k) => [k.id, k]));
     const count = emu.logCount('demo');
     advanceTo(emu, 5 * 3600);
-    const arrived = arrivedSince(emu, 'demo', count);
+    const all = arrivedSince(emu, 'demo', count);
+    // a task submitted meanwhile may fail: its refund (SYSTEM text in this era) gives its quota back
+    const failed = emu.tasks('demo').filter((t) => t.status === 'FAILURE' && t.finish_time > NOW + 3 * 3600);
+    const refunds = all.filter((l) => l.type === 4);
+    expect(refunds.map((l) => l.content).sort()).toEqual(failed.map((t) => refunds.find((l) => l.content.includes(t.task_id))?.content).sort());
+    const arrived = all.filter((l) => l.type !== 4);
     expect(arrived.length).toBeGreaterThan(20);
 
     const previous = emu.log('demo', arrived.length);
     let id = previous.id;
     let time = previous.created_at;
-    for (const l of arrived) {
+    for (const l of all) {
       expect(l.id).toBe((id + 1) % 1024); // the self view's id % 1024 of an auto-increment id
       expect(l.created_at).toBeGreaterThanOrEqual(time);
       expect(l.created_at).toBeLessThanOrEqual(emu.now());
-      expect([2, 5]).toContain(l.type); // relay requests: consumed, or failed upstream
+      expect([2, 4, 5]).toContain(l.type); // relay requests (consumed, or failed upstream) and task refunds
       id = l.id;
       time = l.created_at;
     }
-    expect(arrived.some((l, i) => i > 0 && l.created_at === arrived[i - 1].created_at)).toBe(true);
+    expect(all.some((l, i) => i > 0 && l.created_at === all[i - 1].created_at)).toBe(true);
 
     const consumes = arrived.filter((l) => l.type === 2);
     const spent = consumes.reduce((sum, l) => sum + l.quota, 0);
     expect(spent).toBeGreaterThan(0);
     const user1 = emu.user('demo');
-    expect(user1.quota).toBe(user0.quota - spent);
+    expect(user1.quota).toBe(user0.quota - spent + failed.reduce((sum, t) => sum + t.quota, 0));
     expect(user1.used_quota).toBe(user0.used_quota + spent);
     expect(user1.request_count).toBe(user0.request_count + consumes.length);
 
@@ -190,6 +234,29 @@ describe('new log entries', () => {
       expect(k.remain_quota).toBe(k.unlimited_quota ? k0.remain_quota : k0.remain_quota - used);
       const newest = arrived.filter((l) => l.token_id === k.id).reduce((t, l) => Math.max(t, l.created_at), 0);
       expect(k.accessed_time).toBe(Math.max(k0.accessed_time, newest));
+    }
+  });
+
+  it('a limited key with no quota left writes nothing and becomes EXHAUSTED when presented, as new-api marks it', async () => {
+    const emu = frozen();
+    const base = await emu.listen();
+    try {
+      const limited = emu.apiKeys('demo').filter((k) => k.status === 1 && !k.unlimited_quota);
+      expect(limited.length).toBeGreaterThan(1);
+      for (const k of limited) {
+        const res = await fetch(`${base}/yescale/editquota/${k.id}`, { method: 'PUT', headers: { authorization: `Bearer ${emu.demoAccessKey}` }, body: JSON.stringify({ remain_quota: 0 }) });
+        expect(await res.json()).toEqual({ message: '', success: true });
+      }
+      const count = emu.logCount('demo');
+      advanceTo(emu, 2 * 3600);
+      const ids = new Set(limited.map((k) => k.id));
+      expect(arrivedSince(emu, 'demo', count).filter((l) => ids.has(l.token_id ?? 0))).toEqual([]);
+      const after = emu.apiKeys('demo').filter((k) => ids.has(k.id));
+      for (const k of after) expect([1, 4]).toContain(k.status);
+      expect(after.some((k) => k.status === 4)).toBe(true);
+      expect(after.every((k) => k.remain_quota === 0)).toBe(true);
+    } finally {
+      await emu.close();
     }
   });
 
@@ -232,6 +299,27 @@ describe('determinism', () => {
     expect(once.logCount('demo')).toBeGreaterThan(LOGS);
   });
 
+  it('POST /__emulator/advance moves the clock from outside; GET /__emulator/clock tells it', async () => {
+    const emu = frozen();
+    const base = await emu.listen();
+    try {
+      const post = async (body: unknown) => {
+        const res = await fetch(`${base}/__emulator/advance`, { method: 'POST', body: JSON.stringify(body) });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      expect(await post({ seconds: 90 })).toEqual({ status: 200, body: { success: true, message: '', data: { now: NOW + 90 } } });
+      for (const bad of [{ seconds: -1 }, { seconds: 1.5 }, { seconds: '9' }, {}]) {
+        expect(await post(bad)).toEqual({ status: 400, body: { success: false, message: 'expected {"seconds": integer >= 0}' } });
+      }
+      const clock = await (await fetch(`${base}/__emulator/clock`)).json();
+      expect(clock).toEqual({ success: true, message: '', data: { now: NOW + 90, speed: 0 } });
+      expect(emu.now()).toBe(NOW + 90);
+      expect(emu.tasks('demo').some((t) => t.status === 'SUCCESS' && t.finish_time > NOW)).toBe(true);
+    } finally {
+      await emu.close();
+    }
+  });
+
   it('the HTTP answers follow the clock', async () => {
     const emu = frozen();
     const base = await emu.listen();
@@ -242,8 +330,9 @@ describe('determinism', () => {
       const total = (await get('/yescale/logs?page_size=1')).data.total as number;
       advanceTo(emu, 3600);
       const after = (await get(tasksPath)).data as WireTask[];
-      expect(after.map((t) => t.status)).not.toEqual(before.map((t) => t.status));
-      expect(after.every((t) => !IN_FLIGHT.includes(t.status))).toBe(true);
+      const now = before.map((b) => after.find((t) => t.id === b.id)!);
+      expect(now.map((t) => t.status)).not.toEqual(before.map((t) => t.status));
+      expect(now.every((t) => !IN_FLIGHT.includes(t.status))).toBe(true);
       expect((await get('/yescale/logs?page_size=1')).data.total).toBeGreaterThan(total);
     } finally {
       await emu.close();

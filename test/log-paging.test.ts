@@ -9,6 +9,7 @@ import { DEFAULT_HTTP_OPTIONS, UpstreamHttp } from '../src/upstream/http.js';
 import { fromLatin1 } from '../src/upstream/json.js';
 import type { WireLog } from '../src/upstream/wire.js';
 import { listLogsRaw } from '../src/upstream/yescale.js';
+import { toCredential } from '../src/upstream/credential.js';
 import { startHarness, type Harness } from './helpers.js';
 
 const NOW = Date.UTC(2025, 10, 20, 12) / 1000;
@@ -139,7 +140,7 @@ describe('a usage walk while new logs arrive', () => {
 
   /** Every entry the walk visits, with logs appended after each upstream page. */
   async function walkWhileAppending(at: () => number | undefined): Promise<string[]> {
-    const caller = { credential: h.emulator.demoAccessKey, upstreamCalls: 0 };
+    const caller = { credential: toCredential(h.emulator.demoAccessKey), upstreamCalls: 0 };
     const visited: string[] = [];
     await scanLogs(
       async (query) => {

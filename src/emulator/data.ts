@@ -27,13 +27,15 @@ export class Dataset {
     this.time = now;
     let keyId = 1;
     let taskId = 1;
-    for (const spec of accountSpecs(demoLogs)) {
+    const specs = accountSpecs(demoLogs);
+    const firstNewTask = 1 + specs.reduce((n, spec) => n + spec.taskCount, 0);
+    for (const [index, spec] of specs.entries()) {
       const account = buildAccount(spec, seed, now, keyId);
       const tasks = buildTasks(account, seed, now, taskId);
       // the log store writes each task's charge (and a failed task's refund) and moves the task's times to them
       const logs = new LogStore(account, seed, now, tasks, era);
       tasks.sort((a, b) => b.submit_time - a.submit_time);
-      const u: UserData = { account, logs, tasks, live: new LiveAccount(account, logs, tasks, seed, now) };
+      const u: UserData = { account, logs, tasks, live: new LiveAccount(account, logs, tasks, seed, now, { first: firstNewTask, index, accounts: specs.length }) };
       // a trial account's remaining quota is what is left of the $1 sign-up credit
       if (account.trial) account.quota = Math.max(0, 500_000 - u.logs.usedQuota);
       keyId += account.keys.length;

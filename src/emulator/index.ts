@@ -8,7 +8,7 @@ import { MODEL_INDEX } from './catalog.js';
 import { EmulatorClock } from './clock.js';
 import { Dataset, wireTokens, wireUser } from './data.js';
 import { FaultInjector, type Fault } from './faults.js';
-import { ERAS, type Era } from './logs.js';
+import { ERAS, type Era } from './log-text.js';
 import { EmulatorServer, StatsRecorder, type EmulatorStats } from './server.js';
 
 export type { Fault, FaultMode } from './faults.js';
@@ -16,8 +16,8 @@ export { FAULT_MODES } from './faults.js';
 export type { EmulatorStats } from './server.js';
 export type { LikeDialect } from './log-query.js';
 import type { LikeDialect } from './log-query.js';
-export type { Era } from './logs.js';
-export { ERAS } from './logs.js';
+export type { Era } from './log-text.js';
+export { ERAS } from './log-text.js';
 
 export interface EmulatorOptions {
   /** default 1 */
@@ -104,7 +104,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
     data.get(username).logs.append(count, at ?? data.time);
   };
   const routes = { maxPageSize: opts.maxPageSize, pageLists: opts.pageLists, likeDialect: opts.likeDialect };
-  const server = new EmulatorServer({ data, faults, stats, routes, appendLogs, sync });
+  const server = new EmulatorServer({ data, faults, stats, routes, appendLogs, sync, clock });
   /** `read` after the data is brought up to the clock */
   const synced = <A extends unknown[], R>(read: (...args: A) => R) => (...args: A): R => {
     sync();

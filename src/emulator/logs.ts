@@ -4,26 +4,25 @@
  * A log is identified by its serial (1 = oldest). Index 0 is the newest log, so
  * serial = count - index. Every field is a pure function of (seed, user, serial, created_at);
  * only three byte columns (type, model, key) are kept so filters can scan a million logs fast.
- * created_at comes from an hourly timeline (daily rhythm, weekends, growth) and never
- * increases with the index, so a time window is an index range found by binary search.
+ * created_at (log-timeline.ts, then appended entries) never increases with the index.
+ * Entries appended later: appendLogs (tests), arrive (live traffic), appendTask (task billing).
  */
 import type { WireLog, WireTask } from '../upstream/wire.js';
 import type { Account } from './accounts.js';
 import { MODEL_INDEX, MODELS, NONE, type ModelSpec } from './catalog.js';
+import { canPay, presentKey } from './key-check.js';
+import { Timeline } from './log-timeline.js';
 import { content, ERRORS, other, requestId, taskContent, taskOther, type Core, type Era, type TaskEntry } from './log-text.js';
 import { cumulative, hash32, int, pickCumulative, rng, skew, type Rng } from './random.js';
 
 export { ERAS, type Era } from './log-text.js';
 
-const HOUR = 3600;
-const HOURS = 90 * 24;
 const USD = 500_000;
-const TZ = 7 * HOUR; // YEScale's users are mostly in UTC+7: the daily rhythm follows local time
 
 export class LogStore {
   /** number of generated (non-appended) logs */
   readonly base: number;
-  private readonly bucketStart: Int32Array;
+  private readonly timeline: Timeline;
   private readonly types: Uint8Array;
   private readonly models: Uint8Array;
   private readonly keys: Uint8Array;
@@ -59,7 +58,7 @@ export class LogStore {
     readonly era: Era = 'yescale',
   ) {
     const n = (this.base = account.logCount);
-    this.bucketStart = timeline(n, seed, account.salt, now);
+    this.timeline = new Timeline(n, seed, account.salt, now);
     for (const task of tasks) this.placeTask(task);
     this.types = new Uint8Array(n);
     this.models = new Uint8Array(n);
@@ -69,7 +68,7 @@ export class LogStore {
     this.keyAccessed = new Float64Array(account.keys.length);
     // one startup pass: fill the filter columns and the usage sums
     for (let s = 1; s <= n; s++) {
-      const t = this.baseCreatedAt(n - s);
+      const t = this.timeline.createdAt(n - s);
       const c = this.generate(s, t);
       this.types[s - 1] = c.type;
       this.models[s - 1] = c.model;
@@ -85,7 +84,7 @@ export class LogStore {
 
   createdAt(index: number): number {
     const s = this.count - index;
-    return s > this.base ? this.added.createdAt[s - this.base - 1] : this.baseCreatedAt(this.base - s);
+    return s > this.base ? this.added.createdAt[s - this.base - 1] : this.timeline.createdAt(this.base - s);
   }
 
   typeAt(index: number): number {
@@ -151,11 +150,16 @@ export class LogStore {
     return true;
   }
 
-  /** Whether new-api would let this request through: a usable key, and quota to pay for a consume. */
+  /** Whether new-api would let this request through (key-check.ts). */
   private accepts(c: Core, t: number): boolean {
-    const k = c.key === NONE ? undefined : this.account.keys[c.key];
-    if (!k || k.status !== 1 || k.deletedAt !== undefined || (k.expiredTime !== -1 && k.expiredTime < t)) return false;
-    return c.type !== 2 || (this.balance >= c.quota && (k.unlimited || k.remainQuota >= c.quota));
+    if (c.key === NONE) return false;
+    const k = this.account.keys[c.key];
+    return c.type === 2 ? canPay(k, this.balance, c.quota, t) : presentKey(k, t);
+  }
+
+  /** Whether new-api would accept this task's submission at `t`: its key usable and quota to pay. */
+  canSubmit(task: WireTask, t: number): boolean {
+    return canPay(this.account.keys[this.taskKey(task).key], this.balance, task.quota, t);
   }
 
   /**
@@ -169,10 +173,9 @@ export class LogStore {
     this.push(this.generate(s, at), at);
     if (kind === 'refund') {
       this.refunded += task.quota;
-      const e = this.taskEntries.get(s)!;
-      const k = this.account.keys[e.key];
-      if (this.era === 'latest' && !k.unlimited) k.remainQuota += task.quota;
-      if (this.era === 'latest') this.keyUsed[e.key] -= task.quota;
+      const { key } = this.taskEntries.get(s)!;
+      if (this.era === 'latest' && !this.account.keys[key].unlimited) this.account.keys[key].remainQuota += task.quota;
+      if (this.era === 'latest') this.keyUsed[key] -= task.quota;
     }
     this.version++;
   }
@@ -194,7 +197,7 @@ export class LogStore {
 
   /**
    * `count` exact copies of the newest entry, at its second: what a client retrying one request
-   * produces, and what the gateway's log ids must tell apart (src/queries/node-id.ts logNodeId).
+   * produces, and what the gateway's log ids must tell apart (records.ts logKey).
    */
   appendCopies(count: number): void {
     if (this.count === 0) return;
@@ -300,22 +303,9 @@ export class LogStore {
     };
   }
 
-  private baseCreatedAt(b: number): number {
-    // bucket h holds base indices [bucketStart[h], bucketStart[h+1]) within hour [now-(h+1)h, now-h*h]
-    const starts = this.bucketStart;
-    let lo = 0;
-    let hi = starts.length - 2;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (starts[mid] <= b) lo = mid;
-      else hi = mid - 1;
-    }
-    const c = starts[lo + 1] - starts[lo];
-    return this.now - lo * HOUR - Math.floor(((b - starts[lo]) * HOUR) / c);
-  }
-
   private tally(c: Core, t: number): void {
-    if (c.key !== NONE && t > this.keyAccessed[c.key]) this.keyAccessed[c.key] = t;
+    // new-api stamps accessed_time when a request presents the key; a task refund (6) presents none
+    if (c.key !== NONE && c.type !== 6 && t > this.keyAccessed[c.key]) this.keyAccessed[c.key] = t;
     if (c.type !== 2) return;
     this.usedQuota += c.quota;
     this.requestCount++;
@@ -399,33 +389,3 @@ export class LogStore {
 }
 
 const MODEL_CUM = cumulative(MODELS.map((m) => m.weight));
-
-/** Hourly weights -> first base index of each hour bucket (bucket 0 = the hour ending now). */
-function timeline(n: number, seed: number, salt: number, now: number): Int32Array {
-  const w = new Float64Array(HOURS);
-  let total = 0;
-  for (let h = 0; h < HOURS; h++) {
-    const local = now - h * HOUR - HOUR / 2 + TZ;
-    const hourOfDay = Math.floor(local / HOUR) % 24;
-    const day = Math.floor(local / 86_400);
-    const weekday = (day + 4) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
-    const diurnal = 0.12 + bell(hourOfDay, 10, 8) + 0.9 * bell(hourOfDay, 15, 10) + 0.5 * bell(hourOfDay, 21, 6);
-    const week = weekday === 0 || weekday === 6 ? 0.55 : 1;
-    const growth = 1 + 1.5 * (1 - h / HOURS);
-    const noise = 0.7 + 0.6 * (hash32(seed, salt, day, 0xda7) / 2 ** 32);
-    const spike = hash32(seed, salt, day * 24 + hourOfDay, 0x5b1) / 2 ** 32 < 0.01 ? 4 : 1; // batch jobs
-    total += w[h] = diurnal * week * growth * noise * spike;
-  }
-  const starts = new Int32Array(HOURS + 1);
-  let acc = 0;
-  for (let h = 0; h < HOURS; h++) {
-    starts[h] = Math.round((acc / total) * n);
-    acc += w[h];
-  }
-  starts[HOURS] = n;
-  return starts;
-}
-
-function bell(x: number, mu: number, width: number): number {
-  return Math.exp(-((x - mu) ** 2) / width);
-}

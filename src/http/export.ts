@@ -137,7 +137,7 @@ export async function handleExport(gateway: Gateway, req: IncomingMessage, res: 
     const rows = csv?.rows ?? 0;
     gateway.metrics?.csvExport({ endpoint: path, outcome, rows, ms });
     gateway.requests.logger?.info(
-      { export: path, rows, outcome, upstreamCalls: ctx?.caller?.upstreamCalls ?? 0, callerId: ctx?.caller?.id, ms: Math.round(ms) },
+      { export: path, rows, outcome, upstreamCalls: ctx?.caller?.upstreamCalls ?? 0, callerId: ctx?.caller?.credential.id, ms: Math.round(ms) },
       'csv export',
     );
   }

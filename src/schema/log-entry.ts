@@ -3,16 +3,19 @@
  * in src/queries/), and the
  * fields that reach logs: Query.logs, User.logs, ApiKey.logs, LogEntry.apiKey.
  */
-import type { Context } from '../context.js';
+import { pollKey, subscriber } from '../live/caller.js';
+import { liveValue } from '../live/hub.js';
+import { decodeLogs, logPoller } from '../live/log-poller.js';
+import { queryKey } from '../loaders/query-loader.js';
 import { loadLogConnection, MAX_FIRST, type LogConnectionShape } from '../queries/log-connection.js';
-import { logQuery, type LogFilterShape } from '../queries/log-filter.js';
+import { logQuery } from '../queries/log-filter.js';
 import { LOG_SCAN_PAGE } from '../queries/log-scan.js';
 import { logNodeId } from '../queries/node-id.js';
 import { badInput, checkFirst } from '../queries/validate.js';
 import type { LogRecord } from '../upstream/records.js';
 import { LOG_TYPES } from '../upstream/records.js';
 import { ApiKey } from './api-key.js';
-import { builder } from './builder.js';
+import { builder, type AccountFields } from './builder.js';
 import { DEFAULT_FIRST } from './complexity.js';
 import { usd } from './scalars.js';
 import { User } from './user.js';
@@ -42,13 +45,6 @@ export const LogFilter = builder.inputType('LogFilter', {
 
 
 
-
-/** Query.logs and User.logs: one connection page through the request's loaders. */
-const resolveLogConnection = (ctx: Context, args: { filter?: LogFilterShape | null; first?: number | null; after?: string | null }) =>
-  loadLogConnection(ctx.loaders.logPages, { ...args, first: args.first ?? DEFAULT_FIRST }, {
-    maxFirst: ctx.settings.maxFirst,
-    concurrency: ctx.settings.logPageConcurrency,
-  });
 
 export const LogConnection = builder.connectionObject(
   {
@@ -140,25 +136,22 @@ const connectionArgs = builder.args((t) => ({
   after: t.string({ description: 'The endCursor of the previous page.' }),
 }));
 
-builder.queryField('logs', (t) =>
+/** Query.logs and User.logs. */
+const logsField = (t: AccountFields) =>
   t.field({
     type: LogConnection,
     nullable: true,
     description: LOGS_DESCRIPTION,
     args: connectionArgs,
-    resolve: (_root, args, ctx) => resolveLogConnection(ctx, args),
-  }),
-);
+    resolve: (_parent, args, ctx) =>
+      loadLogConnection(ctx.loaders.logPages, { ...args, first: args.first ?? DEFAULT_FIRST }, {
+        maxFirst: ctx.settings.maxFirst,
+        concurrency: ctx.settings.logPageConcurrency,
+      }),
+  });
 
-builder.objectField(User, 'logs', (t) =>
-  t.field({
-    type: LogConnection,
-    nullable: true,
-    description: LOGS_DESCRIPTION,
-    args: connectionArgs,
-    resolve: (_user, args, ctx) => resolveLogConnection(ctx, args),
-  }),
-);
+builder.queryField('logs', logsField);
+builder.objectField(User, 'logs', logsField);
 
 builder.objectField(ApiKey, 'logs', (t) =>
   t.field({
@@ -175,5 +168,25 @@ builder.objectField(ApiKey, 'logs', (t) =>
       checkFirst('first', count, ctx.settings.maxFirst);
       return ctx.loaders.keyLogs.load({ query: logQuery(filter), tokenName: key.name, first: count });
     },
+  }),
+);
+
+builder.subscriptionField('logAdded', (t) =>
+  t.field({
+    type: LogEntry,
+    nullable: true,
+    description:
+      "Each new log entry of the caller as it appears, oldest first, each once (entries arriving in a second already seen included). " +
+      'The filter takes type, tokenName, modelName and username; from and to do not apply.',
+    args: { filter: t.arg({ type: LogFilter }) },
+    subscribe: (_root, { filter }, ctx) => {
+      if (filter?.from || filter?.to) throw badInput(filter.from ? 'filter.from' : 'filter.to', 'logAdded follows new entries; from and to do not apply');
+      const query = logQuery(filter);
+      const who = subscriber(ctx.caller);
+      const poller = () => logPoller(ctx.http, who, query, query.model_name);
+      // one event per entry, oldest first, from the batch each poll publishes
+      return ctx.live.stream({ owner: who.id, key: pollKey(who, `logs ${queryKey(query)}`), poller, replayLatest: false }, decodeLogs);
+    },
+    resolve: (entry) => liveValue(entry),
   }),
 );

@@ -11,7 +11,7 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { CircuitBreaker, CircuitOpenError, DEFAULT_BREAKER_OPTIONS, type BreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { UpstreamError, envelopeError, statusError } from './errors.js';
-import { credentialId } from './credential.js';
+import type { Credential } from './credential.js';
 import { InFlight } from './in-flight.js';
 import { DEFAULT_LIMITER_OPTIONS, Limiter, type LimiterOptions } from './limiter.js';
 import { DEFAULT_RETRY_OPTIONS, withRetry, type RetryOptions } from './retry.js';
@@ -45,9 +45,8 @@ export type Query = Record<string, string | number | undefined>;
  * actually sent for it (a call joined in flight or refused by the open circuit sends none).
  */
 export interface Caller {
-  credential: string;
-  /** credentialId(credential), computed once per request (context.ts); else once per call */
-  id?: string;
+  /** parsed and hashed once per request (credential.ts) */
+  credential: Credential;
   signal?: AbortSignal;
   deadline?: number;
   upstreamCalls: number;
@@ -66,7 +65,7 @@ export type CallListener = (call: {
   error?: UpstreamError;
   attempt: number;
   circuit: CircuitState;
-  /** a hash of the caller's credential (in-flight.ts credentialId), for audit lines; never the credential */
+  /** the caller's Credential.id, for audit lines; never the secret */
   callerId?: string;
 }) => void;
 
@@ -112,9 +111,8 @@ export class UpstreamHttp {
    */
   async getData(path: string, query: Query, caller: Caller, encoding: BodyEncoding = 'utf8'): Promise<unknown> {
     const target = this.basePath + path + toSearch(query);
-    const callerId = caller.id ?? credentialId(caller.credential);
-    const result = this.inFlight.run(`${callerId} ${encoding} ${target}`, caller.deadline ?? Infinity, caller.signal, (shared, latest) =>
-      withRetry(this.options, (attempt) => this.attempt(path, target, caller, callerId, shared, attempt, encoding), latest, shared),
+    const result = this.inFlight.run(`${caller.credential.id} ${encoding} ${target}`, caller.deadline ?? Infinity, caller.signal, (shared, latest) =>
+      withRetry(this.options, (attempt) => this.attempt(path, target, caller, shared, attempt, encoding), latest, shared),
     );
     return result.catch((cause: unknown) => {
       throw toUpstreamError(path, cause);
@@ -131,7 +129,7 @@ export class UpstreamHttp {
     const target = this.basePath + path;
     const signal = caller.signal ?? new AbortController().signal;
     try {
-      await this.attempt(path, target, caller, credentialId(caller.credential), signal, 0, 'utf8', { method, body });
+      await this.attempt(path, target, caller, signal, 0, 'utf8', { method, body });
     } catch (cause) {
       throw toUpstreamError(path, cause);
     }
@@ -142,21 +140,20 @@ export class UpstreamHttp {
     path: string,
     target: string,
     caller: Caller,
-    callerId: string,
     signal: AbortSignal,
     attempt: number,
     encoding: BodyEncoding,
     write?: { method: 'DELETE' | 'PUT'; body: unknown },
   ): Promise<unknown> {
     if (this.breaker.state() === 'open') throw this.refuse(path, attempt);
-    const release = await this.limiter.acquire(callerId, signal);
+    const release = await this.limiter.acquire(caller.credential.id, signal);
     try {
       if (!this.breaker.tryPass()) throw this.refuse(path, attempt);
       const started = performance.now();
       let status: number | null = null;
       caller.upstreamCalls++;
       try {
-        const headers: Record<string, string> = { authorization: `Bearer ${caller.credential}`, accept: 'application/json' };
+        const headers: Record<string, string> = { authorization: `Bearer ${caller.credential.secret}`, accept: 'application/json' };
         if (write?.body !== undefined) headers['content-type'] = 'application/json';
         const res = await this.pool.request({
           method: write?.method ?? 'GET',
@@ -170,7 +167,7 @@ export class UpstreamHttp {
         // a write's answer is `{"message":"","success":true}`, no `data` (as YEScale documents)
         const data = decode(path, res.statusCode, text, encoding, write === undefined);
         this.breaker.success();
-        this.emit({ path, status, ms: performance.now() - started, attempt, circuit: this.breaker.state(), callerId });
+        this.emit({ path, status, ms: performance.now() - started, attempt, circuit: this.breaker.state(), callerId: caller.credential.id });
         return data;
       } catch (cause) {
         const error = toUpstreamError(path, cause);
@@ -182,7 +179,7 @@ export class UpstreamHttp {
         if (error.kind !== 'UPSTREAM_UNAVAILABLE') this.breaker.success();
         else if (signal.aborted) this.breaker.neutral();
         else this.breaker.failure();
-        this.emit({ path, status, ms: performance.now() - started, error, attempt, circuit: this.breaker.state(), callerId });
+        this.emit({ path, status, ms: performance.now() - started, error, attempt, circuit: this.breaker.state(), callerId: caller.credential.id });
         throw error;
       }
     } finally {
