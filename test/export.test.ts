@@ -199,7 +199,7 @@ describe('GET /export/logs.csv and /export/usage.csv', () => {
   });
 
   it('ends a stream cut by an upstream fault with a marker line and no normal end', async () => {
-    const emulator = createEmulator({ logsPerUser: 50_000, now: Date.UTC(2025, 10, 20, 12) / 1000 });
+    const emulator = createEmulator({ logsPerUser: 50_000, now: Date.UTC(2025, 10, 20, 12) / 1000, speed: 0 });
     try {
       const upstream = await emulator.listen(0, '127.0.0.1');
       const gateway = await separateGateway(upstream, { logPageConcurrency: 1 });
@@ -224,7 +224,7 @@ describe('GET /export/logs.csv and /export/usage.csv', () => {
   });
 
   it('stops the walk when the client disconnects, and counts the export as CLIENT_CLOSED', async () => {
-    const emulator = createEmulator({ logsPerUser: 50_000, now: Date.UTC(2025, 10, 20, 12) / 1000 });
+    const emulator = createEmulator({ logsPerUser: 50_000, now: Date.UTC(2025, 10, 20, 12) / 1000, speed: 0 });
     try {
       const upstream = await emulator.listen(0, '127.0.0.1');
       const gateway = await separateGateway(upstream, { logPageConcurrency: 1 });
@@ -309,7 +309,7 @@ const HEAP_MB = Number(process.env.EXPORT_HEAP_MB ?? 128);
 
 describe('a million rows', () => {
   it(`streams them with the gateway process under 250 MB of RSS and a ${HEAP_MB} MB heap`, { timeout: 600_000 }, async () => {
-    const emulator = createEmulator({ logsPerUser: 1_000_000, now: Date.UTC(2025, 10, 20, 12) / 1000 });
+    const emulator = createEmulator({ logsPerUser: 1_000_000, now: Date.UTC(2025, 10, 20, 12) / 1000, speed: 0 });
     const upstream = await emulator.listen(0, '127.0.0.1');
     const child = spawn(
       process.execPath,
