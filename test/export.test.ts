@@ -69,7 +69,7 @@ const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 describe('GET /export/logs.csv and /export/usage.csv', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({}, { logsPerUser: 3_000, now: Date.UTC(2025, 10, 20, 12) / 1000 });
+    h = await startHarness({}, { logsPerUser: 3_000, now: Date.UTC(2025, 10, 20, 12) / 1000, speed: 0 });
   });
   afterAll(() => h.close());
 
