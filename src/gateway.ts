@@ -4,6 +4,7 @@
  * a socket (test/tenants.test.ts). Upstream failures become GraphQL errors with
  * `extensions.code` here, in one place.
  */
+import { setMaxListeners } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GraphQLError, getOperationAST, parse } from 'graphql';
@@ -22,8 +23,8 @@ import { DEFAULT_LIMITS, limitPlugins, type Limits } from './plugins/limits.js';
 import { LocalCoordinator, type Coordinator } from './live/coordinator.js';
 import { DEFAULT_LIVE, LiveHub, type LiveOptions } from './live/hub.js';
 import { UpstreamError } from './upstream/errors.js';
-import { requestCredentials } from './upstream/credential.js';
 import { Deadlines } from './upstream/deadlines.js';
+import { credentialOf, requestCredentials, toCredential, type Credential } from './upstream/credential.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
 import { schema, withoutMutations } from './schema/index.js';
 import { MAX_FIRST } from './queries/log-connection.js';
@@ -72,6 +73,20 @@ export interface DashboardInfo {
   readOnly: boolean;
 }
 
+/**
+ * What the HTTP routes beside /graphql (src/http/export.ts) share with it: the same credential
+ * rule, deadline, upstream client and settings, so a CSV export answers as GraphQL would.
+ */
+export interface RequestSupport {
+  /** the request's credential: its Authorization header, else the server's own key (context.ts) */
+  credential(authorization: string | null): Credential | null;
+  /** whether `credential` had to fall back on the server's own key */
+  usesServerKey(authorization: string | null): boolean;
+  /** a Context whose upstream calls stop at the request deadline or when `signal` aborts */
+  context(credential: Credential | null, signal: AbortSignal): Context;
+  logger: Logger | null;
+}
+
 export type Gateway = YogaServerInstance<Record<string, never>, Context> & {
   upstream: UpstreamHttp;
   limits: Limits;
@@ -85,6 +100,8 @@ export type Gateway = YogaServerInstance<Record<string, never>, Context> & {
   corsOrigins: string[];
   /** the /dashboard page's documents and settings; null without --dashboard */
   dashboard: DashboardInfo | null;
+  /** for the CSV exports (src/http/export.ts) */
+  requests: RequestSupport;
 };
 
 export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxFirst: MAX_FIRST, logPageConcurrency: 4 };
@@ -162,6 +179,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     ],
   });
   const dashboard = dashboardDocuments && { documents: operationNames(dashboardDocuments), accessKeyRequired: !options.accessKey, readOnly: options.readOnly ?? false };
+  const serverCredential = options.accessKey ? toCredential(options.accessKey) : null;
+  const requests: RequestSupport = {
+    credential: (authorization) => credentialOf(authorization, serverCredential),
+    usesServerKey: (authorization) => credentialOf(authorization, null) === null && serverCredential !== null,
+    context: (credential, signal) => {
+      // an export is long and rare: its own deadline, and it stops when the client leaves
+      const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+      const deadline = AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]);
+      setMaxListeners(0, deadline);
+      return createContext(http, live, credential, settings, deadline, Date.now() + timeoutMs);
+    },
+    logger: logger ?? null,
+  };
   return Object.assign(yoga, {
     upstream: http,
     limits,
@@ -171,6 +201,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     trustedDocuments,
     corsOrigins: options.corsOrigins ?? [],
     dashboard,
+    requests,
   });
 }
 

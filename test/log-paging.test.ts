@@ -151,7 +151,9 @@ describe('a usage walk while new logs arrive', () => {
       {},
       { pageRows: 10_000, concurrency: 3 },
       // The lean reader's strings are latin1 readings of UTF-8: back to real text to compare.
-      (items) => visited.push(...items.map((raw) => fromLatin1(identity(raw as Partial<WireLog>)))),
+      (items) => {
+        visited.push(...items.map((raw) => fromLatin1(identity(raw as Partial<WireLog>))));
+      },
     );
     return visited;
   }

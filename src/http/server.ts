@@ -1,7 +1,8 @@
-/** node:http around the gateway: /graphql (and GraphiQL, and graphql-ws), /healthz, /readyz, /metrics, /dashboard; graceful close. */
+/** node:http around the gateway: /graphql (and GraphiQL, and graphql-ws), /export/*.csv, /dashboard, /healthz, /readyz, /metrics; graceful close. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from '../gateway.js';
+import { handleExport, isExportPath } from './export.js';
 import { attachWebSocket } from './websocket.js';
 import { createDashboard } from './dashboard.js';
 
@@ -25,6 +26,10 @@ export async function startServer(gateway: Gateway, port: number, host: string):
     if (path === '/metrics' && gateway.metrics && req.method === 'GET') {
       const metrics = gateway.metrics;
       void metrics.render().then((text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text));
+      return;
+    }
+    if (isExportPath(path)) {
+      void handleExport(gateway, req, res, path);
       return;
     }
     void readCapped(req, gateway.limits.maxRequestBytes).then((body) => {

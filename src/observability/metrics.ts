@@ -59,6 +59,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly exports = new Counter({
+    name: 'csv_exports_total',
+    help: 'CSV exports answered, by endpoint and outcome ("ok" or the error code)',
+    labelNames: ['endpoint', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly exportRows = new Counter({ name: 'csv_export_rows_total', help: 'Rows written by CSV exports', labelNames: ['endpoint'], registers: [this.registry] });
+  private readonly exportDuration = new Histogram({
+    name: 'csv_export_duration_seconds',
+    help: 'Time from request to the last byte of a CSV export',
+    labelNames: ['endpoint'],
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+
   constructor(http: UpstreamHttp) {
     new Gauge({
       name: 'upstream_circuit_state',
@@ -100,6 +115,13 @@ export class Metrics {
     for (const code of errorCodes) this.errors.inc({ operation: label, code });
     if (cache === 'hit') this.cacheHits.inc();
     if (cache === 'miss') this.cacheMisses.inc();
+  }
+
+  /** One CSV export (src/http/export.ts); `endpoint` is one of its two fixed paths. */
+  csvExport({ endpoint, outcome, rows, ms }: { endpoint: string; outcome: string; rows: number; ms: number }): void {
+    this.exports.inc({ endpoint, outcome });
+    this.exportRows.inc({ endpoint }, rows);
+    this.exportDuration.observe({ endpoint }, ms / 1000);
   }
 
   /** The exposition text: this gateway's metrics, then the process's. */

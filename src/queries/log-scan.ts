@@ -1,6 +1,8 @@
 /**
  * A walk over every log entry matching a filter, page by page, handing each page to `visit`
- * and dropping it: memory holds at most `concurrency` pages however long the history.
+ * and dropping it: memory holds at most `concurrency` pages however long the history. Pages are
+ * visited in the listing's order (newest first), and an async `visit` (a CSV export writing to a
+ * slow client) is awaited before a further page is fetched.
  *
  * Offsets drift while new entries arrive (the upstream lists newest first), so the walk is
  * anchored: page 1 fixes the newest second A; it holds every entry of second A (unless that
@@ -16,13 +18,36 @@ import type { WireLogQuery } from '../upstream/wire.js';
 export const LOG_SCAN_PAGE = 10_000;
 
 export type FetchRawPage = (query: WireLogQuery) => Promise<RawLogPage>;
-export type Visit = (items: Record<string, unknown>[]) => void;
+export type Visit = (items: Record<string, unknown>[]) => void | Promise<void>;
 
 export interface WalkOptions {
   /** the upstream page size to ask for */
   pageRows: number;
   /** upstream pages in flight at once */
   concurrency: number;
+}
+
+/**
+ * `fetch` over `items` up to `limit` ahead, each result handed to `use` in order and awaited
+ * before the fetch `limit` further starts: order is kept and a slow `use` holds the fetching back.
+ * Answers what `use` returned for each; rejects on the first failure and starts nothing after it.
+ */
+export async function mapInOrder<T, R, U>(items: readonly T[], limit: number, fetch: (item: T) => Promise<R>, use: (result: R) => U | Promise<U>): Promise<U[]> {
+  const ahead: Promise<R>[] = [];
+  let next = 0;
+  const start = () => {
+    const fetched = fetch(items[next++]);
+    // a failure is rethrown where it is awaited; fetches already started after it are not
+    fetched.catch(() => {});
+    ahead.push(fetched);
+  };
+  const used: U[] = [];
+  while (next < items.length && ahead.length < Math.max(1, limit)) start();
+  while (ahead.length > 0) {
+    used.push(await use(await ahead.shift()!));
+    if (next < items.length) start();
+  }
+  return used;
 }
 
 /**
@@ -50,7 +75,7 @@ export async function scanLogs(fetch: FetchRawPage, query: WireLogQuery, options
   const older: WireLogQuery = { ...query, end_timestamp: anchor - 1 };
   const olderExists = anchor > 1 && (query.start_timestamp === undefined || query.start_timestamp <= anchor - 1);
   if (atAnchor < items.length) {
-    visit(items);
+    await visit(items);
     if (!olderExists) return;
     const olderTotal = first.total !== null ? first.total - atAnchor : null;
     return walk(fetch, older, items.length - atAnchor, size, olderTotal, options.concurrency, visit);
@@ -72,33 +97,33 @@ async function walk(
 ): Promise<void> {
   const firstPage = Math.floor(offset / size) + 1;
   const skip = offset - (firstPage - 1) * size;
-  /** visits one page's share of the range; answers whether the page was full */
-  const take = async (p: number): Promise<boolean> => {
+  /** one page's share of the range, and whether the page was full */
+  const fetchPage = async (p: number) => {
     const page = await fetch({ ...query, p, page_size: size });
-    const items = p === firstPage && skip > 0 ? page.items.slice(skip) : page.items;
-    if (items.length > 0) visit(items);
-    return page.items.length >= size;
+    return { items: p === firstPage && skip > 0 ? page.items.slice(skip) : page.items, full: page.items.length >= size, total: page.total };
+  };
+  const take = async (page: { items: Record<string, unknown>[]; full: boolean }): Promise<boolean> => {
+    if (page.items.length > 0) await visit(page.items);
+    return page.full;
   };
   let p = firstPage;
   if (total === null) {
-    const page = await fetch({ ...query, p, page_size: size });
-    const items = skip > 0 ? page.items.slice(skip) : page.items;
-    if (items.length > 0) visit(items);
-    if (page.items.length < size) return;
+    const page = await fetchPage(p);
+    if (!(await take(page))) return;
     total = page.total;
     p++;
   }
   if (total !== null) {
     const last = Math.ceil(total / size);
     if (last < p) return;
-    const full = await mapConcurrent(pageNumbers(p, last), concurrency, take);
+    const full = await mapInOrder(pageNumbers(p, last), concurrency, fetchPage, take);
     if (!full.at(-1)) return;
     p = last + 1;
   }
   // No total, or a total the listing outgrew (new-api caps its count on huge histories):
   // go on in windows of `concurrency` pages until a short one.
   for (;;) {
-    const full = await mapConcurrent(pageNumbers(p, p + concurrency - 1), concurrency, take);
+    const full = await mapInOrder(pageNumbers(p, p + concurrency - 1), concurrency, fetchPage, take);
     if (!full.every(Boolean)) return;
     p += concurrency;
   }

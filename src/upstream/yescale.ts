@@ -1,6 +1,7 @@
 /** One function per YEScale System API endpoint: wire query in, domain records out. */
 import { UpstreamError } from './errors.js';
 import type { Caller, UpstreamHttp } from './http.js';
+import type { BodyEncoding } from './json.js';
 import { toApiKey, toLog, toPage, toTask, toUser } from './records.js';
 import type { ApiKeyRecord, LogRecord, Page, TaskRecord, UserRecord } from './records.js';
 import { mapConcurrent } from './map-concurrent.js';
@@ -116,8 +117,9 @@ export type RawLogPage = Page<Record<string, unknown>>;
 /**
  * GET /yescale/logs without building LogRecords: usage scans read a few fields of every entry
  * of the whole history, where decoding UTF-8 cost as much as parsing and a record per entry more.
+ * A walk that keeps every field as text (the CSV export) reads it as `utf8`.
  */
-export async function listLogsRaw(http: UpstreamHttp, caller: Caller, query: WireLogQuery): Promise<RawLogPage> {
-  const data = await http.getData(PATHS.logs, { ...query }, caller, 'latin1');
+export async function listLogsRaw(http: UpstreamHttp, caller: Caller, query: WireLogQuery, encoding: BodyEncoding = 'latin1'): Promise<RawLogPage> {
+  const data = await http.getData(PATHS.logs, { ...query }, caller, encoding);
   return toPage(PATHS.logs, data, (raw) => raw);
 }
