@@ -5,7 +5,7 @@
  * and without a server key it asks for one and keeps it in sessionStorage. Screenshots go to
  * test-results/. A missing Chromium skips the suite with one line (fails it under CI).
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -150,6 +150,22 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     expect(writes.map(([, n]) => n)).toEqual([1]);
     // Focus stays on the key's button for the next keystroke.
     expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.action)).toBe('quota');
+    await page.close();
+  }, 60_000);
+
+  it('downloads the usage CSV of the range shown, and its spend adds up to the page total', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${demo.server.url}/dashboard`);
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+    // Before the clock moves (next test): the page's figures may come from the response cache, the export never does.
+    const [file] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.click('#csv-usage')]);
+    expect(file.suggestedFilename()).toMatch(/^usage-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv$/);
+    const [header, ...rows] = readFileSync((await file.path())!, 'utf8').trim().split('\r\n');
+    const columns = header!.split(',');
+    expect(columns.slice(0, 3)).toEqual(['day', 'model', 'tokenName']);
+    // Model and key names of the emulator hold no comma or quote: a plain split reads the rows.
+    const spend = rows.reduce((sum, row) => sum + Number(row.split(',')[columns.indexOf('quotaUsd')]), 0);
+    expect(spend).toBeCloseTo(Number(await page.locator('#spend [data-value]').getAttribute('data-value')), 6);
     await page.close();
   }, 60_000);
 
