@@ -10,7 +10,8 @@ import { createRedisCache } from '@envelop/response-cache-redis';
 import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../redis.js';
 import { credentialId } from '../upstream/credential.js';
 
 /**
@@ -52,6 +53,7 @@ export function createResponseCache(
   scope: string,
   onRedisError: (error: Error) => void,
 ): ResponseCache {
+  // A failed command is a miss or a skipped store: the request goes on uncached.
   const redis = options.redisUrl ? connectRedis(options.redisUrl, onRedisError) : null;
   const cache = storeOnly(redis ? createRedisCache({ redis }) : createInMemoryCache({ max: 10_000 }), onRedisError);
   const { other = DEFAULT_OTHER_TTL_MS, ...perType } = { ...DEFAULT_TTL_MS, ...options.ttlMs };
@@ -114,18 +116,6 @@ export function takeCacheOutcome<T extends { extensions?: Record<string, unknown
   const outcome = (responseCache as { hit?: boolean }).hit ? 'hit' : 'miss';
   const { extensions: _, ...rest } = result;
   return { outcome, result: (Object.keys(extensions).length ? { ...rest, extensions } : rest) as T };
-}
-
-function connectRedis(url: string, onError: (error: Error) => void): Redis {
-  const redis = new Redis(url, {
-    // Fail a command fast instead of queueing it while Redis is away: the request goes on uncached.
-    maxRetriesPerRequest: 1,
-    commandTimeout: 1_000,
-    connectTimeout: 2_000,
-    keyPrefix: 'yescale-graphql:',
-  });
-  redis.on('error', onError);
-  return redis;
 }
 
 interface Generations {
