@@ -10,6 +10,7 @@
  * except field names, enum values and its error message; the access key goes into the header only.
  */
 import { Agent, request } from 'undici';
+import type { Config } from './config.js';
 import { envelopeError, statusError } from './upstream/errors.js';
 import { isObject } from './upstream/http.js';
 import { toApiKey, toLog, toPage, toTask, toUser } from './upstream/records.js';
@@ -229,6 +230,13 @@ export async function runCheck(opts: CheckOptions): Promise<EndpointReport[]> {
   } finally {
     await agent.close();
   }
+}
+
+/** The `check` command as main.ts runs it: the report to print, and exit code 1 when any endpoint has a problem. */
+export async function checkCommand(config: Pick<Config, 'upstream' | 'accessKey' | 'requestTimeoutMs'>): Promise<{ report: string; exitCode: 0 | 1 }> {
+  // parseConfig refuses `check` without a key
+  const reports = await runCheck({ upstream: config.upstream, accessKey: config.accessKey!, timeoutMs: config.requestTimeoutMs });
+  return { report: formatCheck(config.upstream, reports), exitCode: reports.some((r) => r.problems.length) ? 1 : 0 };
 }
 
 /** The printed report; it holds no credential (the key is only ever put in a request header). */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** CLI entry (bin `yescale-graphql`): parse args, start, shut down gracefully on SIGTERM/SIGINT. */
-import { formatCheck, runCheck } from './check.js';
+import { checkCommand } from './check.js';
 import { ConfigError, USAGE, parseConfig, type Config } from './config.js';
 import { createEmulator } from './emulator/index.js';
 import { createGateway, type GatewayOptions } from './gateway.js';
@@ -38,10 +38,9 @@ async function run(config: Config, logger: Logger): Promise<Stop | null> {
       process.stdout.write(config.federation ? printFederationSchema() : printPublicSchema(config.readOnly));
       return null;
     case 'check': {
-      // parseConfig refuses `check` without a key
-      const reports = await runCheck({ upstream: config.upstream, accessKey: config.accessKey!, timeoutMs: config.requestTimeoutMs });
-      console.log(formatCheck(config.upstream, reports));
-      process.exitCode = reports.some((r) => r.problems.length) ? 1 : 0;
+      const { report, exitCode } = await checkCommand(config);
+      console.log(report);
+      process.exitCode = exitCode;
       return null;
     }
     case 'emulator': {
