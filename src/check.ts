@@ -12,7 +12,7 @@
 import { Agent, request } from 'undici';
 import type { Config } from './config.js';
 import { envelopeError, statusError } from './upstream/errors.js';
-import { isObject } from './upstream/http.js';
+import { isObject } from './upstream/json.js';
 import { toApiKey, toLog, toPage, toTask, toUser } from './upstream/records.js';
 import { PATHS, type WireLog, type WireTask, type WireToken, type WireUser } from './upstream/wire.js';
 

@@ -33,6 +33,8 @@ export interface Config {
   likeDialect: LikeDialect;
   /** emulator: which new-api build's task billing logs to write */
   era: 'yescale' | 'latest';
+  /** emulator: emulated seconds per real second (tasks move, log entries arrive) */
+  speed: number;
   requestTimeoutMs: number;
   /** upstream log pages fetched at once by long walks */
   logPageConcurrency: number;
@@ -100,6 +102,7 @@ Options:
   --page-lists          emulator: page tasks and keys like new-api (10 a page, at most 100)
   --like-dialect D      emulator model_name LIKE: escaped (recent new-api) | raw (YEScale era) (escaped)
   --era yescale|latest  emulator task billing logs: YEScale's build (SYSTEM refunds) or latest new-api (REFUND, other.task_id) (${DEFAULT_EMULATOR.era})
+  --speed N             emulator clock: N emulated seconds per real second, e.g. 60 or 0.5 (${DEFAULT_EMULATOR.speed})
   --federation          print-schema: the federation subgraph SDL
   --no-cache            no response cache                                   env CACHE=0
   --redis-url URL       share the response cache in Redis (redis://…)       env REDIS_URL
@@ -123,6 +126,16 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return Number(raw);
+}
+
+/** A positive decimal number: 0 would freeze the emulator, which only tests want (createEmulator). */
+function speed(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_EMULATOR.speed;
+  const value = Number(raw);
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(raw) || !(value > 0) || value > 1_000_000) {
+    throw new ConfigError(`--speed must be a positive number up to 1000000 (emulated seconds per real second), got "${raw}"`);
+  }
+  return value;
 }
 
 function era(raw: string | undefined): Config['era'] {
@@ -195,6 +208,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         'page-lists': { type: 'boolean' },
         'like-dialect': { type: 'string' },
         era: { type: 'string' },
+        speed: { type: 'string' },
         federation: { type: 'boolean' },
         'no-cache': { type: 'boolean' },
         'redis-url': { type: 'string' },
@@ -255,6 +269,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     pageLists: values['page-lists'] ?? false,
     likeDialect: likeDialect as LikeDialect,
     era: era(values.era),
+    speed: speed(values.speed),
     requestTimeoutMs: integer(
       values['request-timeout'] !== undefined ? '--request-timeout' : 'REQUEST_TIMEOUT_MS',
       values['request-timeout'] ?? env.REQUEST_TIMEOUT_MS,

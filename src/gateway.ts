@@ -11,7 +11,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createResponseCache, type CacheOptions } from './plugins/response-cache.js';
-import { createContext, credentialOf, type Context, type Settings } from './context.js';
+import { createContext, type Context, type Settings } from './context.js';
 import { yogaLogger, type Logger } from './observability/logger.js';
 import { auditKeyWrites } from './observability/audit.js';
 import { useCsrfPrevention } from './plugins/csrf.js';
@@ -20,9 +20,10 @@ import { useTelemetry } from './plugins/telemetry.js';
 import { loadTrustedDocuments, useTrustedDocuments } from './plugins/trusted-documents.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './plugins/limits.js';
 import { UpstreamError } from './upstream/errors.js';
+import { requestCredentials } from './upstream/credential.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
 import { schema, withoutMutations } from './schema/index.js';
-import { MAX_FIRST } from './schema/log-entry.js';
+import { MAX_FIRST } from './queries/log-connection.js';
 
 export interface GatewayOptions extends Partial<Settings> {
   /** the upstream base URL */
@@ -53,14 +54,14 @@ export interface GatewayOptions extends Partial<Settings> {
 
 export type Gateway = YogaServerInstance<Record<string, never>, Context> & { upstream: UpstreamHttp; limits: Limits; metrics: Metrics | null };
 
-export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxPageSize: MAX_FIRST, logPageConcurrency: 4 };
+export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxFirst: MAX_FIRST, logPageConcurrency: 4 };
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export function createGateway(options: GatewayOptions): Gateway {
   const http = new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, ...options.http, baseUrl: options.upstream });
   const settings: Settings = {
     revealSecrets: options.revealSecrets ?? DEFAULT_SETTINGS.revealSecrets,
-    maxPageSize: options.maxPageSize ?? DEFAULT_SETTINGS.maxPageSize,
+    maxFirst: options.maxFirst ?? DEFAULT_SETTINGS.maxFirst,
     logPageConcurrency: options.logPageConcurrency ?? DEFAULT_SETTINGS.logPageConcurrency,
   };
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -69,13 +70,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const metrics = options.metrics === false ? null : new Metrics(http);
   if (logger) auditKeyWrites(http, logger);
   const trusted = options.trustedDocuments ? useTrustedDocuments(loadTrustedDocuments(options.trustedDocuments)) : null;
-  // The credential of a request, parsed once: the cache (session, enabled) and the context all ask.
-  const credentials = new WeakMap<Request, string | null>();
-  const requestCredential = (request: Request): string | null => {
-    let credential = credentials.get(request);
-    if (credential === undefined) credentials.set(request, (credential = credentialOf(request.headers.get('authorization'), options.accessKey)));
-    return credential;
-  };
+  // The credential of a request, parsed and hashed once: the cache (session, enabled) and the context all ask.
+  const requestCredential = requestCredentials(options.accessKey);
   const cache =
     !options.cache
       ? null

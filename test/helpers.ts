@@ -27,7 +27,8 @@ export async function startHarness(
   gatewayOptions: Partial<GatewayOptions> = {},
   emulatorOptions: EmulatorOptions = { logsPerUser: 5_000 },
 ): Promise<Harness> {
-  const emulator = createEmulator(emulatorOptions);
+  // a frozen clock unless a test asks for one that runs: the assertions compare data read at different moments
+  const emulator = createEmulator({ speed: 0, ...emulatorOptions });
   const upstreamUrl = await emulator.listen(0, '127.0.0.1');
   const gateway = createGateway({ upstream: upstreamUrl, ...gatewayOptions });
   const server = await startServer(gateway, 0, '127.0.0.1');

@@ -59,6 +59,8 @@ export interface ServerDeps {
   stats: StatsRecorder;
   routes: RouteOptions;
   appendLogs(username: string, count: number, at?: number): void;
+  /** brings the data up to the emulator clock; called before every answer */
+  sync(): void;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -121,6 +123,7 @@ export class EmulatorServer {
     if (fault && (fault.latencyMs || fault.mode === 'latency')) await this.sleep(fault.latencyMs ?? 500);
     if (res.destroyed) return;
 
+    this.deps.sync();
     const normal = () => answer(this.deps.data, this.deps.routes, req.method ?? 'GET', url, req.headers.authorization, body);
     switch (fault?.mode) {
       case undefined:

@@ -1,14 +1,15 @@
 /** Task (GET /yescale/task): async image/video/music jobs, TaskFilter, Query.tasks and User.tasks. */
 import type { Context } from '../context.js';
-import { taskNodeId } from '../loaders/by-id.js';
-import { loadLogRange } from '../loaders/log-range.js';
+import { taskNodeId } from '../queries/node-id.js';
+import { loadLogRange } from '../queries/log-range.js';
 import type { LogRecord, TaskRecord } from '../upstream/records.js';
 import { TASK_STATUSES } from '../upstream/records.js';
 import type { WireTaskQuery } from '../upstream/wire.js';
-import { builder } from './builder.js';
+import { builder, type AccountFields } from './builder.js';
 import { LogEntry } from './log-entry.js';
-import { User, usd } from './user.js';
-import { checkString, checkWindow, unixSeconds } from './validate.js';
+import { usd } from './scalars.js';
+import { User } from './user.js';
+import { checkString, checkWindow, unixSeconds } from '../queries/validate.js';
 
 export const TaskStatus = builder.enumType('TaskStatus', { values: TASK_STATUSES });
 
@@ -142,24 +143,15 @@ builder.node(Task, {
   }),
 });
 
-const TASKS_DESCRIPTION = "The caller's tasks submitted in a time window (GET /yescale/task?start_timestamp=&end_timestamp=).";
-
-builder.queryField('tasks', (t) =>
+/** Query.tasks and User.tasks. */
+const tasksField = (t: AccountFields) =>
   t.field({
     type: [Task],
     nullable: true,
-    description: TASKS_DESCRIPTION,
+    description: "The caller's tasks submitted in a time window (GET /yescale/task?start_timestamp=&end_timestamp=).",
     args: { filter: t.arg({ type: TaskFilter, required: true }) },
-    resolve: (_root, { filter }, ctx) => loadTasks(ctx, filter),
-  }),
-);
+    resolve: (_parent, { filter }, ctx) => loadTasks(ctx, filter),
+  });
 
-builder.objectField(User, 'tasks', (t) =>
-  t.field({
-    type: [Task],
-    nullable: true,
-    description: TASKS_DESCRIPTION,
-    args: { filter: t.arg({ type: TaskFilter, required: true }) },
-    resolve: (_user, { filter }, ctx) => loadTasks(ctx, filter),
-  }),
-);
+builder.queryField('tasks', tasksField);
+builder.objectField(User, 'tasks', tasksField);

@@ -2,8 +2,8 @@
 import type { Context } from '../context.js';
 import type { UserRecord } from '../upstream/records.js';
 import { USER_ROLES } from '../upstream/records.js';
-import { CREDITS_PER_USD } from '../upstream/wire.js';
 import { builder } from './builder.js';
+import { usd } from './scalars.js';
 import { maskSecret } from './secrets.js';
 
 export const UserRole = builder.enumType('UserRole', {
@@ -12,9 +12,6 @@ export const UserRole = builder.enumType('UserRole', {
 });
 
 export const User = builder.objectRef<UserRecord>('User');
-
-/** `credits / 500,000`: every Credits field has this USD twin. */
-export const usd = (credits: number): number => credits / CREDITS_PER_USD;
 
 /** The caller's own user, or null when `username` is someone else (a caller only ever sees itself). */
 export async function loadUser(ctx: Context, username?: string): Promise<UserRecord | null> {
