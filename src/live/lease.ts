@@ -5,6 +5,9 @@
  * holder's last renewal. The store (Redis in src/live/redis-coordinator.ts) makes each step atomic.
  */
 
+/** How long a lease outlives its holder's last renewal: the most a dead holder's keys go unpolled. */
+export const DEFAULT_LEASE_MS = 10_000;
+
 export interface LeaseStore {
   /** Takes `key` for `holder` for `ttlMs` when no one holds it: 0 when taken, else the ms left on the current lease (-1: no expiry). */
   acquire(key: string, holder: string, ttlMs: number): Promise<number>;

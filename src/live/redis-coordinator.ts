@@ -13,10 +13,8 @@ import { hash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { connectRedis, REDIS_KEY_PREFIX } from '../redis.js';
 import type { Coordinator } from './coordinator.js';
-import { holdLease, type HeldLease, type LeaseStore } from './lease.js';
+import { DEFAULT_LEASE_MS, holdLease, type HeldLease, type LeaseStore } from './lease.js';
 
-/** How long a lease outlives its holder's last renewal: the most a dead holder's keys go unpolled. */
-export const DEFAULT_LEASE_MS = 10_000;
 /** How long a topic's latest payload is kept after it was published (pollers publish on change only). */
 export const DEFAULT_LATEST_MS = 60 * 60_000;
 
