@@ -1,4 +1,5 @@
 /** The per-request Context: who is calling, their loaders, and the server's output settings. */
+import type { LiveHub } from './live/hub.js';
 import { createLoaders, type Loaders } from './loaders/index.js';
 import type { Credential } from './upstream/credential.js';
 import type { UpstreamHttp } from './upstream/http.js';
@@ -19,10 +20,19 @@ export interface Context {
   /** for key writes only (src/schema/api-key.ts): reads go through `loaders` */
   http: UpstreamHttp;
   settings: Settings;
+  /** subscriptions: the pollers shared by every request (src/live/hub.ts) */
+  live: LiveHub;
 }
 
 /** `signal` aborts the request's upstream calls at `deadline` (epoch ms). */
-export function createContext(http: UpstreamHttp, credential: Credential | null, settings: Settings, signal?: AbortSignal, deadline?: number): Context {
+export function createContext(
+  http: UpstreamHttp,
+  live: LiveHub,
+  credential: Credential | null,
+  settings: Settings,
+  signal?: AbortSignal,
+  deadline?: number,
+): Context {
   const caller = credential ? { credential, signal, deadline, upstreamCalls: 0 } : null;
-  return { caller, loaders: createLoaders(http, caller, settings), http, settings };
+  return { caller, loaders: createLoaders(http, caller, settings), http, settings, live };
 }

@@ -26,6 +26,8 @@ function gatewayOptions(config: Config, logger: Logger): Omit<GatewayOptions, 'u
     metrics: config.metrics,
     logger,
     trustedDocuments: config.trustedDocuments,
+    live: config.live,
+    heartbeatMs: config.heartbeatMs,
   };
 }
 

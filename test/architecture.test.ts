@@ -21,6 +21,7 @@ const RANKS: Record<string, number> = {
   'queries/': 1,
   'usage/': 1,
   'loaders/': 2,
+  'live/': 2,
   'context.ts': 3,
   'schema/': 4,
   'plugins/': 5,

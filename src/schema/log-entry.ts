@@ -3,6 +3,10 @@
  * in src/queries/), and the
  * fields that reach logs: Query.logs, User.logs, ApiKey.logs, LogEntry.apiKey.
  */
+import { pollKey, subscriber } from '../live/caller.js';
+import { liveValue } from '../live/hub.js';
+import { decodeLogs, logPoller } from '../live/log-poller.js';
+import { queryKey } from '../loaders/query-loader.js';
 import { loadLogConnection, MAX_FIRST, type LogConnectionShape } from '../queries/log-connection.js';
 import { logQuery } from '../queries/log-filter.js';
 import { LOG_SCAN_PAGE } from '../queries/log-scan.js';
@@ -164,5 +168,25 @@ builder.objectField(ApiKey, 'logs', (t) =>
       checkFirst('first', count, ctx.settings.maxFirst);
       return ctx.loaders.keyLogs.load({ query: logQuery(filter), tokenName: key.name, first: count });
     },
+  }),
+);
+
+builder.subscriptionField('logAdded', (t) =>
+  t.field({
+    type: LogEntry,
+    nullable: true,
+    description:
+      "Each new log entry of the caller as it appears, oldest first, each once (entries arriving in a second already seen included). " +
+      'The filter takes type, tokenName, modelName and username; from and to do not apply.',
+    args: { filter: t.arg({ type: LogFilter }) },
+    subscribe: (_root, { filter }, ctx) => {
+      if (filter?.from || filter?.to) throw badInput(filter.from ? 'filter.from' : 'filter.to', 'logAdded follows new entries; from and to do not apply');
+      const query = logQuery(filter);
+      const who = subscriber(ctx.caller);
+      const poller = () => logPoller(ctx.http, who, query, query.model_name);
+      // one event per entry, oldest first, from the batch each poll publishes
+      return ctx.live.stream({ owner: who.id, key: pollKey(who, `logs ${queryKey(query)}`), poller, replayLatest: false }, decodeLogs);
+    },
+    resolve: (entry) => liveValue(entry),
   }),
 );
