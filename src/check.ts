@@ -10,7 +10,6 @@
  * except field names, enum values and its error message; the access key goes into the header only.
  */
 import { Agent, request } from 'undici';
-import type { Config } from './config.js';
 import { envelopeError, statusError } from './upstream/errors.js';
 import { isObject } from './upstream/json.js';
 import { toApiKey, toLog, toPage, toTask, toUser } from './upstream/records.js';
@@ -233,7 +232,7 @@ export async function runCheck(opts: CheckOptions): Promise<EndpointReport[]> {
 }
 
 /** The `check` command as main.ts runs it: the report to print, and exit code 1 when any endpoint has a problem. */
-export async function checkCommand(config: Pick<Config, 'upstream' | 'accessKey' | 'requestTimeoutMs'>): Promise<{ report: string; exitCode: 0 | 1 }> {
+export async function checkCommand(config: { upstream: string; accessKey?: string; requestTimeoutMs: number }): Promise<{ report: string; exitCode: 0 | 1 }> {
   // parseConfig refuses `check` without a key
   const reports = await runCheck({ upstream: config.upstream, accessKey: config.accessKey!, timeoutMs: config.requestTimeoutMs });
   return { report: formatCheck(config.upstream, reports), exitCode: reports.some((r) => r.problems.length) ? 1 : 0 };
