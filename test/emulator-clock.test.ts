@@ -237,6 +237,29 @@ describe('new log entries', () => {
     }
   });
 
+  it('a limited key with no quota left writes nothing and becomes EXHAUSTED when presented, as new-api marks it', async () => {
+    const emu = frozen();
+    const base = await emu.listen();
+    try {
+      const limited = emu.apiKeys('demo').filter((k) => k.status === 1 && !k.unlimited_quota);
+      expect(limited.length).toBeGreaterThan(1);
+      for (const k of limited) {
+        const res = await fetch(`${base}/yescale/editquota/${k.id}`, { method: 'PUT', headers: { authorization: `Bearer ${emu.demoAccessKey}` }, body: JSON.stringify({ remain_quota: 0 }) });
+        expect(await res.json()).toEqual({ message: '', success: true });
+      }
+      const count = emu.logCount('demo');
+      advanceTo(emu, 2 * 3600);
+      const ids = new Set(limited.map((k) => k.id));
+      expect(arrivedSince(emu, 'demo', count).filter((l) => ids.has(l.token_id ?? 0))).toEqual([]);
+      const after = emu.apiKeys('demo').filter((k) => ids.has(k.id));
+      for (const k of after) expect([1, 4]).toContain(k.status);
+      expect(after.some((k) => k.status === 4)).toBe(true);
+      expect(after.every((k) => k.remain_quota === 0)).toBe(true);
+    } finally {
+      await emu.close();
+    }
+  });
+
   it('none arrive from a deleted key', async () => {
     const emu = frozen();
     const base = await emu.listen();
@@ -274,6 +297,27 @@ describe('determinism', () => {
       for (let i = 0; i < Math.min(200, once.logCount(user)); i++) expect(once.log(user, i)).toEqual(stepped.log(user, i));
     }
     expect(once.logCount('demo')).toBeGreaterThan(LOGS);
+  });
+
+  it('POST /__emulator/advance moves the clock from outside; GET /__emulator/clock tells it', async () => {
+    const emu = frozen();
+    const base = await emu.listen();
+    try {
+      const post = async (body: unknown) => {
+        const res = await fetch(`${base}/__emulator/advance`, { method: 'POST', body: JSON.stringify(body) });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      expect(await post({ seconds: 90 })).toEqual({ status: 200, body: { success: true, message: '', data: { now: NOW + 90 } } });
+      for (const bad of [{ seconds: -1 }, { seconds: 1.5 }, { seconds: '9' }, {}]) {
+        expect(await post(bad)).toEqual({ status: 400, body: { success: false, message: 'expected {"seconds": integer >= 0}' } });
+      }
+      const clock = await (await fetch(`${base}/__emulator/clock`)).json();
+      expect(clock).toEqual({ success: true, message: '', data: { now: NOW + 90, speed: 0 } });
+      expect(emu.now()).toBe(NOW + 90);
+      expect(emu.tasks('demo').some((t) => t.status === 'SUCCESS' && t.finish_time > NOW)).toBe(true);
+    } finally {
+      await emu.close();
+    }
   });
 
   it('the HTTP answers follow the clock', async () => {

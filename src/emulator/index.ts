@@ -104,7 +104,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
     data.get(username).logs.append(count, at ?? data.time);
   };
   const routes = { maxPageSize: opts.maxPageSize, pageLists: opts.pageLists, likeDialect: opts.likeDialect };
-  const server = new EmulatorServer({ data, faults, stats, routes, appendLogs, sync });
+  const server = new EmulatorServer({ data, faults, stats, routes, appendLogs, sync, clock });
   /** `read` after the data is brought up to the clock */
   const synced = <A extends unknown[], R>(read: (...args: A) => R) => (...args: A): R => {
     sync();

@@ -10,6 +10,7 @@
 import type { WireLog, WireTask } from '../upstream/wire.js';
 import type { Account } from './accounts.js';
 import { MODEL_INDEX, MODELS, NONE, type ModelSpec } from './catalog.js';
+import { canPay, presentKey } from './key-check.js';
 import { Timeline } from './log-timeline.js';
 import { content, ERRORS, other, requestId, taskContent, taskOther, type Core, type Era, type TaskEntry } from './log-text.js';
 import { cumulative, hash32, int, pickCumulative, rng, skew, type Rng } from './random.js';
@@ -149,26 +150,16 @@ export class LogStore {
     return true;
   }
 
-  /** Whether new-api would let this request through: a usable key, and quota to pay for a consume. */
+  /** Whether new-api would let this request through (key-check.ts). */
   private accepts(c: Core, t: number): boolean {
     if (c.key === NONE) return false;
-    return c.type !== 2 ? this.usable(c.key, t) : this.canPay(c.key, c.quota, t);
+    const k = this.account.keys[c.key];
+    return c.type === 2 ? canPay(k, this.balance, c.quota, t) : presentKey(k, t);
   }
 
   /** Whether new-api would accept this task's submission at `t`: its key usable and quota to pay. */
   canSubmit(task: WireTask, t: number): boolean {
-    return this.canPay(this.taskKey(task).key, task.quota, t);
-  }
-
-  private canPay(key: number, quota: number, t: number): boolean {
-    const k = this.account.keys[key];
-    return this.usable(key, t) && this.balance >= quota && (k.unlimited || k.remainQuota >= quota);
-  }
-
-  /** Enabled, not deleted, not expired at `t`. */
-  private usable(key: number, t: number): boolean {
-    const k = this.account.keys[key];
-    return k.status === 1 && k.deletedAt === undefined && (k.expiredTime === -1 || k.expiredTime >= t);
+    return canPay(this.account.keys[this.taskKey(task).key], this.balance, task.quota, t);
   }
 
   /**
