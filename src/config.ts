@@ -321,12 +321,6 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     corsOrigins,
     live,
     heartbeatMs: integer(values.heartbeat !== undefined ? '--heartbeat' : 'HEARTBEAT_MS', values.heartbeat ?? env.HEARTBEAT_MS, DEFAULT_HEARTBEAT_MS, 1_000, 600_000),
-    subscriptionLeaseMs: integer(
-      values['subscription-lease'] !== undefined ? '--subscription-lease' : 'SUBSCRIPTION_LEASE_MS',
-      values['subscription-lease'] ?? env.SUBSCRIPTION_LEASE_MS,
-      DEFAULT_LEASE_MS,
-      1_000,
-      600_000,
-    ),
+    subscriptionLeaseMs: integer(values['subscription-lease'] !== undefined ? '--subscription-lease' : 'SUBSCRIPTION_LEASE_MS', values['subscription-lease'] ?? env.SUBSCRIPTION_LEASE_MS, DEFAULT_LEASE_MS, 1_000, 600_000),
   };
 }
