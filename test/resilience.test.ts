@@ -221,14 +221,16 @@ describe('concurrency caps and in-flight dedupe', () => {
   it('two identical calls of one credential in flight are one; of two credentials, two', async () => {
     const h = await startHarness({}, { logsPerUser: 100 });
     try {
-      h.emulator.setFault({ mode: 'latency', latencyMs: 150 });
+      // All ten requests must reach the upstream client while the first call is still out: in process
+      // (no sockets) and a long upstream latency, so a busy machine does not split them into two calls.
+      h.emulator.setFault({ mode: 'latency', latencyMs: 500 });
       const [a, b] = h.emulator.users;
-      const same = await Promise.all(Array.from({ length: 10 }, () => h.gql(named(`{ me { username } }`), undefined, a.accessKey)));
+      const same = await Promise.all(Array.from({ length: 10 }, () => h.gqlInProcess(named(`{ me { username } }`), undefined, a.accessKey)));
       expect(same.every((r) => r.data.me.username === a.username)).toBe(true);
       expect(h.calls()['/yescale/user']).toBe(1);
       h.reset();
-      h.emulator.setFault({ mode: 'latency', latencyMs: 150 });
-      const mixed = await Promise.all(Array.from({ length: 10 }, (_, i) => h.gql(named(`{ me { username } }`), undefined, (i % 2 ? b : a).accessKey)));
+      h.emulator.setFault({ mode: 'latency', latencyMs: 500 });
+      const mixed = await Promise.all(Array.from({ length: 10 }, (_, i) => h.gqlInProcess(named(`{ me { username } }`), undefined, (i % 2 ? b : a).accessKey)));
       mixed.forEach((r, i) => expect(r.data.me.username).toBe((i % 2 ? b : a).username));
       expect(h.calls()['/yescale/user']).toBe(2);
     } finally {
