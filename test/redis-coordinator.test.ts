@@ -116,6 +116,17 @@ describe.skipIf(!hasRedisServer)('RedisCoordinator on a real Redis', () => {
     await b.coordinator.close();
   });
 
+  it('a release() just before close() (the hub ends its streams, then closes the coordinator) still frees the key', async () => {
+    const a = instance(server.url);
+    const onA = leader(a.coordinator, `${SECRET}/shutdown`);
+    await vi.waitFor(() => expect(onA.leading).toBe(true), { timeout: 5_000 });
+    onA.release();
+    await a.coordinator.close();
+    expect(onA.signal!.aborted).toBe(true);
+    expect(await raw.keys('yescale-graphql:live:lease:*')).toEqual([]);
+    expect(a.errors).toEqual([]);
+  });
+
   it('a publish on one instance reaches the subscribers of its topic on both, and only those', async () => {
     const a = instance(server.url);
     const b = instance(server.url);

@@ -48,6 +48,8 @@ export class RedisCoordinator implements Coordinator {
   private readonly onError: (error: Error) => void;
   private readonly store: LeaseStore;
   private readonly leases = new Set<HeldLease>();
+  /** releases under way, so close() lets them reach Redis before it disconnects */
+  private readonly releasing = new Set<Promise<void>>();
   /** local listeners per Redis channel; the channel is subscribed while it has any */
   private readonly listeners = new Map<string, Set<(payload: string) => void>>();
   private leaseCount = 0;
@@ -78,8 +80,9 @@ export class RedisCoordinator implements Coordinator {
     this.leases.add(lease);
     return {
       release: () => {
-        this.leases.delete(lease);
-        void lease.release();
+        if (!this.leases.delete(lease)) return;
+        const done = lease.release().finally(() => this.releasing.delete(done));
+        this.releasing.add(done);
       },
     };
   }
@@ -125,7 +128,7 @@ export class RedisCoordinator implements Coordinator {
   async close(): Promise<void> {
     const leases = [...this.leases];
     this.leases.clear();
-    await Promise.all(leases.map((lease) => lease.release()));
+    await Promise.all([...leases.map((lease) => lease.release()), ...this.releasing]);
     this.listeners.clear();
     await Promise.all([this.redis, this.subscriber].map((redis) => redis.quit().catch(() => redis.disconnect())));
   }
