@@ -4,7 +4,6 @@
  * a socket (test/tenants.test.ts). Upstream failures become GraphQL errors with
  * `extensions.code` here, in one place.
  */
-import { setMaxListeners } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { GraphQLError, getOperationAST } from 'graphql';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
@@ -23,6 +22,7 @@ import { LocalCoordinator, type Coordinator } from './live/coordinator.js';
 import { DEFAULT_LIVE, LiveHub, type LiveOptions } from './live/hub.js';
 import { UpstreamError } from './upstream/errors.js';
 import { requestCredentials } from './upstream/credential.js';
+import { Deadlines } from './upstream/deadlines.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
 import { schema, withoutMutations } from './schema/index.js';
 import { MAX_FIRST } from './queries/log-connection.js';
@@ -84,7 +84,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxFirst: options.maxFirst ?? DEFAULT_SETTINGS.maxFirst,
     logPageConcurrency: options.logPageConcurrency ?? DEFAULT_SETTINGS.logPageConcurrency,
   };
-  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const deadlines = new Deadlines(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const logger = options.logger?.child({ component: 'gateway' });
   const metrics = options.metrics === false ? null : new Metrics(http);
@@ -92,6 +92,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const trustedDocuments = options.trustedDocuments ? loadTrustedDocuments(options.trustedDocuments) : null;
   const trusted = trustedDocuments ? useTrustedDocuments(trustedDocuments) : null;
   const live = new LiveHub(options.coordinator ?? new LocalCoordinator(), { ...DEFAULT_LIVE, ...options.live });
+  metrics?.watchLive(live);
   // The credential of a request, parsed and hashed once: the cache (session, enabled) and the context all ask.
   const requestCredential = requestCredentials(options.accessKey);
   const cache =
@@ -112,10 +113,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     context: ({ request }) => {
       // The deadline alone: listening to request.signal as well (a client that leaves) cost a third
       // of the CPU of a typical request (whatwg-node's per-request signal plus AbortSignal.any).
-      const signal = AbortSignal.timeout(requestTimeoutMs);
-      // every upstream call of the request listens to it: more than Node's default of 10 is normal
-      setMaxListeners(0, signal);
-      return createContext(http, live, requestCredential(request), settings, signal, Date.now() + requestTimeoutMs);
+      const deadline = deadlines.next();
+      return createContext(http, live, requestCredential(request), settings, deadline.signal, deadline.at);
     },
     maskedErrors: { maskError },
     graphiql: options.graphiql === false ? false : () => ({ title: 'YEScale GraphQL', defaultTabs: exampleTabs() }),

@@ -23,6 +23,7 @@ const RANKS: Record<string, number> = {
   'queries/': 1,
   'usage/': 1,
   'loaders/': 2,
+  // subscription pollers: above the transport and queries, below the context and schema that start them
   'live/': 2,
   'context.ts': 3,
   'schema/': 4,

@@ -168,6 +168,9 @@ describe('subscriptions: logs, tenants, limits, shutdown', () => {
     expect(codes(fourth)).toEqual(['SUBSCRIPTION_LIMIT']);
     const others = [sse(h.server.url, BALANCE, { below: 1 }, b.accessKey), sse(h.server.url, BALANCE, { below: 2 }, b.accessKey)];
     await expect.poll(() => h.gateway.live.size).toBe(5);
+    const metrics = await (await fetch(`${h.server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^graphql_subscriptions_open 5$/m);
+    expect(metrics).toMatch(/^live_pollers 2$/m); // a's three thresholds share one poll of the account, b's two another
     const sixth = sse(h.server.url, BALANCE, { below: 1 }, c.accessKey);
     await sixth.ended;
     expect(codes(sixth)).toEqual(['SUBSCRIPTION_LIMIT']);
@@ -310,6 +313,31 @@ describe('trusted documents over WebSocket', () => {
       byHash.cancel();
     } finally {
       await client.dispose();
+      await h.close();
+    }
+  });
+});
+
+describe('heartbeat', () => {
+  it('idle streams are kept alive: WebSocket pings at the configured interval, SSE comment lines', async () => {
+    const h = await startHarness({ heartbeatMs: 50, live: { minMs: 60_000, maxMs: 60_000 } }, { logsPerUser: 100 });
+    const socket = new WebSocket(`${h.server.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    try {
+      let pings = 0;
+      socket.on('ping', () => pings++);
+      await expect.poll(() => pings).toBeGreaterThanOrEqual(2);
+      // yoga's SSE sends a comment line at once and then periodically (every 12 s; 300 ms under NODE_ENV=test)
+      const res = await fetch(`${h.server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${h.emulator.demoAccessKey}` },
+        body: JSON.stringify({ query: LOGS }),
+      });
+      const reader = res.body!.getReader();
+      let text = '';
+      while ((text.match(/^:$/gm) ?? []).length < 2) text += new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+    } finally {
+      socket.terminate();
       await h.close();
     }
   });

@@ -5,7 +5,8 @@
 import type { WireTask, WireToken, WireUser } from '../upstream/wire.js';
 import { accountSpecs, buildAccount, type Account } from './accounts.js';
 import { LiveAccount } from './live.js';
-import { LogStore, type Era } from './logs.js';
+import type { Era } from './log-text.js';
+import { LogStore } from './logs.js';
 import { buildTasks } from './tasks.js';
 
 export interface UserData {

@@ -6,7 +6,8 @@ import type { WireTask } from '../upstream/wire.js';
 import type { ModelSpec } from './catalog.js';
 import { alnum, type Rng } from './random.js';
 
-const USD = 500_000;
+/** 500,000 credits = 1 USD (new-api's QuotaPerUnit). */
+export const USD = 500_000;
 
 /**
  * Which new-api build's task billing is emulated. 'yescale' (commit 41de3464, 2025-07):

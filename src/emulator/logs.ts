@@ -12,12 +12,8 @@ import type { Account } from './accounts.js';
 import { MODEL_INDEX, MODELS, NONE, type ModelSpec } from './catalog.js';
 import { canPay, presentKey } from './key-check.js';
 import { Timeline } from './log-timeline.js';
-import { content, ERRORS, other, requestId, taskContent, taskOther, type Core, type Era, type TaskEntry } from './log-text.js';
+import { content, ERRORS, other, requestId, taskContent, taskOther, USD, type Core, type Era, type TaskEntry } from './log-text.js';
 import { cumulative, hash32, int, pickCumulative, rng, skew, type Rng } from './random.js';
-
-export { ERAS, type Era } from './log-text.js';
-
-const USD = 500_000;
 
 export class LogStore {
   /** number of generated (non-appended) logs */

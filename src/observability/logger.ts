@@ -2,8 +2,8 @@
  * The server's logger: pino JSON lines (pretty, colored lines only when stdout is a terminal),
  * with every place a secret could sit redacted, whatever a caller of the logger passes in.
  */
+import { createRequire } from 'node:module';
 import { pino, stdTimeFunctions, type DestinationStream, type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -24,7 +24,7 @@ export interface LoggerOptions {
 
 export function createLogger({ level = 'info', pretty = process.stdout.isTTY === true, destination }: LoggerOptions = {}): Logger {
   const stream = pretty
-    ? pinoPretty({ destination: destination ?? 1, sync: true, colorize: destination === undefined, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+    ? loadPinoPretty()({ destination: destination ?? 1, sync: true, colorize: destination === undefined, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
     : (destination ?? pino.destination({ dest: 1, sync: true }));
   return pino(
     {
@@ -35,6 +35,11 @@ export function createLogger({ level = 'info', pretty = process.stdout.isTTY ===
     },
     stream,
   );
+}
+
+/** pino-pretty weighs ~10 MB of memory and serves terminals only: loaded when asked for. */
+function loadPinoPretty(): typeof import('pino-pretty') {
+  return createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
 }
 
 /** yoga's own messages (unexpected errors, plugin notes) through the server's logger. */

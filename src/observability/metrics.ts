@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics of one gateway (GET /metrics): GraphQL operations, upstream calls, the
- * response cache and the upstream circuit. Each gateway has its own registry (tests run several in
+ * response cache, the upstream circuit and open subscriptions. Each gateway has its own registry (tests run several in
  * one process); the process metrics (CPU, memory, event loop) live in one registry per process.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -71,6 +71,26 @@ export class Metrics {
       },
     });
     http.onCall((call) => this.upstream(call));
+  }
+
+  /** Open subscriptions and running pollers (src/live/hub.ts), read at each scrape. */
+  watchLive(live: { readonly size: number; readonly pollerCount: number }): void {
+    new Gauge({
+      name: 'graphql_subscriptions_open',
+      help: 'Subscriptions open on this instance',
+      registers: [this.registry],
+      collect() {
+        this.set(live.size);
+      },
+    });
+    new Gauge({
+      name: 'live_pollers',
+      help: 'Keys (credential + query) this instance has subscribers of, one poller each',
+      registers: [this.registry],
+      collect() {
+        this.set(live.pollerCount);
+      },
+    });
   }
 
   operation({ operation, ms, errorCodes, cache }: OperationOutcome): void {

@@ -6,7 +6,7 @@
  * else's. A broken Redis degrades to "no cache", never to a failed request.
  */
 import { hash } from 'node:crypto';
-import { createRedisCache } from '@envelop/response-cache-redis';
+import { createRequire } from 'node:module';
 import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -55,7 +55,7 @@ export function createResponseCache(
 ): ResponseCache {
   // A failed command is a miss or a skipped store: the request goes on uncached.
   const redis = options.redisUrl ? connectRedis(options.redisUrl, onRedisError) : null;
-  const cache = storeOnly(redis ? createRedisCache({ redis }) : createInMemoryCache({ max: 10_000 }), onRedisError);
+  const cache = storeOnly(redis ? redisCache(redis) : createInMemoryCache({ max: 10_000 }), onRedisError);
   const { other = DEFAULT_OTHER_TTL_MS, ...perType } = { ...DEFAULT_TTL_MS, ...options.ttlMs };
   const generations = redis ? redisGenerations(redis, onRedisError) : memoryGenerations();
   // Never the credential itself: its hash, so neither the cache nor its keys hold a secret.
@@ -117,6 +117,14 @@ export function takeCacheOutcome<T extends { extensions?: Record<string, unknown
   const outcome = (responseCache as { hit?: boolean }).hit ? 'hit' : 'miss';
   const { extensions: _, ...rest } = result;
   return { outcome, result: (Object.keys(extensions).length ? { ...rest, extensions } : rest) as T };
+}
+
+// The cache adapter (like ioredis, src/redis.ts) is loaded only when Redis is configured: ~20 MB of memory.
+const require = createRequire(import.meta.url);
+
+function redisCache(redis: Redis): Cache {
+  const { createRedisCache } = require('@envelop/response-cache-redis') as typeof import('@envelop/response-cache-redis');
+  return createRedisCache({ redis });
 }
 
 interface Generations {

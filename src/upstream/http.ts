@@ -9,6 +9,7 @@
  *   -> concurrency limiter (overall and per credential) -> the HTTP request.
  */
 import { Pool, errors as undiciErrors } from 'undici';
+import { BodyBuffer } from './body-buffer.js';
 import { CircuitBreaker, CircuitOpenError, DEFAULT_BREAKER_OPTIONS, type BreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { UpstreamError, envelopeError, statusError } from './errors.js';
 import type { Credential } from './credential.js';
@@ -76,6 +77,7 @@ export class UpstreamHttp {
   private readonly breaker: CircuitBreaker;
   private readonly limiter: Limiter;
   private readonly inFlight = new InFlight();
+  private readonly bodyBuffer = new BodyBuffer();
 
   constructor(readonly options: HttpOptions) {
     const url = new URL(options.baseUrl);
@@ -163,7 +165,7 @@ export class UpstreamHttp {
           signal,
         });
         status = res.statusCode;
-        const text = await readCapped(res.body, this.options.maxBodyBytes, path, encoding);
+        const text = await readCapped(res.body, this.options.maxBodyBytes, path, encoding, this.bodyBuffer);
         // a write's answer is `{"message":"","success":true}`, no `data` (as YEScale documents)
         const data = decode(path, res.statusCode, text, encoding, write === undefined);
         this.breaker.success();
@@ -211,7 +213,7 @@ function toSearch(query: Query): string {
   return search ? `?${search}` : '';
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, max: number, path: string, encoding: BodyEncoding): Promise<string> {
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, max: number, path: string, encoding: BodyEncoding, into: BodyBuffer): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -222,7 +224,7 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, max
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks, size).toString(encoding);
+  return into.text(chunks, size, encoding);
 }
 
 function decode(path: string, status: number, text: string, encoding: BodyEncoding, needsData = true): unknown {
