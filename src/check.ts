@@ -231,6 +231,13 @@ export async function runCheck(opts: CheckOptions): Promise<EndpointReport[]> {
   }
 }
 
+/** The `check` command as main.ts runs it: the report to print, and exit code 1 when any endpoint has a problem. */
+export async function checkCommand(config: { upstream: string; accessKey?: string; requestTimeoutMs: number }): Promise<{ report: string; exitCode: 0 | 1 }> {
+  // parseConfig refuses `check` without a key
+  const reports = await runCheck({ upstream: config.upstream, accessKey: config.accessKey!, timeoutMs: config.requestTimeoutMs });
+  return { report: formatCheck(config.upstream, reports), exitCode: reports.some((r) => r.problems.length) ? 1 : 0 };
+}
+
 /** The printed report; it holds no credential (the key is only ever put in a request header). */
 export function formatCheck(upstream: string, reports: EndpointReport[]): string {
   const lines = [`Checking ${upstream} (GET only, one request per endpoint)`];

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SETTINGS } from './gateway.js';
 import type { Limits } from './plugins/limits.js';
 import { DEFAULT_LIVE, type LiveOptions } from './live/hub.js';
+import { DEFAULT_LEASE_MS } from './live/lease.js';
 import { DEFAULT_EMULATOR } from './emulator/index.js';
 import { LIKE_DIALECTS, type LikeDialect } from './emulator/log-query.js';
 import { LOG_LEVELS, type LogLevel } from './observability/logger.js';
@@ -41,7 +42,10 @@ export interface Config {
   logPageConcurrency: number;
   /** the response cache (in memory, or in Redis with redisUrl) */
   responseCache: boolean;
+  /** Redis shared by every instance: the response cache, and which instance polls each subscription */
   redisUrl?: string;
+  /** with redisUrl: how long a dead instance's subscriptions go unpolled before another takes over */
+  subscriptionLeaseMs: number;
   /** GET /metrics */
   metrics: boolean;
   logLevel: LogLevel;
@@ -116,7 +120,7 @@ Options:
   --speed N             emulator clock: N emulated seconds per real second, e.g. 60 or 0.5 (${DEFAULT_EMULATOR.speed})
   --federation          print-schema: the federation subgraph SDL
   --no-cache            no response cache                                   env CACHE=0
-  --redis-url URL       share the response cache in Redis (redis://…)       env REDIS_URL
+  --redis-url URL       share the response cache and the subscriptions' pollers in Redis (redis://…)   env REDIS_URL
   --no-metrics          no GET /metrics                                     env METRICS=0
   --log-level L         ${LOG_LEVELS.join('|')} (info)   env LOG_LEVEL
   --trusted-documents F run only the documents of manifest F (hash -> doc)  env TRUSTED_DOCUMENTS
@@ -134,6 +138,8 @@ Subscriptions (SSE and graphql-ws at /graphql):
   --max-subscriptions-per-key N --max-subscriptions N   open at once (${DEFAULT_LIVE.maxPerCredential}, ${DEFAULT_LIVE.maxTotal})
                             env POLL_MIN_INTERVAL_MS, POLL_MAX_INTERVAL_MS, MAX_SUBSCRIPTIONS_PER_KEY, MAX_SUBSCRIPTIONS
   --heartbeat MS            WebSocket keep-alive ping (${DEFAULT_HEARTBEAT_MS})   env HEARTBEAT_MS
+  --subscription-lease MS   with --redis-url: another instance takes over a dead one's polls after this (${DEFAULT_LEASE_MS})
+                            env SUBSCRIPTION_LEASE_MS
   --access-key-file F       read the access key from file F (instead of YESCALE_ACCESS_KEY)
 Env: YESCALE_ACCESS_KEY  server-side access key, used when a request sends no Authorization header`;
 
@@ -238,6 +244,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         'no-introspection': { type: 'boolean' },
         'cors-origin': { type: 'string', multiple: true },
         heartbeat: { type: 'string' },
+        'subscription-lease': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -319,5 +326,6 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     corsOrigins,
     live,
     heartbeatMs: integer(values.heartbeat !== undefined ? '--heartbeat' : 'HEARTBEAT_MS', values.heartbeat ?? env.HEARTBEAT_MS, DEFAULT_HEARTBEAT_MS, 1_000, 600_000),
+    subscriptionLeaseMs: integer(values['subscription-lease'] !== undefined ? '--subscription-lease' : 'SUBSCRIPTION_LEASE_MS', values['subscription-lease'] ?? env.SUBSCRIPTION_LEASE_MS, DEFAULT_LEASE_MS, 1_000, 600_000),
   };
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /** CLI entry (bin `yescale-graphql`): parse args, start, shut down gracefully on SIGTERM/SIGINT. */
-import { formatCheck, runCheck } from './check.js';
+import { checkCommand } from './check.js';
 import { ConfigError, USAGE, parseConfig, type Config } from './config.js';
 import { createEmulator } from './emulator/index.js';
 import { createGateway, type GatewayOptions } from './gateway.js';
+import { RedisCoordinator } from './live/redis-coordinator.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { printFederationSchema, printPublicSchema } from './schema/index.js';
 import { startServer } from './http/server.js';
@@ -29,7 +30,20 @@ function gatewayOptions(config: Config, logger: Logger): Omit<GatewayOptions, 'u
     dashboard: config.dashboard,
     live: config.live,
     heartbeatMs: config.heartbeatMs,
+    // The same Redis also decides which instance polls each subscription, so N instances poll once.
+    coordinator: config.redisUrl ? sharedCoordinator(config.redisUrl, config.subscriptionLeaseMs, logger) : undefined,
   };
+}
+
+function sharedCoordinator(url: string, leaseMs: number, logger: Logger): RedisCoordinator {
+  const coordinator = new RedisCoordinator({
+    url,
+    leaseMs,
+    onError: (error) => logger.warn({ err: error }, 'subscriptions: Redis unavailable; events wait until it is back'),
+  });
+  // which instance holds a lease is this id in the lease's value in Redis
+  logger.info(`subscriptions shared through Redis as instance ${coordinator.instanceId}`);
+  return coordinator;
 }
 
 async function run(config: Config, logger: Logger): Promise<Stop | null> {
@@ -41,10 +55,9 @@ async function run(config: Config, logger: Logger): Promise<Stop | null> {
       process.stdout.write(config.federation ? printFederationSchema() : printPublicSchema(config.readOnly));
       return null;
     case 'check': {
-      // parseConfig refuses `check` without a key
-      const reports = await runCheck({ upstream: config.upstream, accessKey: config.accessKey!, timeoutMs: config.requestTimeoutMs });
-      console.log(formatCheck(config.upstream, reports));
-      process.exitCode = reports.some((r) => r.problems.length) ? 1 : 0;
+      const { report, exitCode } = await checkCommand(config);
+      console.log(report);
+      process.exitCode = exitCode;
       return null;
     }
     case 'emulator': {

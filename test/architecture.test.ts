@@ -18,6 +18,8 @@ const SRC = join(import.meta.dirname, '..', 'src');
 const RANKS: Record<string, number> = {
   'upstream/': 0,
   'observability/': 1,
+  // the Redis connection setup, shared by the response cache (plugins/) and the coordinator (live/)
+  'redis.ts': 1,
   'queries/': 1,
   'usage/': 1,
   'loaders/': 2,

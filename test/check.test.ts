@@ -1,9 +1,15 @@
-/** `yescale-graphql check`: the real command (a child process) against the real emulator. */
+/**
+ * `yescale-graphql check` against the real emulator: its exit codes 0, 1 and 2, its output streams
+ * and its key handling through the real command (a child process); the cases that differ only in
+ * what the upstream answers through the same parseConfig and checkCommand in this process (a child
+ * costs seconds of CPU, loading the whole gateway).
+ */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { checkCommand } from '../src/check.js';
 import { parseConfig } from '../src/config.js';
 import { createEmulator, type Emulator } from '../src/emulator/index.js';
 
@@ -19,6 +25,12 @@ function check(args: string[], env: Record<string, string | undefined>): Promise
   child.stdout.on('data', (c) => (stdout += c));
   child.stderr.on('data', (c) => (stderr += c));
   return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+/** What the command prints and its exit status, run in this process as main.ts runs it. */
+async function checkHere(args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string }> {
+  const { report, exitCode } = await checkCommand(parseConfig(['check', ...args], env));
+  return { status: exitCode, stdout: `${report}\n` };
 }
 
 describe('check configuration', () => {
@@ -83,7 +95,7 @@ describe('yescale-graphql check', { timeout: 60_000 }, () => {
     const other = createEmulator({ speed: 0, logsPerUser: 500, ...dialect });
     try {
       const otherUrl = await other.listen(0, '127.0.0.1');
-      const res = await check(['--upstream', otherUrl], { YESCALE_ACCESS_KEY: other.demoAccessKey });
+      const res = await checkHere(['--upstream', otherUrl], { YESCALE_ACCESS_KEY: other.demoAccessKey });
       expect(res.status).toBe(0);
       expect(res.stdout).toContain('Compatible: all 4 endpoints');
       // tasks and keys: new-api pages with a total when paged, plain arrays otherwise
@@ -98,14 +110,14 @@ describe('yescale-graphql check', { timeout: 60_000 }, () => {
   it('reads the key from --access-key-file', async () => {
     const file = join(dir, 'key');
     writeFileSync(file, `${emulator.demoAccessKey}\n`);
-    const res = await check(['--upstream', url, '--access-key-file', file], { YESCALE_ACCESS_KEY: undefined });
+    const res = await checkHere(['--upstream', url, '--access-key-file', file], {});
     expect(res.status).toBe(0);
     expect(res.stdout).not.toContain(emulator.demoAccessKey);
   });
 
   it('exits 1 with the renamed fields and unknown enum values of another upstream version', async () => {
     emulator.setFault({ mode: 'otherVersion' });
-    const res = await check(['--upstream', url], { YESCALE_ACCESS_KEY: emulator.demoAccessKey });
+    const res = await checkHere(['--upstream', url], { YESCALE_ACCESS_KEY: emulator.demoAccessKey });
     expect(res.status).toBe(1);
     const out = res.stdout;
     expect(out).toContain('fields the gateway does not know (ignored): nickname');
@@ -122,7 +134,7 @@ describe('yescale-graphql check', { timeout: 60_000 }, () => {
 
   it('names the one endpoint that fails, with its HTTP status', async () => {
     emulator.setFault({ mode: 'http500', path: '/yescale/task' });
-    const res = await check(['--upstream', url], { YESCALE_ACCESS_KEY: emulator.demoAccessKey });
+    const res = await checkHere(['--upstream', url], { YESCALE_ACCESS_KEY: emulator.demoAccessKey });
     expect(res.status).toBe(1);
     expect(res.stdout).toMatch(/\/yescale\/task\?\S+\n {2}reached: HTTP 500, \d+ ms\n {2}PROBLEM: HTTP 500/);
     expect(res.stdout).toContain('Not compatible: 1 of 4 endpoints have problems');
@@ -134,7 +146,7 @@ describe('yescale-graphql check', { timeout: 60_000 }, () => {
     const lax = createEmulator({ speed: 0, logsPerUser: 500, maxPageSize: 1 });
     const laxUrl = await lax.listen(0, '127.0.0.1');
     try {
-      const res = await check(['--upstream', laxUrl], { YESCALE_ACCESS_KEY: lax.demoAccessKey });
+      const res = await checkHere(['--upstream', laxUrl], { YESCALE_ACCESS_KEY: lax.demoAccessKey });
       expect(res.stdout).toContain('page_size: asked 2, got 1, echoed 1');
       expect(res.stdout).toContain('PROBLEM: page_size not honoured: asked 2, the page says 1');
       expect(res.status).toBe(1);
@@ -156,7 +168,7 @@ describe('yescale-graphql check', { timeout: 60_000 }, () => {
     const closed = createEmulator({ speed: 0, logsPerUser: 1 });
     const closedUrl = await closed.listen(0, '127.0.0.1');
     await closed.close();
-    const res = await check(['--upstream', closedUrl], { YESCALE_ACCESS_KEY: 'k' });
+    const res = await checkHere(['--upstream', closedUrl], { YESCALE_ACCESS_KEY: 'k' });
     expect(res.status).toBe(1);
     expect(res.stdout).toMatch(/not reached/);
   });

@@ -29,6 +29,13 @@ describe('config', () => {
     expect(() => parseConfig(argv, {})).toThrow(message);
   });
 
+  it('takes the subscription lease from flag or env, 10 s by default, and refuses one under a second', () => {
+    expect(parseConfig([], {}).subscriptionLeaseMs).toBe(10_000);
+    expect(parseConfig(['--subscription-lease', '3000'], { SUBSCRIPTION_LEASE_MS: '5000' }).subscriptionLeaseMs).toBe(3_000);
+    expect(parseConfig([], { SUBSCRIPTION_LEASE_MS: '5000' }).subscriptionLeaseMs).toBe(5_000);
+    expect(() => parseConfig(['--subscription-lease', '500'], {})).toThrow(/--subscription-lease must be an integer from 1000 to 600000, got "500"/);
+  });
+
   it('takes the emulator era, yescale by default', () => {
     expect(parseConfig(['emulator'], {}).era).toBe('yescale');
     expect(parseConfig(['emulator', '--era', 'latest'], {}).era).toBe('latest');

@@ -16,22 +16,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const WINDOW = `filter: { from: "2000-01-01T00:00:00Z", to: "2099-01-01T00:00:00Z" }`;
 
 describe('every fault mode against every root field', () => {
-  let h: Harness;
-  let taskId: string;
-  beforeAll(async () => {
-    h = await startHarness(
-      {
-        requestTimeoutMs: 800,
-        // fast retries; a breaker that does not open here (it has its own tests below)
-        http: { retryBaseDelayMs: 5, retryMaxDelayMs: 20, rateLimitDelayMs: 50, breakerThreshold: 1_000 },
-      },
-      { logsPerUser: 200 },
-    );
-    taskId = (await h.gql(named(`{ tasks(${WINDOW}) { id } }`))).data.tasks[0].id;
-  });
-  afterAll(() => h.close());
-  beforeEach(() => h.reset());
-
   // root field -> [its selection, the path it calls, another field on another path]
   const fields: Record<string, [string, string, string]> = {
     me: ['me { username }', '/yescale/user', `tasks(${WINDOW}) { id }`],
@@ -61,29 +45,60 @@ describe('every fault mode against every root field', () => {
     // page's total is taken as said (test/list-paging.test.ts covers paged lists under it)
     overstatedTotal: [],
   };
-  const cases = Object.keys(fields).flatMap((field) => FAULT_MODES.map((mode) => [field, mode] as const));
 
-  it.each(cases)('%s under %s', async (field, mode) => {
-    const [selection, path, other] = fields[field];
-    h.emulator.setFault({ mode, path, latencyMs: mode === 'latency' ? 30 : undefined, dripMs: 100 });
-    const res = await h.gql(named(`{ target: ${selection.replace('TASK_ID', taskId)} other: ${other} }`));
-    const otherKey = other.split(/[ (]/)[0];
-    expect(res.data.other ?? res.data[otherKey], 'the unaffected field resolves').toBeTruthy();
-    const allowed = expected[mode];
-    if (allowed.length === 0) {
-      expect(res.errors).toBeUndefined();
-      expect(res.data.target).toBeTruthy();
-      return;
+  // One emulator and gateway per root field, so cases of different fields run at once (a hang or a
+  // slow drip waits for the whole deadline); the cases of one field take turns, as an emulator has
+  // one fault at a time. Mode-major order, so the cases running together are of different fields.
+  const lanes = new Map<string, { h: Harness; turn: Promise<unknown> }>();
+  let taskId: string;
+  beforeAll(async () => {
+    for (const field of Object.keys(fields)) {
+      const h = await startHarness(
+        {
+          requestTimeoutMs: 800,
+          // fast retries; a breaker that does not open here (it has its own tests below)
+          http: { retryBaseDelayMs: 5, retryMaxDelayMs: 20, rateLimitDelayMs: 50, breakerThreshold: 1_000 },
+        },
+        { logsPerUser: 200 },
+      );
+      lanes.set(field, { h, turn: Promise.resolve() });
     }
-    expect(res.errors).toHaveLength(1);
-    expect(allowed).toContain(codes(res)[0]);
-    expect(res.errors![0].path).toEqual(['target']);
-    expect(res.data.target).toBeNull();
-    if (mode === 'hang' || mode === 'slowDrip') expect(res.errors![0].message).toMatch(/deadline/);
-    // and the gateway is still up for the next caller
-    h.emulator.setFault(null);
-    expect((await h.gql(named(`{ me { username } }`))).data.me.username).toBe('demo');
+    taskId = (await lanes.get('node')!.h.gql(named(`{ tasks(${WINDOW}) { id } }`))).data.tasks[0].id;
   });
+  afterAll(() => Promise.all([...lanes.values()].map(({ h }) => h.close())));
+  /** Runs `body` on the field's harness once the field's previous case has finished. */
+  const inTurn = (field: string, body: (h: Harness) => Promise<void>): Promise<void> => {
+    const lane = lanes.get(field)!;
+    const run = lane.turn.then(() => body(lane.h));
+    lane.turn = run.catch(() => undefined);
+    return run;
+  };
+  const cases = FAULT_MODES.flatMap((mode) => Object.keys(fields).map((field) => [field, mode] as const));
+
+  it.concurrent.for(cases)('%s under %s', ([field, mode], { expect }) =>
+    inTurn(field, async (h) => {
+      h.reset();
+      const [selection, path, other] = fields[field];
+      h.emulator.setFault({ mode, path, latencyMs: mode === 'latency' ? 30 : undefined, dripMs: 100 });
+      const res = await h.gql(named(`{ target: ${selection.replace('TASK_ID', taskId)} other: ${other} }`));
+      const otherKey = other.split(/[ (]/)[0];
+      expect(res.data.other ?? res.data[otherKey], 'the unaffected field resolves').toBeTruthy();
+      const allowed = expected[mode];
+      if (allowed.length === 0) {
+        expect(res.errors).toBeUndefined();
+        expect(res.data.target).toBeTruthy();
+        return;
+      }
+      expect(res.errors).toHaveLength(1);
+      expect(allowed).toContain(codes(res)[0]);
+      expect(res.errors![0].path).toEqual(['target']);
+      expect(res.data.target).toBeNull();
+      if (mode === 'hang' || mode === 'slowDrip') expect(res.errors![0].message).toMatch(/deadline/);
+      // and the gateway is still up for the next caller
+      h.emulator.setFault(null);
+      expect((await h.gql(named(`{ me { username } }`))).data.me.username).toBe('demo');
+    }),
+  );
 });
 
 describe('retries', () => {
@@ -206,14 +221,16 @@ describe('concurrency caps and in-flight dedupe', () => {
   it('two identical calls of one credential in flight are one; of two credentials, two', async () => {
     const h = await startHarness({}, { logsPerUser: 100 });
     try {
-      h.emulator.setFault({ mode: 'latency', latencyMs: 150 });
+      // All ten requests must reach the upstream client while the first call is still out: in process
+      // (no sockets) and a long upstream latency, so a busy machine does not split them into two calls.
+      h.emulator.setFault({ mode: 'latency', latencyMs: 500 });
       const [a, b] = h.emulator.users;
-      const same = await Promise.all(Array.from({ length: 10 }, () => h.gql(named(`{ me { username } }`), undefined, a.accessKey)));
+      const same = await Promise.all(Array.from({ length: 10 }, () => h.gqlInProcess(named(`{ me { username } }`), undefined, a.accessKey)));
       expect(same.every((r) => r.data.me.username === a.username)).toBe(true);
       expect(h.calls()['/yescale/user']).toBe(1);
       h.reset();
-      h.emulator.setFault({ mode: 'latency', latencyMs: 150 });
-      const mixed = await Promise.all(Array.from({ length: 10 }, (_, i) => h.gql(named(`{ me { username } }`), undefined, (i % 2 ? b : a).accessKey)));
+      h.emulator.setFault({ mode: 'latency', latencyMs: 500 });
+      const mixed = await Promise.all(Array.from({ length: 10 }, (_, i) => h.gqlInProcess(named(`{ me { username } }`), undefined, (i % 2 ? b : a).accessKey)));
       mixed.forEach((r, i) => expect(r.data.me.username).toBe((i % 2 ? b : a).username));
       expect(h.calls()['/yescale/user']).toBe(2);
     } finally {

@@ -7,6 +7,8 @@ import type { WireLog } from '../src/upstream/wire.js';
 import { LOG_TYPES } from '../src/upstream/records.js';
 import { Bucketer, isTimeZone } from '../src/usage/time-zone.js';
 import { otherNumber } from '../src/usage/aggregate.js';
+// Requests go through gateway.fetch (gqlInProcess): the reports run to megabytes and nothing
+// between client and gateway is under test here; the upstream stays a real loopback emulator.
 import { startHarness, type Harness } from './helpers.js';
 
 /** 2025-11-20: the 90 days before hold the end of DST in Europe (Oct 26), the US (Nov 2) and its start on Lord Howe (Oct 5). */
@@ -132,7 +134,7 @@ describe('usage equals a brute-force recomputation', () => {
     for (const groupBy of groupings) {
       const fields = zones.map((zone, z) => `z${z}: usage(filter: $filter, groupBy: [${groupBy.join(', ')}], timeZone: "${zone}") { ${REPORT} }`);
       h.reset();
-      const res = await h.gql(`query($filter: UsageFilter!) { ${fields.join('\n')} }`, { filter: filter() });
+      const res = await h.gqlInProcess(`query($filter: UsageFilter!) { ${fields.join('\n')} }`, { filter: filter() });
       expect(res.errors).toBeUndefined();
       zones.forEach((zone, z) => {
         const want = expected(match, groupBy, zone);
@@ -147,7 +149,7 @@ describe('usage equals a brute-force recomputation', () => {
   });
 
   it('counts a day in the local calendar: New York\'s 2 November 2025 has 25 hours', async () => {
-    const res = await h.gql(`{ usage(filter: { type: null }, groupBy: [DAY], timeZone: "America/New_York") { groups { day requests } } }`);
+    const res = await h.gqlInProcess(`{ usage(filter: { type: null }, groupBy: [DAY], timeZone: "America/New_York") { groups { day requests } } }`);
     const day = res.data.usage.groups.find((g: any) => g.day === '2025-11-02');
     // 00:00 EDT is 04:00Z; 00:00 EST the next day is 05:00Z
     const inDay = logs.filter((l) => l.created_at >= Date.UTC(2025, 10, 2, 4) / 1000 && l.created_at < Date.UTC(2025, 10, 3, 5) / 1000);
@@ -158,7 +160,7 @@ describe('usage equals a brute-force recomputation', () => {
 describe('usage of users and API keys', () => {
   it('User.usage is the caller\'s; ApiKey.usage over every key is one walk, split by key name', async () => {
     h.reset();
-    const res = await h.gql(`{ me { usage(filter: {}, groupBy: [MODEL]) { totals { requests quota } } } apiKeys { name usage(filter: { type: null }, groupBy: [LOG_TYPE]) { ${REPORT} } } }`);
+    const res = await h.gqlInProcess(`{ me { usage(filter: {}, groupBy: [MODEL]) { totals { requests quota } } } apiKeys { name usage(filter: { type: null }, groupBy: [LOG_TYPE]) { ${REPORT} } } }`);
     expect(res.errors).toBeUndefined();
     expect(res.data.me.usage.totals).toEqual({ requests: logs.filter((l) => l.type === 2).length, quota: figures(logs.filter((l) => l.type === 2)).quota });
     expect(res.data.apiKeys.length).toBeGreaterThan(5);
@@ -174,7 +176,7 @@ describe('usage of users and API keys', () => {
 
   it('a group\'s apiKey is the key of that name, in one call for every group', async () => {
     h.reset();
-    const res = await h.gql(`{ usage(filter: {}, groupBy: [API_KEY]) { groups { tokenName apiKey { name upstreamId } } } }`);
+    const res = await h.gqlInProcess(`{ usage(filter: {}, groupBy: [API_KEY]) { groups { tokenName apiKey { name upstreamId } } } }`);
     const keys = h.emulator.apiKeys('demo');
     for (const group of res.data.usage.groups) {
       const key = keys.find((k) => k.name === group.tokenName);
@@ -192,7 +194,7 @@ describe('bad input and failures', () => {
     ['tokenName on ApiKey.usage', `{ apiKeys { usage(filter: { tokenName: "x" }, groupBy: []) { timeZone } } }`, 'filter.tokenName'],
   ])('%s is BAD_USER_INPUT naming the argument, before any upstream log call', async (_name, query, argument) => {
     h.reset();
-    const res = await h.gql(query);
+    const res = await h.gqlInProcess(query);
     expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument });
     expect(h.calls()['/yescale/logs']).toBeUndefined();
   });
@@ -201,7 +203,7 @@ describe('bad input and failures', () => {
     const clamped = await startHarness({ logPageConcurrency: 2 }, { logsPerUser: 2_000, now: NOW, maxPageSize: 100 });
     try {
       clamped.emulator.setFault({ mode: 'wrongShape', path: '/yescale/logs', rate: 0.3 });
-      const res = await clamped.gql(`{ me { username } usage(filter: {}, groupBy: [DAY]) { totals { requests } } }`);
+      const res = await clamped.gqlInProcess(`{ me { username } usage(filter: {}, groupBy: [DAY]) { totals { requests } } }`);
       expect(res.data).toEqual({ me: { username: 'demo' }, usage: null });
       expect(res.errors!.map((e) => [e.path, e.extensions!.code])).toEqual([[['usage'], 'UPSTREAM_BAD_RESPONSE']]);
     } finally {
@@ -219,7 +221,7 @@ describe('walking many pages', () => {
       const saved = logs;
       logs = all;
       try {
-        const res = await clamped.gql(`{ usage(filter: { type: null }, groupBy: [DAY, MODEL], timeZone: "Europe/Paris") { ${REPORT} } }`);
+        const res = await clamped.gqlInProcess(`{ usage(filter: { type: null }, groupBy: [DAY, MODEL], timeZone: "Europe/Paris") { ${REPORT} } }`);
         expect(res.errors).toBeUndefined();
         const want = expected(() => true, ['DAY', 'MODEL'], 'Europe/Paris');
         expect(res.data.usage.totals).toEqual(want.totals);
@@ -296,7 +298,7 @@ describe('Task.logs', () => {
   it('reads the task\'s window of logs once per window and finds the submission charge, which does not name the task', async () => {
     const t = task();
     h.reset();
-    const res = await h.gql(QUERY, { from: iso(t.submit_time), to: iso(t.submit_time) });
+    const res = await h.gqlInProcess(QUERY, { from: iso(t.submit_time), to: iso(t.submit_time) });
     expect(res.errors).toBeUndefined();
     const found = res.data.tasks.find((x: any) => x.taskId === t.task_id).logs;
     expect(found).toEqual(expectedFor(logs, t));
@@ -322,7 +324,7 @@ describe('Task.logs', () => {
         expect(failed.length).toBeGreaterThan(1);
         let chatsSeen = 0;
         for (const t of failed) {
-          const res = await g.gql(QUERY, { from: iso(t.submit_time), to: iso(t.submit_time) });
+          const res = await g.gqlInProcess(QUERY, { from: iso(t.submit_time), to: iso(t.submit_time) });
           expect(res.errors).toBeUndefined();
           const found = res.data.tasks.find((x: any) => x.taskId === t.task_id).logs;
           expect(found).toEqual(expectedFor(all, t));

@@ -11,6 +11,7 @@ import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
+import { connectRedis } from '../redis.js';
 import type { Credential } from '../upstream/credential.js';
 
 /**
@@ -52,6 +53,7 @@ export function createResponseCache(
   scope: string,
   onRedisError: (error: Error) => void,
 ): ResponseCache {
+  // A failed command is a miss or a skipped store: the request goes on uncached.
   const redis = options.redisUrl ? connectRedis(options.redisUrl, onRedisError) : null;
   const cache = storeOnly(redis ? redisCache(redis) : createInMemoryCache({ max: 10_000 }), onRedisError);
   const { other = DEFAULT_OTHER_TTL_MS, ...perType } = { ...DEFAULT_TTL_MS, ...options.ttlMs };
@@ -117,25 +119,12 @@ export function takeCacheOutcome<T extends { extensions?: Record<string, unknown
   return { outcome, result: (Object.keys(extensions).length ? { ...rest, extensions } : rest) as T };
 }
 
-// ioredis and its cache adapter weigh ~20 MB of memory: loaded only when Redis is configured.
+// The cache adapter (like ioredis, src/redis.ts) is loaded only when Redis is configured: ~20 MB of memory.
 const require = createRequire(import.meta.url);
 
 function redisCache(redis: Redis): Cache {
   const { createRedisCache } = require('@envelop/response-cache-redis') as typeof import('@envelop/response-cache-redis');
   return createRedisCache({ redis });
-}
-
-function connectRedis(url: string, onError: (error: Error) => void): Redis {
-  const { Redis } = require('ioredis') as typeof import('ioredis');
-  const redis = new Redis(url, {
-    // Fail a command fast instead of queueing it while Redis is away: the request goes on uncached.
-    maxRetriesPerRequest: 1,
-    commandTimeout: 1_000,
-    connectTimeout: 2_000,
-    keyPrefix: 'yescale-graphql:',
-  });
-  redis.on('error', onError);
-  return redis;
 }
 
 interface Generations {
