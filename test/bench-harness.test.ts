@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { markdownTable, runBench } from '../bench/harness.js';
+import { runBench } from '../bench/harness.js';
+import { markdownTable } from '../bench/report.js';
 
 const hasWrk = spawnSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' }).status === 0;
 const outDir = mkdtempSync(path.join(tmpdir(), 'bench-harness-'));

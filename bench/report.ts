@@ -1,0 +1,53 @@
+/** The markdown of docs/benchmarks.md's peer section: the table, the machine, the other load. */
+import { fmtCalls, fmtInt, fmtMs, median } from './numbers.js';
+import { QUERY_TITLES, type BenchResult, type QueryId, type ServerResult } from './options.js';
+
+export function markdownTable(r: BenchResult): string {
+  const ours = r.servers.find((s) => s.name === 'ours');
+  const oursRps = (q: QueryId) => ours?.queries.find((x) => x.query === q)?.rps;
+  const lines = [
+    '| query | server | req/s | vs ours | p50 ms | p99 ms | upstream calls / request (alone · under load) | peak RSS MiB | server CPU | bad responses |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  const queries = r.options.queries;
+  for (const q of queries) {
+    const rows: ServerResult[] = [...r.servers];
+    if (q === 'me' && r.floor) rows.push(r.floor);
+    for (const s of rows) {
+      if (s.failed && !s.queries.some((x) => x.query === q)) {
+        lines.push(`| ${QUERY_TITLES[q]} | ${s.label} | failed: ${s.failed.replaceAll('|', '\\|')} | | | | | | | |`);
+        continue;
+      }
+      const x = s.queries.find((y) => y.query === q);
+      if (!x) continue;
+      const base = oursRps(q);
+      const ratio = base ? `${(x.rps / base).toFixed(2)}×` : '—';
+      lines.push(
+        `| ${QUERY_TITLES[q]} | ${s.name === 'ours' ? `**${s.label}**` : s.label} | ${fmtInt(x.rps)} | ${ratio} | ${fmtMs(x.p50Ms)} | ${fmtMs(x.p99Ms)} | ` +
+          `${fmtCalls(x.callsPerRequest)} · ${x.callsUnderLoad.toFixed(2)} | ${Math.round(x.peakRssMiB)} | ${Math.round(x.serverCpu * 100)}% | ${x.errors} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+export function machineLine(r: BenchResult): string {
+  const m = r.machine;
+  return (
+    `${r.date.slice(0, 16).replace('T', ' ')} UTC · gateway at ${r.revision} · ${m.cpus} × ${m.cpuModel} · ${m.memGiB} GiB · ${m.kernel} · Node ${m.node} · ` +
+    `${r.options.load === 'wrk' ? `wrk ${m.wrk ?? '?'}` : 'built-in Node load loop'} -t1 -c${r.options.connections} · ` +
+    `${r.options.rounds} × ${r.options.durationS} s rounds after ${r.options.warmupS} s warm-up, medians · ` +
+    (m.pinned ? 'server on cpu 1, load + emulator on cpu 0 (taskset)' : 'not pinned')
+  );
+}
+
+/** How busy the rest of the machine was while we measured (shared machines make numbers noisy). */
+export function otherLoadLine(r: BenchResult): string {
+  const all = [...r.servers, ...(r.floor ? [r.floor] : [])].flatMap((s) => s.queries.flatMap((q) => q.rounds.map((x) => x.foreignCpu)));
+  if (!all.length) return '';
+  const worst = Math.max(...all);
+  return (
+    `Other processes on the machine used ${Math.round(median(all) * 100)}% of a core in the median measured round, ${Math.round(worst * 100)}% at most` +
+    (worst > 0.15 ? ' — rounds with other load are noisy; rerun on a quiet machine to compare closely.' : '.')
+  );
+}
