@@ -18,10 +18,10 @@ export class Dataset {
   private readonly byKey = new Map<string, UserData>();
   private readonly byName = new Map<string, UserData>();
 
-  constructor(seed: number, now: number, demoLogs: number, era: Era = 'yescale') {
+  constructor(seed: number, now: number, demoLogs: number, era: Era = 'yescale', generatedUsers = 0) {
     let keyId = 1;
     let taskId = 1;
-    for (const spec of accountSpecs(demoLogs)) {
+    for (const spec of accountSpecs(demoLogs, generatedUsers)) {
       const account = buildAccount(spec, seed, now, keyId);
       const tasks = buildTasks(account, seed, now, taskId);
       // the log store writes each task's charge (and a failed task's refund) and moves the task's times to them

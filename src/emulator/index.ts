@@ -17,6 +17,7 @@ export type { LikeDialect } from './log-query.js';
 import type { LikeDialect } from './log-query.js';
 export type { Era } from './logs.js';
 export { ERAS } from './logs.js';
+export { MAX_GENERATED_USERS } from './accounts.js';
 
 export interface EmulatorOptions {
   /** default 1 */
@@ -37,6 +38,8 @@ export interface EmulatorOptions {
    * `other.task_id`).
    */
   era?: Era;
+  /** ordinary users user0001..userN beside demo, admin and newbie, each with its own access key, keys, tasks and logs; default 0 */
+  users?: number;
 }
 
 export interface EmulatorUser {
@@ -71,7 +74,7 @@ export interface Emulator {
 }
 
 /** Defaults of the options above; src/config.ts uses them for its flags. */
-export const DEFAULT_EMULATOR = { seed: 1, logsPerUser: 20_000, era: 'yescale' } as const satisfies EmulatorOptions;
+export const DEFAULT_EMULATOR = { seed: 1, logsPerUser: 20_000, era: 'yescale', users: 0 } as const satisfies EmulatorOptions;
 
 export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   const seed = opts.seed ?? DEFAULT_EMULATOR.seed;
@@ -81,7 +84,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
 
   const era: Era = opts.era ?? DEFAULT_EMULATOR.era;
   if (!ERAS.includes(era)) throw new RangeError(`era must be one of ${ERAS.join(', ')}`);
-  const data = new Dataset(seed, now, logsPerUser, era);
+  const data = new Dataset(seed, now, logsPerUser, era, opts.users ?? DEFAULT_EMULATOR.users);
   const faults = new FaultInjector(seed);
   const stats = new StatsRecorder();
   const appendLogs = (username: string, count: number, at?: number) => data.get(username).logs.append(count, at);
