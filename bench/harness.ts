@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { QuietBudget, groupSample, waitQuiet } from './cpu.js';
-import { emulatorTotal, measure, quiesce, summarize, verify, type Emu } from './measure.js';
+import { callersOf, emulatorTotal, measure, quiesce, summarize, verify, type Emu } from './measure.js';
 import { DEFAULT_OPTIONS, ROOT, type BenchOptions, type BenchResult, type ServerName, type ServerResult } from './options.js';
 import { apollo } from './peers/apollo.js';
 import { mesh } from './peers/mesh.js';
@@ -59,29 +59,41 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     // the emulator: fixed seed and data size, on the load generator's core
     const emuPort = await freePort();
     const emuEntry = oursEntry[0] === 'dist/main.js' ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
-    const emuProc = start('emulator', 'node', [...emuEntry, 'emulator', '--port', String(emuPort), '--seed', String(o.seed), '--logs', String(o.logs)], {
+    // query (4) needs its callers: as many generated users, each with an access key of its own
+    const users = o.queries.includes('many') ? o.callers : 0;
+    const emuArgs = ['emulator', '--port', String(emuPort), '--seed', String(o.seed), '--logs', String(o.logs), ...(users ? ['--users', String(users)] : [])];
+    const emuProc = start('emulator', 'node', [...emuEntry, ...emuArgs], {
       cwd: ROOT,
       env: { NODE_ENV: 'production' },
       cpu: loadCpu,
       logDir: o.outDir,
     });
     started.push(emuProc);
-    const key = await waitFor('emulator', () => /access key of demo: (\S+)/.exec(emuProc.output())?.[1], 60_000, emuProc);
+    // the emulator prints every user's access key at start (src/main.ts), the generated users last
+    const keys = await waitFor(
+      'emulator',
+      () => {
+        const found = [...emuProc.output().matchAll(/access key of (\S+): (\S+)/g)].map((m) => ({ username: m[1], auth: `Bearer ${m[2]}` }));
+        return found.length >= 3 + users ? found : undefined;
+      },
+      60_000,
+      emuProc,
+    );
     const upstream = `http://127.0.0.1:${emuPort}`;
-    const emu: Emu = { proc: emuProc, url: upstream, auth: `Bearer ${key}`, total: () => emulatorTotal(upstream) };
-    o.log(`emulator ${upstream} (seed ${o.seed}, ${o.logs} logs), load ${o.load}${pinned ? `, server on cpu ${serverCpu}, load + emulator on cpu ${loadCpu}` : ', not pinned'}`);
+    const emu: Emu = { proc: emuProc, url: upstream, demo: keys.find((k) => k.username === 'demo')!, users: keys.filter((k) => /^user\d+$/.test(k.username)), total: () => emulatorTotal(upstream) };
+    o.log(`emulator ${upstream} (seed ${o.seed}, ${o.logs} logs${users ? `, ${users} more users` : ''}), load ${o.load}${pinned ? `, server on cpu ${serverCpu}, load + emulator on cpu ${loadCpu}` : ', not pinned'}`);
 
     if (o.floor) {
       await waitQuiet(o, budget, [emuProc.pid], 30);
       o.log(`floor: ${o.load} straight at the emulator, GET /yescale/user`);
       if (pinned) spawnSync('taskset', ['-a', '-p', '-c', String(serverCpu), String(emuProc.pid)], { stdio: 'ignore' });
       try {
-        const m = await measure(o, emu, { pgid: emuProc.pid, url: `${upstream}/yescale/user`, name: 'floor', q: 'me' }, loadCpu, budget);
+        const m = await measure(o, emu, { pgid: emuProc.pid, url: `${upstream}/yescale/user`, name: 'floor', q: 'me', callers: [emu.demo] }, loadCpu, budget);
         result.floor = {
           name: 'floor',
           label: 'floor: the emulator alone (GET /yescale/user, no GraphQL)',
           how: 'wrk straight at the emulator',
-          queries: [summarize('me', m.rounds, 1, m.callsUnderLoad)],
+          queries: [summarize('me', m.rounds, 1, m.callsUnderLoad, m.wrongCaller)],
           peakRssMiB: groupSample(emuProc.pid).hwmKiB / 1024,
         };
       } finally {
@@ -89,7 +101,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       }
     }
 
-    const ctx: Ctx = { o, upstream, serverCpu, window, oursEntry, auth: emu.auth };
+    const ctx: Ctx = { o, upstream, serverCpu, window, oursEntry, auth: emu.demo.auth };
     let servers = o.servers;
     if (servers.includes('ours-cached') && !hasResponseCache(oursEntry)) {
       o.log('ours-cached: skipped, this build of the gateway has no response cache');
@@ -109,8 +121,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
           await quiesce(emu);
           const exact = await verify(server, q, emu);
           const probe = server.probes[q];
-          const m = await measure(o, emu, { pgid: server.proc.pid, url: server.url + probe.path, body: JSON.stringify(probe.body), name, q }, loadCpu, budget);
-          sr.queries.push(summarize(q, m.rounds, exact, m.callsUnderLoad));
+          const m = await measure(o, emu, { pgid: server.proc.pid, url: server.url + probe.path, body: JSON.stringify(probe.body), name, q, callers: callersOf(emu, q) }, loadCpu, budget);
+          sr.queries.push(summarize(q, m.rounds, exact, m.callsUnderLoad, m.wrongCaller));
         }
         sr.peakRssMiB = groupSample(server.proc.pid).hwmKiB / 1024;
       } catch (error) {

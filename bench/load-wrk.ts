@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BENCH_DIR, type BenchOptions, type LoadResult } from './options.js';
+import { BENCH_DIR, type BenchOptions, type Caller, type LoadResult } from './options.js';
 import { has } from './process.js';
 
 const LUA = path.join(BENCH_DIR, 'wrk', 'post.lua');
@@ -16,11 +16,12 @@ export function wrkVersion(): string | null {
   return /wrk\s+(?:debian\/)?([\w.+\-]+)/.exec(`${r.stdout}${r.stderr}`)?.[1] ?? 'unknown';
 }
 
-export async function wrkLoad(url: string, bodyFile: string | undefined, auth: string, o: BenchOptions, durationS: number, cpu: number | undefined, tag: string): Promise<LoadResult> {
+/** `callers` take turns request by request (bench/wrk/post.lua). */
+export async function wrkLoad(url: string, bodyFile: string | undefined, callers: Caller[], o: BenchOptions, durationS: number, cpu: number | undefined, tag: string): Promise<LoadResult> {
   const args = ['-t1', `-c${o.connections}`, `-d${durationS}s`, '--timeout', '30s', '--latency', '-s', LUA, url];
   const [file, argv] = cpu === undefined ? ['wrk', args] : ['taskset', ['-c', String(cpu), 'wrk', ...args]];
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(file, argv, { env: { ...process.env, BENCH_BODY_FILE: bodyFile ?? '', BENCH_AUTH: auth }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, argv, { env: { ...process.env, BENCH_BODY_FILE: bodyFile ?? '', BENCH_AUTH: callers.map((c) => c.auth).join(',') }, stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     child.stdout.on('data', (c: Buffer) => (text += c.toString()));
     child.stderr.on('data', (c: Buffer) => (text += c.toString()));

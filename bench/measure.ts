@@ -9,7 +9,7 @@ import { CLK_TCK, NOISY, groupSample, rssSampler, selfTicks, systemBusyTicks, wa
 import { request } from './http.js';
 import { nodeLoad } from './load-node.js';
 import { wrkLoad } from './load-wrk.js';
-import type { BenchOptions, QueryId, QueryResult, RoundResult } from './options.js';
+import type { BenchOptions, Caller, QueryId, QueryResult, RoundResult } from './options.js';
 import { sleep, type Proc } from './process.js';
 import type { Server } from './peers/spec.js';
 import { fmtInt, fmtMs, median } from './numbers.js';
@@ -17,8 +17,16 @@ import { fmtInt, fmtMs, median } from './numbers.js';
 export interface Emu {
   proc: Proc;
   url: string;
-  auth: string;
+  /** the demo user: queries (1)-(3), the floor, start-up probes */
+  demo: Caller;
+  /** the generated users user0001.. (emulator --users): query (4) */
+  users: Caller[];
   total(): Promise<number>;
+}
+
+/** Who sends query q: the demo user alone, or for (4) every generated user in turn. */
+export function callersOf(emu: Emu, q: QueryId): Caller[] {
+  return q === 'many' ? emu.users : [emu.demo];
 }
 
 export async function emulatorTotal(url: string): Promise<number> {
@@ -29,8 +37,9 @@ export async function emulatorTotal(url: string): Promise<number> {
 /** One request alone: checks the answer and counts its upstream calls exactly. */
 export async function verify(server: Server, q: QueryId, emu: Emu): Promise<number> {
   const probe = server.probes[q];
+  const caller = callersOf(emu, q)[0];
   const before = await emu.total();
-  const r = await request(server.url + probe.path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: emu.auth }, body: JSON.stringify(probe.body) });
+  const r = await request(server.url + probe.path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: caller.auth }, body: JSON.stringify(probe.body) });
   await sleep(50);
   const calls = (await emu.total()) - before;
   let json: { data?: unknown; errors?: unknown[] };
@@ -40,7 +49,7 @@ export async function verify(server: Server, q: QueryId, emu: Emu): Promise<numb
     throw new Error(`${q}: HTTP ${r.status}, not JSON: ${r.text.slice(0, 300)}`);
   }
   if (r.status !== 200 || json.errors?.length) throw new Error(`${q}: HTTP ${r.status} ${JSON.stringify(json.errors ?? r.text).slice(0, 500)}`);
-  const wrong = probe.check(json.data);
+  const wrong = probe.check(json.data, caller.username);
   if (wrong) throw new Error(`${q}: wrong answer (${wrong}): ${r.text.slice(0, 300)}`);
   return calls;
 }
@@ -60,20 +69,20 @@ export async function quiesce(emu: Emu): Promise<void> {
 export async function measure(
   o: BenchOptions,
   emu: Emu,
-  target: { pgid: number; url: string; body?: string; name: string; q: string },
+  target: { pgid: number; url: string; body?: string; name: string; q: string; callers: Caller[] },
   loadCpu: number | undefined,
   budget: QuietBudget,
-): Promise<{ rounds: RoundResult[]; callsUnderLoad: number }> {
+): Promise<{ rounds: RoundResult[]; callsUnderLoad: number; wrongCaller: number }> {
   const bodyFile = target.body === undefined ? undefined : path.join(o.outDir, `body-${target.name}-${target.q}.json`);
   if (bodyFile) writeFileSync(bodyFile, target.body!);
   const load = (durationS: number, tag: string) =>
-    o.load === 'wrk' ? wrkLoad(target.url, bodyFile, emu.auth, o, durationS, loadCpu, tag) : nodeLoad(target.url, target.body, emu.auth, o.connections, durationS);
+    o.load === 'wrk' ? wrkLoad(target.url, bodyFile, target.callers, o, durationS, loadCpu, tag) : nodeLoad(target.url, target.body, target.callers, o.connections, durationS);
   if (o.warmupS > 0) await load(o.warmupS, `${target.name}-${target.q}-warmup`);
 
   // upstream calls per request under concurrency, exactly: a closed loop that waits for its last answers
   await quiesce(emu);
   const exact0 = await emu.total();
-  const exact = await nodeLoad(target.url, target.body, emu.auth, o.connections, Math.min(2, o.durationS));
+  const exact = await nodeLoad(target.url, target.body, target.callers, o.connections, Math.min(2, o.durationS));
   await quiesce(emu);
   // every request issued counts, also one that failed or timed out: the server may still have called upstream
   const callsUnderLoad = exact.issued ? ((await emu.total()) - exact0) / exact.issued : 0;
@@ -125,10 +134,11 @@ export async function measure(
     rounds.push(best);
   }
   o.log(`  ${target.name.padEnd(8)} ${target.q.padEnd(9)} upstream calls/request with ${o.connections} in flight: ${callsUnderLoad.toFixed(2)}`);
-  return { rounds, callsUnderLoad };
+  if (exact.wrongCaller) o.log(`  ${target.name.padEnd(8)} ${target.q.padEnd(9)} ANSWERS FOR ANOTHER CALLER: ${exact.wrongCaller}`);
+  return { rounds, callsUnderLoad, wrongCaller: exact.wrongCaller };
 }
 
-export function summarize(q: QueryId, rounds: RoundResult[], callsPerRequest: number, callsUnderLoad: number): QueryResult {
+export function summarize(q: QueryId, rounds: RoundResult[], callsPerRequest: number, callsUnderLoad: number, wrongCaller: number): QueryResult {
   return {
     query: q,
     rounds,
@@ -137,6 +147,7 @@ export function summarize(q: QueryId, rounds: RoundResult[], callsPerRequest: nu
     p99Ms: median(rounds.map((r) => r.p99Ms)),
     callsPerRequest,
     callsUnderLoad,
+    wrongCaller,
     serverCpu: median(rounds.map((r) => r.serverCpu)),
     foreignCpu: Math.max(...rounds.map((r) => r.foreignCpu)),
     peakRssMiB: Math.max(...rounds.map((r) => r.peakRssMiB)),

@@ -12,13 +12,19 @@ export const PEERS_DIR = path.join(BENCH_DIR, 'peers');
 /** ours: this gateway with its response cache off (no peer caches answers); ours-cached: its defaults */
 export type ServerName = 'ours' | 'ours-cached' | 'apollo' | 'mesh' | 'tailcall';
 export const ALL_SERVERS: readonly ServerName[] = ['ours', 'ours-cached', 'apollo', 'mesh', 'tailcall'];
-export type QueryId = 'me' | 'logs50' | 'dashboard';
-export const ALL_QUERIES: readonly QueryId[] = ['me', 'logs50', 'dashboard'];
-export const QUERY_TITLES: Record<QueryId, string> = {
-  me: '(1) me + balance',
-  logs50: '(2) 50 logs + apiKey',
-  dashboard: '(3) dashboard',
-};
+/** many: the dashboard query from `callers` distinct users in turn (one access key each), so no two
+ *  requests in a row can share an upstream call */
+export type QueryId = 'me' | 'logs50' | 'dashboard' | 'many';
+export const ALL_QUERIES: readonly QueryId[] = ['me', 'logs50', 'dashboard', 'many'];
+export function queryTitle(q: QueryId, callers: number): string {
+  return { me: '(1) me + balance', logs50: '(2) 50 logs + apiKey', dashboard: '(3) dashboard', many: `(4) dashboard, ${callers} callers` }[q];
+}
+
+/** One access key and the username it belongs to (answers are checked to be that user's). */
+export interface Caller {
+  auth: string;
+  username: string;
+}
 
 export interface BenchOptions {
   servers: ServerName[];
@@ -31,6 +37,8 @@ export interface BenchOptions {
   /** seconds of load before the measured rounds of each query (0: none) */
   warmupS: number;
   connections: number;
+  /** distinct callers of query (4), round-robin: the emulator gets as many extra users (--users) */
+  callers: number;
   /** wrk (the numbers) or a small built-in Node loop (only for smoke tests; it shares a core) */
   load: 'wrk' | 'node';
   /** our gateway compiled with tsc into dist/ (default) or run through tsx */
@@ -57,6 +65,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   durationS: 10,
   warmupS: 3,
   connections: 32,
+  callers: 100,
   load: 'wrk',
   ours: 'build',
   install: true,
@@ -103,6 +112,8 @@ export interface QueryResult {
   /** upstream calls / request with `connections` identical requests in flight (exact: a closed loop
    *  that waits for its last answers; lower than alone when a server merges identical calls) */
   callsUnderLoad: number;
+  /** answers naming another caller than the one that asked, in the closed loop (checked with many callers only) */
+  wrongCaller: number;
   serverCpu: number;
   /** max over rounds of the CPU used by unrelated processes, in cores */
   foreignCpu: number;

@@ -1,6 +1,6 @@
 /** The markdown of docs/benchmarks.md's peer section: the table, the machine, the other load. */
 import { fmtCalls, fmtInt, fmtMs, median } from './numbers.js';
-import { QUERY_TITLES, type BenchResult, type QueryId, type ServerResult } from './options.js';
+import { queryTitle, type BenchResult, type QueryId, type ServerName, type ServerResult } from './options.js';
 
 export function markdownTable(r: BenchResult): string {
   const ours = r.servers.find((s) => s.name === 'ours');
@@ -15,7 +15,7 @@ export function markdownTable(r: BenchResult): string {
     if (q === 'me' && r.floor) rows.push(r.floor);
     for (const s of rows) {
       if (s.failed && !s.queries.some((x) => x.query === q)) {
-        lines.push(`| ${QUERY_TITLES[q]} | ${s.label} | failed: ${s.failed.replaceAll('|', '\\|')} | | | | | | | |`);
+        lines.push(`| ${queryTitle(q, r.options.callers)} | ${s.label} | failed: ${s.failed.replaceAll('|', '\\|')} | | | | | | | |`);
         continue;
       }
       const x = s.queries.find((y) => y.query === q);
@@ -23,7 +23,7 @@ export function markdownTable(r: BenchResult): string {
       const base = oursRps(q);
       const ratio = base ? `${(x.rps / base).toFixed(2)}×` : '—';
       lines.push(
-        `| ${QUERY_TITLES[q]} | ${s.name === 'ours' ? `**${s.label}**` : s.label} | ${fmtInt(x.rps)} | ${ratio} | ${fmtMs(x.p50Ms)} | ${fmtMs(x.p99Ms)} | ` +
+        `| ${queryTitle(q, r.options.callers)} | ${s.name === 'ours' ? `**${s.label}**` : s.label} | ${fmtInt(x.rps)} | ${ratio} | ${fmtMs(x.p50Ms)} | ${fmtMs(x.p99Ms)} | ` +
           `${fmtCalls(x.callsPerRequest)} · ${x.callsUnderLoad.toFixed(2)} | ${Math.round(x.peakRssMiB)} | ${Math.round(x.serverCpu * 100)}% | ${x.errors} |`,
       );
     }
@@ -50,4 +50,29 @@ export function otherLoadLine(r: BenchResult): string {
     `Other processes on the machine used ${Math.round(median(all) * 100)}% of a core in the median measured round, ${Math.round(worst * 100)}% at most` +
     (worst > 0.15 ? ' — rounds with other load are noisy; rerun on a quiet machine to compare closely.' : '.')
   );
+}
+
+/** The performance targets on query (4), many callers: this gateway (cache off) at least 2× Apollo, at least 1.0× Tailcall. */
+const TARGETS: { peer: ServerName; min: number }[] = [
+  { peer: 'apollo', min: 2 },
+  { peer: 'tailcall', min: 1 },
+];
+
+/** The targets as ratios of req/s on (4), and any answer that reached the wrong caller. */
+export function manyCallersLines(r: BenchResult): string[] {
+  const rps = (name: ServerName) => r.servers.find((s) => s.name === name)?.queries.find((x) => x.query === 'many')?.rps;
+  const lines: string[] = [];
+  const ours = rps('ours');
+  if (ours !== undefined) {
+    const ratios = TARGETS.map(({ peer, min }) => {
+      const theirs = rps(peer);
+      if (!theirs) return `ours / ${peer}: not measured (target ≥ ${min.toFixed(1)}×)`;
+      const ratio = ours / theirs;
+      return `ours / ${peer} = **${ratio.toFixed(2)}×** (target ≥ ${min.toFixed(1)}×: ${ratio >= min ? 'met' : 'not met'})`;
+    });
+    lines.push(`Targets on ${queryTitle('many', r.options.callers)}, req/s of this gateway with its cache off: ${ratios.join('; ')}.`);
+  }
+  const crossed = r.servers.flatMap((s) => s.queries.filter((x) => x.wrongCaller > 0).map((x) => `${s.name} ${x.query}: ${x.wrongCaller}`));
+  if (crossed.length) lines.push(`**Answers that named another caller than the one that asked**: ${crossed.join('; ')}.`);
+  return lines;
 }

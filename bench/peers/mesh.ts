@@ -7,12 +7,12 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PEERS_DIR, type QueryId } from '../options.js';
 import { start } from '../process.js';
-import { NODE_ENV, need, pkgVersion, startAndProbe, type Ctx, type Probe, type ServerSpec, type Window } from './spec.js';
+import { NODE_ENV, need, pkgVersion, startAndProbe, type Ctx, type Probe, type ServerSpec, type Window, withMany } from './spec.js';
 
 export function meshProbes(w: Window): Record<QueryId, Probe> {
   const path = '/graphql';
-  return {
-    me: { path, body: { query: '{ me { data { username quota used_quota request_count } } }' }, check: (d) => need(d?.me?.data?.username === 'demo', 'me.data.username') },
+  return withMany({
+    me: { path, body: { query: '{ me { data { username quota used_quota request_count } } }' }, check: (d, user) => need(d?.me?.data?.username === user, 'me.data.username') },
     logs50: {
       path,
       body: { query: '{ logs(p: 1, page_size: 50) { data { items { id created_at model_name quota prompt_tokens completion_tokens apiKey { name status } } } } }' },
@@ -32,13 +32,13 @@ export function meshProbes(w: Window): Record<QueryId, Probe> {
           'query Dashboard($from: BigInt!, $to: BigInt!) { me { data { username quota } } apiKeys { data { name status remain_quota } } logs(p: 1, page_size: 20) { data { items { created_at model_name quota } } } tasks(start_timestamp: $from, end_timestamp: $to) { data { task_id status progress } } }',
         variables: { from: w.fromUnix, to: w.toUnix },
       },
-      check: (d) =>
-        need(d?.me?.data?.username === 'demo', 'me') ??
+      check: (d, user) =>
+        need(d?.me?.data?.username === user, 'me') ??
         need(Array.isArray(d?.apiKeys?.data) && d.apiKeys.data.length > 0, 'apiKeys') ??
         need(d?.logs?.data?.items?.length === 20, '20 logs') ??
         need(Array.isArray(d?.tasks?.data), 'tasks'),
     },
-  };
+  });
 }
 
 export function mesh(): ServerSpec {

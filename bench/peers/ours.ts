@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, type QueryId } from '../options.js';
 import { start } from '../process.js';
-import { NODE_ENV, need, pkgVersion, startAndProbe, type Ctx, type Probe, type ServerSpec, type Window } from './spec.js';
+import { NODE_ENV, need, pkgVersion, startAndProbe, type Ctx, type Probe, type ServerSpec, type Window, withMany } from './spec.js';
 
 const QUERIES = {
   me: '{ me { username quota quotaUsd usedQuota usedQuotaUsd requestCount } }',
@@ -19,8 +19,8 @@ const QUERIES = {
 
 /** The queries in this gateway's schema, answered at `path`. */
 export function ourSchemaProbes(path: string, w: Window): Record<QueryId, Probe> {
-  return {
-    me: { path, body: { query: QUERIES.me }, check: (d) => need(d?.me?.username === 'demo' && typeof d.me.quotaUsd === 'number', 'me.username/quotaUsd') },
+  return withMany({
+    me: { path, body: { query: QUERIES.me }, check: (d, user) => need(d?.me?.username === user && typeof d.me.quotaUsd === 'number', 'me.username/quotaUsd') },
     logs50: {
       path,
       body: { query: QUERIES.logs50 },
@@ -36,13 +36,13 @@ export function ourSchemaProbes(path: string, w: Window): Record<QueryId, Probe>
     dashboard: {
       path,
       body: { query: QUERIES.dashboard, variables: { from: w.fromIso, to: w.toIso } },
-      check: (d) =>
-        need(d?.me?.username === 'demo', 'me') ??
+      check: (d, user) =>
+        need(d?.me?.username === user, 'me') ??
         need(Array.isArray(d?.apiKeys) && d.apiKeys.length > 0, 'apiKeys') ??
         need(d?.logs?.edges?.length === 20, '20 logs') ??
         need(Array.isArray(d?.tasks), 'tasks'),
     },
-  };
+  });
 }
 
 /** No access log per request (none of the peers writes one by default); unknown env is ignored by older builds. */

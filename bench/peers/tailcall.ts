@@ -7,12 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { PEERS_DIR, type QueryId } from '../options.js';
 import { start } from '../process.js';
-import { need, pkgVersion, startAndProbe, type Ctx, type Probe, type ServerSpec, type Window } from './spec.js';
+import { need, pkgVersion, startAndProbe, type Ctx, type Probe, type ServerSpec, type Window, withMany } from './spec.js';
 
 export function tailcallProbes(w: Window): Record<QueryId, Probe> {
   const path = '/graphql';
-  return {
-    me: { path, body: { query: '{ me { username quota used_quota request_count } }' }, check: (d) => need(d?.me?.username === 'demo', 'me.username') },
+  return withMany({
+    me: { path, body: { query: '{ me { username quota used_quota request_count } }' }, check: (d, user) => need(d?.me?.username === user, 'me.username') },
     logs50: {
       path,
       body: { query: '{ logs(p: 1, page_size: 50) { items { id created_at model_name quota prompt_tokens completion_tokens apiKeys { name status } } } }' },
@@ -32,13 +32,13 @@ export function tailcallProbes(w: Window): Record<QueryId, Probe> {
           'query Dashboard($from: Int!, $to: Int!) { me { username quota } apiKeys { name status remain_quota } logs(p: 1, page_size: 20) { items { created_at model_name quota } } tasks(start_timestamp: $from, end_timestamp: $to) { task_id status progress } }',
         variables: { from: w.fromUnix, to: w.toUnix },
       },
-      check: (d) =>
-        need(d?.me?.username === 'demo', 'me') ??
+      check: (d, user) =>
+        need(d?.me?.username === user, 'me') ??
         need(Array.isArray(d?.apiKeys) && d.apiKeys.length > 0, 'apiKeys') ??
         need(d?.logs?.items?.length === 20, '20 logs') ??
         need(Array.isArray(d?.tasks), 'tasks'),
     },
-  };
+  });
 }
 
 export function tailcall(): ServerSpec {
