@@ -1,8 +1,8 @@
 /**
  * The peer benchmark (figures in docs/benchmarks.md): this gateway against its peers (Apollo Server + RESTDataSource,
- * GraphQL Mesh on Hive Gateway, Tailcall) on one emulator, the same three queries, one machine,
- * one run. `runBench(options)` does everything and returns the numbers; bench/run.ts is the CLI
- * that prints the table and writes it into docs/benchmarks.md.
+ * GraphQL Mesh on Hive Gateway, Tailcall; one file each in bench/peers/) on one emulator, the same
+ * four queries, one machine, one run. `runBench(options)` does everything and returns the numbers;
+ * bench/run.ts is the CLI that prints the table and writes it into docs/benchmarks.md.
  *
  * Placement on a 2-core machine (taskset): the server under test alone on core 1; the load
  * generator (wrk -t1), the emulator and this runner on core 0. For the floor (wrk straight at the

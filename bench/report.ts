@@ -1,4 +1,5 @@
 /** The markdown of docs/benchmarks.md's peer section: the table, the machine, the other load. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fmtCalls, fmtInt, fmtMs, median } from './numbers.js';
 import { queryTitle, type BenchResult, type QueryId, type ServerName, type ServerResult } from './options.js';
 
@@ -75,4 +76,13 @@ export function manyCallersLines(r: BenchResult): string[] {
   const crossed = r.servers.flatMap((s) => s.queries.filter((x) => x.wrongCaller > 0).map((x) => `${s.name} ${x.query}: ${x.wrongCaller}`));
   if (crossed.length) lines.push(`**Answers that named another caller than the one that asked**: ${crossed.join('; ')}.`);
   return lines;
+}
+
+/** Replace the section between `begin` and `end` of a markdown file (append it if absent); the rest stays. */
+export function replaceSection(file: string, begin: string, end: string, body: string): void {
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const a = old.indexOf(begin);
+  const b = old.indexOf(end);
+  const next = a >= 0 && b > a ? old.slice(0, a) + body + old.slice(b + end.length) : `${old.replace(/\n*$/, '\n\n')}${body}\n`;
+  writeFileSync(file, next);
 }
