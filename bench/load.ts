@@ -50,7 +50,7 @@ async function latencyProxy(target: string): Promise<{ url: string; close: () =>
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
-const emulator = createEmulator({ logsPerUser: 20_000 });
+const emulator = createEmulator({ speed: 0, logsPerUser: 20_000 });
 const proxy = await latencyProxy(await emulator.listen(0, '127.0.0.1'));
 const gateway = createGateway({ upstream: proxy.url });
 const server = await startServer(gateway, 0, '127.0.0.1');

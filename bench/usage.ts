@@ -35,7 +35,7 @@ else await main();
 /** The child: the emulator, and in front of it a proxy that records every /yescale/logs answer. */
 async function upstream(): Promise<void> {
   const { createEmulator } = await import('../src/emulator/index.js');
-  const emulator = createEmulator({ logsPerUser: ENTRIES, now: NOW });
+  const emulator = createEmulator({ logsPerUser: ENTRIES, now: NOW, speed: 0 });
   const emulatorUrl = await emulator.listen(0, '127.0.0.1');
   const recorded = new Map<string, { status: number; type: string; body: Buffer }>();
   let replay = false;

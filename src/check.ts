@@ -11,7 +11,7 @@
  */
 import { Agent, request } from 'undici';
 import { envelopeError, statusError } from './upstream/errors.js';
-import { isObject } from './upstream/http.js';
+import { isObject } from './upstream/json.js';
 import { toApiKey, toLog, toPage, toTask, toUser } from './upstream/records.js';
 import { PATHS, type WireLog, type WireTask, type WireToken, type WireUser } from './upstream/wire.js';
 

@@ -2,8 +2,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 // The gateway's own defaults, so a flag left unset means the same as an option left unset.
-import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SETTINGS } from './gateway.js';
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SETTINGS } from './gateway.js';
 import type { Limits } from './plugins/limits.js';
+import { DEFAULT_LIVE, type LiveOptions } from './live/hub.js';
 import { DEFAULT_EMULATOR, MAX_GENERATED_USERS } from './emulator/index.js';
 import { LIKE_DIALECTS, type LikeDialect } from './emulator/log-query.js';
 import { LOG_LEVELS, type LogLevel } from './observability/logger.js';
@@ -35,6 +36,8 @@ export interface Config {
   likeDialect: LikeDialect;
   /** emulator: which new-api build's task billing logs to write */
   era: 'yescale' | 'latest';
+  /** emulator: emulated seconds per real second (tasks move, log entries arrive) */
+  speed: number;
   requestTimeoutMs: number;
   /** upstream log pages fetched at once by long walks */
   logPageConcurrency: number;
@@ -53,6 +56,10 @@ export interface Config {
   introspection: boolean;
   /** origins allowed cross-origin (CORS); none by default */
   corsOrigins: string[];
+  /** subscriptions: poll interval bounds and limits given by flag or env */
+  live: Partial<LiveOptions>;
+  /** WebSocket keep-alive ping interval */
+  heartbeatMs: number;
 }
 
 /** Numeric limits and upstream policies: [flag, env, where, key, min, max]. Defaults live in limits.ts and upstream/. */
@@ -73,6 +80,10 @@ const TUNABLES = [
   ['breaker-cooldown', 'UPSTREAM_BREAKER_COOLDOWN_MS', 'http', 'breakerCooldownMs', 100, 3_600_000],
   ['upstream-concurrency', 'UPSTREAM_CONCURRENCY', 'http', 'maxConcurrent', 1, 1_024],
   ['upstream-concurrency-per-key', 'UPSTREAM_CONCURRENCY_PER_KEY', 'http', 'maxConcurrentPerCredential', 1, 1_024],
+  ['poll-min-interval', 'POLL_MIN_INTERVAL_MS', 'live', 'minMs', 100, 3_600_000],
+  ['poll-max-interval', 'POLL_MAX_INTERVAL_MS', 'live', 'maxMs', 100, 3_600_000],
+  ['max-subscriptions-per-key', 'MAX_SUBSCRIPTIONS_PER_KEY', 'live', 'maxPerCredential', 1, 1_000_000],
+  ['max-subscriptions', 'MAX_SUBSCRIPTIONS', 'live', 'maxTotal', 1, 1_000_000],
 ] as const;
 
 export class ConfigError extends Error {}
@@ -103,6 +114,7 @@ Options:
   --page-lists          emulator: page tasks and keys like new-api (10 a page, at most 100)
   --like-dialect D      emulator model_name LIKE: escaped (recent new-api) | raw (YEScale era) (escaped)
   --era yescale|latest  emulator task billing logs: YEScale's build (SYSTEM refunds) or latest new-api (REFUND, other.task_id) (${DEFAULT_EMULATOR.era})
+  --speed N             emulator clock: N emulated seconds per real second, e.g. 60 or 0.5 (${DEFAULT_EMULATOR.speed})
   --federation          print-schema: the federation subgraph SDL
   --no-cache            no response cache                                   env CACHE=0
   --redis-url URL       share the response cache in Redis (redis://…)       env REDIS_URL
@@ -117,6 +129,11 @@ Limits and resilience (defaults in README):
                             env UPSTREAM_CONNECT_TIMEOUT_MS, …, UPSTREAM_CONCURRENCY_PER_KEY
   --no-introspection        refuse introspection queries              env INTROSPECTION=0
   --cors-origin URL         allow this browser origin (repeatable)    env CORS_ORIGINS (comma list)
+Subscriptions (SSE and graphql-ws at /graphql):
+  --poll-min-interval MS --poll-max-interval MS   upstream poll interval bounds (${DEFAULT_LIVE.minMs}, ${DEFAULT_LIVE.maxMs})
+  --max-subscriptions-per-key N --max-subscriptions N   open at once (${DEFAULT_LIVE.maxPerCredential}, ${DEFAULT_LIVE.maxTotal})
+                            env POLL_MIN_INTERVAL_MS, POLL_MAX_INTERVAL_MS, MAX_SUBSCRIPTIONS_PER_KEY, MAX_SUBSCRIPTIONS
+  --heartbeat MS            WebSocket keep-alive ping (${DEFAULT_HEARTBEAT_MS})   env HEARTBEAT_MS
   --access-key-file F       read the access key from file F (instead of YESCALE_ACCESS_KEY)
 Env: YESCALE_ACCESS_KEY  server-side access key, used when a request sends no Authorization header`;
 
@@ -126,6 +143,16 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return Number(raw);
+}
+
+/** A positive decimal number: 0 would freeze the emulator, which only tests want (createEmulator). */
+function speed(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_EMULATOR.speed;
+  const value = Number(raw);
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(raw) || !(value > 0) || value > 1_000_000) {
+    throw new ConfigError(`--speed must be a positive number up to 1000000 (emulated seconds per real second), got "${raw}"`);
+  }
+  return value;
 }
 
 function era(raw: string | undefined): Config['era'] {
@@ -199,6 +226,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         'page-lists': { type: 'boolean' },
         'like-dialect': { type: 'string' },
         era: { type: 'string' },
+        speed: { type: 'string' },
         federation: { type: 'boolean' },
         'no-cache': { type: 'boolean' },
         'redis-url': { type: 'string' },
@@ -209,6 +237,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         ...Object.fromEntries(TUNABLES.map(([flag]) => [flag, { type: 'string' as const }])),
         'no-introspection': { type: 'boolean' },
         'cors-origin': { type: 'string', multiple: true },
+        heartbeat: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -234,11 +263,15 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
   }
   const likeDialect = values['like-dialect'] ?? 'escaped';
   if (!LIKE_DIALECTS.includes(likeDialect as LikeDialect)) throw new ConfigError(`--like-dialect must be one of ${LIKE_DIALECTS.join(', ')}, got "${likeDialect}"`);
-  const tuned = { limits: {} as Record<string, number>, http: {} as Record<string, number> };
+  const tuned = { limits: {} as Record<string, number>, http: {} as Record<string, number>, live: {} as Record<string, number> };
   for (const [flag, envName, where, key, min, max] of TUNABLES) {
     const raw = (values as Record<string, unknown>)[flag] as string | undefined;
     const value = raw ?? env[envName];
     if (value !== undefined && value !== '') tuned[where][key] = integer(raw !== undefined ? `--${flag}` : envName, value, 0, min, max);
+  }
+  const live: Partial<LiveOptions> = tuned.live;
+  if ((live.minMs ?? DEFAULT_LIVE.minMs) > (live.maxMs ?? DEFAULT_LIVE.maxMs)) {
+    throw new ConfigError(`--poll-min-interval (${live.minMs ?? DEFAULT_LIVE.minMs}) must not exceed --poll-max-interval (${live.maxMs ?? DEFAULT_LIVE.maxMs})`);
   }
   const corsOrigins = (values['cors-origin'] as string[] | undefined) ?? (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   for (const origin of corsOrigins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`a CORS origin must look like https://host[:port], got "${origin}"`);
@@ -260,6 +293,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     pageLists: values['page-lists'] ?? false,
     likeDialect: likeDialect as LikeDialect,
     era: era(values.era),
+    speed: speed(values.speed),
     requestTimeoutMs: integer(
       values['request-timeout'] !== undefined ? '--request-timeout' : 'REQUEST_TIMEOUT_MS',
       values['request-timeout'] ?? env.REQUEST_TIMEOUT_MS,
@@ -283,5 +317,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     http: tuned.http,
     introspection: !values['no-introspection'] && switchEnv('INTROSPECTION', env.INTROSPECTION) !== false,
     corsOrigins,
+    live,
+    heartbeatMs: integer(values.heartbeat !== undefined ? '--heartbeat' : 'HEARTBEAT_MS', values.heartbeat ?? env.HEARTBEAT_MS, DEFAULT_HEARTBEAT_MS, 1_000, 600_000),
   };
 }

@@ -1,6 +1,7 @@
 /** The per-request Context: who is calling, their loaders, and the server's output settings. */
+import type { LiveHub } from './live/hub.js';
 import { createLoaders, type Loaders } from './loaders/index.js';
-import { credentialId } from './upstream/credential.js';
+import type { Credential } from './upstream/credential.js';
 import type { UpstreamHttp } from './upstream/http.js';
 import type { Caller } from './upstream/yescale.js';
 
@@ -8,7 +9,7 @@ export interface Settings {
   /** show API keys and the access token in full instead of `sk-abcd…wxyz` */
   revealSecrets: boolean;
   /** the largest `first` a connection accepts */
-  maxPageSize: number;
+  maxFirst: number;
   /** upstream log pages fetched at once by a long walk (logs connection, usage scans) */
   logPageConcurrency: number;
 }
@@ -19,19 +20,19 @@ export interface Context {
   /** for key writes only (src/schema/api-key.ts): reads go through `loaders` */
   http: UpstreamHttp;
   settings: Settings;
-}
-
-/**
- * The credential of a request: the caller's `Authorization` header, else the server's own
- * (YESCALE_ACCESS_KEY, or the emulator's demo key in demo mode), else none.
- */
-export function credentialOf(authorization: string | null, fallback: string | undefined): string | null {
-  const sent = authorization?.replace(/^\s*Bearer\s+/i, '').trim();
-  return sent || fallback || null;
+  /** subscriptions: the pollers shared by every request (src/live/hub.ts) */
+  live: LiveHub;
 }
 
 /** `signal` aborts the request's upstream calls at `deadline` (epoch ms). */
-export function createContext(http: UpstreamHttp, credential: string | null, settings: Settings, signal?: AbortSignal, deadline?: number): Context {
-  const caller = credential ? { credential, id: credentialId(credential), signal, deadline, upstreamCalls: 0 } : null;
-  return { caller, loaders: createLoaders(http, caller, settings), http, settings };
+export function createContext(
+  http: UpstreamHttp,
+  live: LiveHub,
+  credential: Credential | null,
+  settings: Settings,
+  signal?: AbortSignal,
+  deadline?: number,
+): Context {
+  const caller = credential ? { credential, signal, deadline, upstreamCalls: 0 } : null;
+  return { caller, loaders: createLoaders(http, caller, settings), http, settings, live };
 }

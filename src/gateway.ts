@@ -11,7 +11,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createResponseCache, type CacheOptions } from './plugins/response-cache.js';
-import { createContext, credentialOf, type Context, type Settings } from './context.js';
+import { createContext, type Context, type Settings } from './context.js';
 import { yogaLogger, type Logger } from './observability/logger.js';
 import { auditKeyWrites } from './observability/audit.js';
 import { useCsrfPrevention } from './plugins/csrf.js';
@@ -19,10 +19,13 @@ import { Metrics } from './observability/metrics.js';
 import { useTelemetry } from './plugins/telemetry.js';
 import { loadTrustedDocuments, useTrustedDocuments } from './plugins/trusted-documents.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './plugins/limits.js';
+import { LocalCoordinator, type Coordinator } from './live/coordinator.js';
+import { DEFAULT_LIVE, LiveHub, type LiveOptions } from './live/hub.js';
 import { UpstreamError } from './upstream/errors.js';
+import { requestCredentials } from './upstream/credential.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
 import { schema, withoutMutations } from './schema/index.js';
-import { MAX_FIRST } from './schema/log-entry.js';
+import { MAX_FIRST } from './queries/log-connection.js';
 
 export interface GatewayOptions extends Partial<Settings> {
   /** the upstream base URL */
@@ -49,18 +52,36 @@ export interface GatewayOptions extends Partial<Settings> {
   trustedDocuments?: string;
   /** serve the schema without Mutation: no key can be changed through this gateway */
   readOnly?: boolean;
+  /** subscriptions: poll interval bounds and how many may be open (src/live/hub.ts) */
+  live?: Partial<LiveOptions>;
+  /** who polls and how events reach subscribers: in this process by default; the Redis one shares pollers across instances */
+  coordinator?: Coordinator;
+  /** WebSocket keep-alive ping interval (SSE streams get yoga's own comment line every 12 s) */
+  heartbeatMs?: number;
 }
 
-export type Gateway = YogaServerInstance<Record<string, never>, Context> & { upstream: UpstreamHttp; limits: Limits; metrics: Metrics | null };
+export type Gateway = YogaServerInstance<Record<string, never>, Context> & {
+  upstream: UpstreamHttp;
+  limits: Limits;
+  metrics: Metrics | null;
+  /** the subscriptions' pollers; server.ts ends their streams on shutdown */
+  live: LiveHub;
+  heartbeatMs: number;
+  /** the trusted-documents manifest, for the WebSocket transport (src/http/websocket.ts) */
+  trustedDocuments: Map<string, string> | null;
+  /** browser origins allowed cross-origin, for the WebSocket transport too */
+  corsOrigins: string[];
+};
 
-export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxPageSize: MAX_FIRST, logPageConcurrency: 4 };
+export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxFirst: MAX_FIRST, logPageConcurrency: 4 };
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_HEARTBEAT_MS = 12_000;
 
 export function createGateway(options: GatewayOptions): Gateway {
   const http = new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, ...options.http, baseUrl: options.upstream });
   const settings: Settings = {
     revealSecrets: options.revealSecrets ?? DEFAULT_SETTINGS.revealSecrets,
-    maxPageSize: options.maxPageSize ?? DEFAULT_SETTINGS.maxPageSize,
+    maxFirst: options.maxFirst ?? DEFAULT_SETTINGS.maxFirst,
     logPageConcurrency: options.logPageConcurrency ?? DEFAULT_SETTINGS.logPageConcurrency,
   };
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -68,14 +89,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger?.child({ component: 'gateway' });
   const metrics = options.metrics === false ? null : new Metrics(http);
   if (logger) auditKeyWrites(http, logger);
-  const trusted = options.trustedDocuments ? useTrustedDocuments(loadTrustedDocuments(options.trustedDocuments)) : null;
-  // The credential of a request, parsed once: the cache (session, enabled) and the context all ask.
-  const credentials = new WeakMap<Request, string | null>();
-  const requestCredential = (request: Request): string | null => {
-    let credential = credentials.get(request);
-    if (credential === undefined) credentials.set(request, (credential = credentialOf(request.headers.get('authorization'), options.accessKey)));
-    return credential;
-  };
+  const trustedDocuments = options.trustedDocuments ? loadTrustedDocuments(options.trustedDocuments) : null;
+  const trusted = trustedDocuments ? useTrustedDocuments(trustedDocuments) : null;
+  const live = new LiveHub(options.coordinator ?? new LocalCoordinator(), { ...DEFAULT_LIVE, ...options.live });
+  // The credential of a request, parsed and hashed once: the cache (session, enabled) and the context all ask.
+  const requestCredential = requestCredentials(options.accessKey);
   const cache =
     !options.cache
       ? null
@@ -97,7 +115,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const signal = AbortSignal.timeout(requestTimeoutMs);
       // every upstream call of the request listens to it: more than Node's default of 10 is normal
       setMaxListeners(0, signal);
-      return createContext(http, requestCredential(request), settings, signal, Date.now() + requestTimeoutMs);
+      return createContext(http, live, requestCredential(request), settings, signal, Date.now() + requestTimeoutMs);
     },
     maskedErrors: { maskError },
     graphiql: options.graphiql === false ? false : () => ({ title: 'YEScale GraphQL', defaultTabs: exampleTabs() }),
@@ -124,10 +142,20 @@ export function createGateway(options: GatewayOptions): Gateway {
       useTelemetry({ metrics, logger: logger ?? null }),
       ...(cache ? [cache.plugin, cache.invalidator] : []),
       { onDispose: () => cache?.close() },
+      // Streams end before the coordinator goes: their pollers release their leases first.
+      { onDispose: () => (live.close(), live.coordinator.close()) },
       { onDispose: () => http.close() },
     ],
   });
-  return Object.assign(yoga, { upstream: http, limits, metrics });
+  return Object.assign(yoga, {
+    upstream: http,
+    limits,
+    metrics,
+    live,
+    heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    trustedDocuments,
+    corsOrigins: options.corsOrigins ?? [],
+  });
 }
 
 /** Upstream errors keep their message and get a code; our own GraphQL errors pass; anything else is masked. */

@@ -26,6 +26,8 @@ function gatewayOptions(config: Config, logger: Logger): Omit<GatewayOptions, 'u
     metrics: config.metrics,
     logger,
     trustedDocuments: config.trustedDocuments,
+    live: config.live,
+    heartbeatMs: config.heartbeatMs,
   };
 }
 
@@ -45,19 +47,22 @@ async function run(config: Config, logger: Logger): Promise<Stop | null> {
       return null;
     }
     case 'emulator': {
-      const emulator = createEmulator({ seed: config.seed, logsPerUser: config.logs, users: config.users, pageLists: config.pageLists, likeDialect: config.likeDialect, era: config.era });
+      const emulator = createEmulator({ seed: config.seed, logsPerUser: config.logs, users: config.users, pageLists: config.pageLists, likeDialect: config.likeDialect, era: config.era, speed: config.speed });
       const url = await emulator.listen(config.port, config.host);
       console.log(`YEScale emulator at ${url}`);
       for (const user of emulator.users) console.log(`  access key of ${user.username}: ${user.accessKey}`);
       return () => emulator.close();
     }
     case 'demo': {
-      const emulator = createEmulator({ seed: config.seed, logsPerUser: config.logs, users: config.users, pageLists: config.pageLists, likeDialect: config.likeDialect, era: config.era });
+      const emulator = createEmulator({ seed: config.seed, logsPerUser: config.logs, users: config.users, pageLists: config.pageLists, likeDialect: config.likeDialect, era: config.era, speed: config.speed });
       const upstream = await emulator.listen(0, '127.0.0.1');
       const gateway = createGateway({ ...gatewayOptions(config, logger), upstream, accessKey: emulator.demoAccessKey });
       const server = await startServer(gateway, config.port, config.host);
       logger.info(`YEScale emulator at ${upstream} (demo access key ${emulator.demoAccessKey})`);
       logger.info(`GraphiQL: ${server.url}/graphql  (requests without Authorization use the demo key)`);
+      // the emulator's quick task (live.ts): a person can watch one task finish
+      const running = emulator.tasks('demo').filter((t) => t.status === 'QUEUED' || t.status === 'IN_PROGRESS');
+      logger.info(`Emulator clock at ${config.speed}× real time; ${running.length} demo tasks running, one finishes within a minute${running.length ? ` (e.g. taskId ${running.find((t) => t.status === 'QUEUED')?.task_id ?? running[0].task_id})` : ''}`);
       return async () => {
         await server.close();
         await emulator.close();

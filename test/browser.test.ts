@@ -66,7 +66,7 @@ describe.skipIf(!hasChromium)('GraphiQL in Chromium', () => {
     // CodeMirror renders spaces as no-break spaces; \s covers both.
     const shown = (await page.locator('.graphiql-response').textContent())!.replace(/\s+/g, ' ');
     // The expected account, computed independently from the emulator's data (same default seed).
-    const emulator = createEmulator({ logsPerUser: 500 });
+    const emulator = createEmulator({ speed: 0, logsPerUser: 500 });
     expect(shown).toContain(`"username": "demo"`);
     expect(shown).toContain(`"displayName": "${emulator.user('demo').display_name}"`);
     expect(shown).toContain(`"role": "USER"`);

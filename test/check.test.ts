@@ -44,7 +44,7 @@ describe('yescale-graphql check', { timeout: 60_000 }, () => {
   let url: string;
   let dir: string;
   beforeAll(async () => {
-    emulator = createEmulator({ logsPerUser: 500 });
+    emulator = createEmulator({ speed: 0, logsPerUser: 500 });
     url = await emulator.listen(0, '127.0.0.1');
     dir = mkdtempSync(join(tmpdir(), 'yescale-check-'));
   });
@@ -80,7 +80,7 @@ describe('yescale-graphql check', { timeout: 60_000 }, () => {
     { pageLists: true, likeDialect: 'raw' as const, era: 'latest' as const },
     { pageLists: false, likeDialect: 'escaped' as const, era: 'yescale' as const },
   ])('is compatible with each emulated new-api dialect (%o), and says how tasks and keys came', async (dialect) => {
-    const other = createEmulator({ logsPerUser: 500, ...dialect });
+    const other = createEmulator({ speed: 0, logsPerUser: 500, ...dialect });
     try {
       const otherUrl = await other.listen(0, '127.0.0.1');
       const res = await check(['--upstream', otherUrl], { YESCALE_ACCESS_KEY: other.demoAccessKey });
@@ -131,7 +131,7 @@ describe('yescale-graphql check', { timeout: 60_000 }, () => {
 
   it('flags a page_size the upstream does not honour', async () => {
     // an upstream whose cap is below the size asked, as new-api caps page_size
-    const lax = createEmulator({ logsPerUser: 500, maxPageSize: 1 });
+    const lax = createEmulator({ speed: 0, logsPerUser: 500, maxPageSize: 1 });
     const laxUrl = await lax.listen(0, '127.0.0.1');
     try {
       const res = await check(['--upstream', laxUrl], { YESCALE_ACCESS_KEY: lax.demoAccessKey });
@@ -153,7 +153,7 @@ describe('yescale-graphql check', { timeout: 60_000 }, () => {
   });
 
   it('exits 1 when the upstream cannot be reached', async () => {
-    const closed = createEmulator({ logsPerUser: 1 });
+    const closed = createEmulator({ speed: 0, logsPerUser: 1 });
     const closedUrl = await closed.listen(0, '127.0.0.1');
     await closed.close();
     const res = await check(['--upstream', closedUrl], { YESCALE_ACCESS_KEY: 'k' });

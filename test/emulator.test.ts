@@ -13,7 +13,7 @@ let emu: Emulator;
 let base: string;
 
 beforeAll(async () => {
-  emu = createEmulator({ now: NOW, logsPerUser: LOGS });
+  emu = createEmulator({ now: NOW, speed: 0, logsPerUser: LOGS });
   base = await emu.listen();
 });
 afterAll(() => emu.close());
@@ -213,7 +213,7 @@ describe('task billing logs (per new-api era)', () => {
   const USD = 500_000;
   for (const era of ['yescale', 'latest'] as const) {
     describe(era, () => {
-      const e = createEmulator({ now: NOW, logsPerUser: LOGS, era });
+      const e = createEmulator({ now: NOW, speed: 0, logsPerUser: LOGS, era });
       const logs = Array.from({ length: e.logCount('demo') }, (_, i) => e.log('demo', i));
       const tasks = e.tasks('demo');
 
@@ -276,7 +276,7 @@ describe('task billing logs (per new-api era)', () => {
   }
 
   it('refuses an unknown era', () => {
-    expect(() => createEmulator({ now: NOW, logsPerUser: 10, era: 'v1' as never })).toThrow(/era/);
+    expect(() => createEmulator({ now: NOW, speed: 0, logsPerUser: 10, era: 'v1' as never })).toThrow(/era/);
   });
 });
 
@@ -378,7 +378,7 @@ describe('GET /yescale/logs', () => {
   });
 
   it('with likeDialect raw (YEScale era), passes model_name to LIKE as is: `_` matches any one character', async () => {
-    const raw = createEmulator({ now: NOW, logsPerUser: LOGS, likeDialect: 'raw' });
+    const raw = createEmulator({ now: NOW, speed: 0, logsPerUser: LOGS, likeDialect: 'raw' });
     const url = await raw.listen();
     try {
       const logs = plain(allLogs('demo'));
@@ -420,7 +420,7 @@ describe('GET /yescale/logs', () => {
   });
 
   it('clamps page_size to maxPageSize when configured', async () => {
-    const small = createEmulator({ now: NOW, logsPerUser: 500, maxPageSize: 100 });
+    const small = createEmulator({ now: NOW, speed: 0, logsPerUser: 500, maxPageSize: 100 });
     const url = await small.listen();
     try {
       const res = await call('/yescale/logs?page_size=1000&p=2', small.demoAccessKey, {}, url);
@@ -508,9 +508,9 @@ describe('many users (the users option)', () => {
 
 describe('determinism', () => {
   it('gives byte-identical answers for the same seed and now, different ones for another seed', async () => {
-    const a = createEmulator({ now: NOW, logsPerUser: 2_000, seed: 7 });
-    const b = createEmulator({ now: NOW, logsPerUser: 2_000, seed: 7 });
-    const c = createEmulator({ now: NOW, logsPerUser: 2_000, seed: 8 });
+    const a = createEmulator({ now: NOW, speed: 0, logsPerUser: 2_000, seed: 7 });
+    const b = createEmulator({ now: NOW, speed: 0, logsPerUser: 2_000, seed: 7 });
+    const c = createEmulator({ now: NOW, speed: 0, logsPerUser: 2_000, seed: 8 });
     const [ua, ub, uc] = await Promise.all([a.listen(), b.listen(), c.listen()]);
     try {
       expect(a.demoAccessKey).toBe(b.demoAccessKey);
@@ -693,7 +693,7 @@ describe('faults', () => {
 
 describe('appendLogs', () => {
   it('puts new logs at index 0, grows total and keeps the sums consistent', async () => {
-    const em = createEmulator({ now: NOW, logsPerUser: 300 });
+    const em = createEmulator({ now: NOW, speed: 0, logsPerUser: 300 });
     const url = await em.listen();
     try {
       const before = plain(Array.from({ length: 300 }, (_, i) => em.log('demo', i)));
@@ -726,7 +726,7 @@ describe('appendLogs', () => {
 
 describe('a million logs', () => {
   it('answers a filtered page correctly without materialising the history', async () => {
-    const big = createEmulator({ now: NOW, logsPerUser: 1_000_000 });
+    const big = createEmulator({ now: NOW, speed: 0, logsPerUser: 1_000_000 });
     const url = await big.listen();
     try {
       const get = async (q: string) => (await (await call(`/yescale/logs?${q}`, big.demoAccessKey, {}, url)).json()).data;

@@ -1,6 +1,6 @@
 /** Integration harness: the real emulator and the real gateway, both listening on loopback. */
 import { createEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/index.js';
-import { createGateway, type GatewayOptions } from '../src/gateway.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../src/gateway.js';
 import { startServer, type RunningServer } from '../src/http/server.js';
 
 export interface GraphQLResponse<T = any> {
@@ -11,6 +11,7 @@ export interface GraphQLResponse<T = any> {
 export interface Harness {
   emulator: Emulator;
   upstreamUrl: string;
+  gateway: Gateway;
   server: RunningServer;
   /** POST a GraphQL request over HTTP; `auth` null sends no Authorization header, default the demo key */
   gql<T = any>(query: string, variables?: Record<string, unknown>, auth?: string | null): Promise<GraphQLResponse<T>>;
@@ -24,13 +25,15 @@ export async function startHarness(
   gatewayOptions: Partial<GatewayOptions> = {},
   emulatorOptions: EmulatorOptions = { logsPerUser: 5_000 },
 ): Promise<Harness> {
-  const emulator = createEmulator(emulatorOptions);
+  // a frozen clock unless a test asks for one that runs: the assertions compare data read at different moments
+  const emulator = createEmulator({ speed: 0, ...emulatorOptions });
   const upstreamUrl = await emulator.listen(0, '127.0.0.1');
   const gateway = createGateway({ upstream: upstreamUrl, ...gatewayOptions });
   const server = await startServer(gateway, 0, '127.0.0.1');
   const harness: Harness = {
     emulator,
     upstreamUrl,
+    gateway,
     server,
     async gql(query, variables, auth = emulator.demoAccessKey) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -9,7 +9,7 @@ let emu: Emulator;
 let base: string;
 
 beforeAll(async () => {
-  emu = createEmulator({ now: 1_750_000_000, logsPerUser: 2_000 });
+  emu = createEmulator({ now: 1_750_000_000, speed: 0, logsPerUser: 2_000 });
   base = await emu.listen();
 });
 afterAll(() => emu.close());

@@ -10,6 +10,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp } from '../src/upstream/http.js';
 import { LIST_PAGE_CONCURRENCY, listTasks } from '../src/upstream/yescale.js';
+import { toCredential } from '../src/upstream/credential.js';
 import { startHarness, type Harness } from './helpers.js';
 
 const NOW = 1_760_000_000;
@@ -185,7 +186,7 @@ describe('the upstream client under a listing that moves while it is paged', () 
   });
   const ids = (n: number) => Array.from({ length: n }, (_, i) => n - i);
   const list = async () => {
-    const caller = { credential: 'stub-access-key-1234567890', upstreamCalls: 0 };
+    const caller = { credential: toCredential('stub-access-key-1234567890'), upstreamCalls: 0 };
     const tasks = await listTasks(http, caller, { start_timestamp: 0, end_timestamp: 2_000_000_000 });
     return { ids: tasks.map((t) => t.id), calls: caller.upstreamCalls };
   };

@@ -14,7 +14,7 @@ let emulator: Emulator;
 let gateway: Gateway;
 let server: RunningServer;
 beforeAll(async () => {
-  emulator = createEmulator({ logsPerUser: 2_000 });
+  emulator = createEmulator({ speed: 0, logsPerUser: 2_000 });
   const upstream = await emulator.listen(0, '127.0.0.1');
   gateway = createGateway({ upstream, requestTimeoutMs: 5_000, http: { retryBaseDelayMs: 5, rateLimitDelayMs: 20 } });
   server = await startServer(gateway, 0, '127.0.0.1');

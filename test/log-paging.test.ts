@@ -4,10 +4,12 @@
  * arrive, even within the anchor second.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scanLogs } from '../src/loaders/log-scan.js';
-import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, fromLatin1 } from '../src/upstream/http.js';
+import { scanLogs } from '../src/queries/log-scan.js';
+import { DEFAULT_HTTP_OPTIONS, UpstreamHttp } from '../src/upstream/http.js';
+import { fromLatin1 } from '../src/upstream/json.js';
 import type { WireLog } from '../src/upstream/wire.js';
 import { listLogsRaw } from '../src/upstream/yescale.js';
+import { toCredential } from '../src/upstream/credential.js';
 import { startHarness, type Harness } from './helpers.js';
 
 const NOW = Date.UTC(2025, 10, 20, 12) / 1000;
@@ -138,7 +140,7 @@ describe('a usage walk while new logs arrive', () => {
 
   /** Every entry the walk visits, with logs appended after each upstream page. */
   async function walkWhileAppending(at: () => number | undefined): Promise<string[]> {
-    const caller = { credential: h.emulator.demoAccessKey, upstreamCalls: 0 };
+    const caller = { credential: toCredential(h.emulator.demoAccessKey), upstreamCalls: 0 };
     const visited: string[] = [];
     await scanLogs(
       async (query) => {

@@ -1,6 +1,7 @@
 /** Every root field, filter argument and join, over loopback against the emulator, checked against its data. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CREDITS_PER_USD, type WireLog } from '../src/upstream/wire.js';
+import { CREDITS_PER_USD } from '../src/schema/scalars.js';
+import type { WireLog } from '../src/upstream/wire.js';
 import { startHarness, type Harness } from './helpers.js';
 
 let h: Harness;

@@ -3,10 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../src/upstream/errors.js';
-import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, fromLatin1 } from '../src/upstream/http.js';
+import { DEFAULT_HTTP_OPTIONS, UpstreamHttp } from '../src/upstream/http.js';
+import { fromLatin1 } from '../src/upstream/json.js';
 import { UsageAggregator } from '../src/usage/aggregate.js';
-import { logKey } from '../src/upstream/records.js';
+import { logNodeId } from '../src/queries/node-id.js';
 import { getUser, listApiKeys, listLogs, listLogsRaw, listTasks } from '../src/upstream/yescale.js';
+import { toCredential } from '../src/upstream/credential.js';
 import { startHarness } from './helpers.js';
 
 /** path -> [status, body] */
@@ -14,7 +16,7 @@ const answers = new Map<string, [number, string]>();
 const seen: { url: string; authorization?: string }[] = [];
 let server: Server;
 let http: UpstreamHttp;
-const caller = { credential: 'secret-access-key-123456', upstreamCalls: 0 };
+const caller = { credential: toCredential('secret-access-key-123456'), upstreamCalls: 0 };
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -75,7 +77,7 @@ describe('upstream client', () => {
       ['CONSUME', { frt: 12 }],
       ['UNKNOWN', null],
     ]);
-    expect(logKey(plain.items[0])).not.toBe(logKey(plain.items[1]));
+    expect(logNodeId(plain.items[0])).not.toBe(logNodeId(plain.items[1]));
     reply('/yescale/logs', { success: true, data: { items: [], total: 7, page: 2, page_size: 100 } });
     expect(await listLogs(http, caller, { p: 2 })).toEqual({ items: [], total: 7, pageSize: 100 });
   });
@@ -121,7 +123,7 @@ describe('upstream client', () => {
     reply('/yescale/logs', body, status);
     const error = await failure(listLogs(http, caller, {}));
     expect(error.kind).toBe(kind);
-    expect(`${error.message} ${JSON.stringify(error.details)}`).not.toContain(caller.credential);
+    expect(`${error.message} ${JSON.stringify(error.details)}`).not.toContain(caller.credential.secret);
   });
 
   it('an unreachable upstream is UPSTREAM_UNAVAILABLE', async () => {
@@ -133,7 +135,7 @@ describe('upstream client', () => {
 
   it('a base URL with a path prefix is kept', async () => {
     const prefixed = new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/proxy/` });
-    await prefixed.getData('/yescale/user', {}, { credential: 'k', upstreamCalls: 0 }).catch(() => undefined);
+    await prefixed.getData('/yescale/user', {}, { credential: toCredential('k'), upstreamCalls: 0 }).catch(() => undefined);
     expect(seen.at(-1)!.url).toBe('/proxy/yescale/user');
     await prefixed.close();
   });

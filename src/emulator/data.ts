@@ -4,29 +4,39 @@
  */
 import type { WireTask, WireToken, WireUser } from '../upstream/wire.js';
 import { accountSpecs, buildAccount, type Account } from './accounts.js';
-import { LogStore, type Era } from './logs.js';
+import { LiveAccount } from './live.js';
+import type { Era } from './log-text.js';
+import { LogStore } from './logs.js';
 import { buildTasks } from './tasks.js';
 
 export interface UserData {
   account: Account;
   logs: LogStore;
   tasks: WireTask[];
+  /** moves the tasks and log entries along the emulator clock */
+  live: LiveAccount;
 }
 
 export class Dataset {
   readonly users: UserData[] = [];
   private readonly byKey = new Map<string, UserData>();
   private readonly byName = new Map<string, UserData>();
+  /** emulated unix seconds everything has been applied up to (advanceTo) */
+  time: number;
 
   constructor(seed: number, now: number, demoLogs: number, era: Era = 'yescale', generatedUsers = 0) {
+    this.time = now;
     let keyId = 1;
     let taskId = 1;
-    for (const spec of accountSpecs(demoLogs, generatedUsers)) {
+    const specs = accountSpecs(demoLogs, generatedUsers);
+    const firstNewTask = 1 + specs.reduce((n, spec) => n + spec.taskCount, 0);
+    for (const [index, spec] of specs.entries()) {
       const account = buildAccount(spec, seed, now, keyId);
       const tasks = buildTasks(account, seed, now, taskId);
       // the log store writes each task's charge (and a failed task's refund) and moves the task's times to them
-      const u: UserData = { account, logs: new LogStore(account, seed, now, tasks, era), tasks };
-      u.tasks.sort((a, b) => b.submit_time - a.submit_time);
+      const logs = new LogStore(account, seed, now, tasks, era);
+      tasks.sort((a, b) => b.submit_time - a.submit_time);
+      const u: UserData = { account, logs, tasks, live: new LiveAccount(account, logs, tasks, seed, now, { first: firstNewTask, index, accounts: specs.length }) };
       // a trial account's remaining quota is what is left of the $1 sign-up credit
       if (account.trial) account.quota = Math.max(0, 500_000 - u.logs.usedQuota);
       keyId += account.keys.length;
@@ -35,6 +45,13 @@ export class Dataset {
       this.byKey.set(account.accessKey, u);
       this.byName.set(account.username, u);
     }
+  }
+
+  /** Applies everything that happened up to emulated time `t` (unix seconds) to every account. */
+  advanceTo(t: number): void {
+    if (t <= this.time) return;
+    for (const u of this.users) u.live.advanceTo(t);
+    this.time = t;
   }
 
   byAccessKey(key: string): UserData | undefined {
@@ -56,7 +73,7 @@ export function wireUser(u: UserData): WireUser {
     access_token: a.accessKey,
     display_name: a.displayName,
     email: a.email,
-    quota: Math.max(0, a.quota - (u.logs.usedQuota - u.logs.baseUsedQuota)),
+    quota: u.logs.balance,
     request_count: u.logs.requestCount,
     role: a.role,
     telegram_id: '',

@@ -4,64 +4,21 @@
  * A log is identified by its serial (1 = oldest). Index 0 is the newest log, so
  * serial = count - index. Every field is a pure function of (seed, user, serial, created_at);
  * only three byte columns (type, model, key) are kept so filters can scan a million logs fast.
- * created_at comes from an hourly timeline (daily rhythm, weekends, growth) and never
- * increases with the index, so a time window is an index range found by binary search.
+ * created_at (log-timeline.ts, then appended entries) never increases with the index.
+ * Entries appended later: appendLogs (tests), arrive (live traffic), appendTask (task billing).
  */
 import type { WireLog, WireTask } from '../upstream/wire.js';
 import type { Account } from './accounts.js';
 import { MODEL_INDEX, MODELS, NONE, type ModelSpec } from './catalog.js';
-import { alnum, cumulative, hash32, int, pickCumulative, rng, skew, type Rng } from './random.js';
-
-const HOUR = 3600;
-const HOURS = 90 * 24;
-const USD = 500_000;
-const TZ = 7 * HOUR; // YEScale's users are mostly in UTC+7: the daily rhythm follows local time
-
-/**
- * Which new-api build's task billing is emulated. 'yescale' (commit 41de3464, 2025-07):
- * the submission charge is a CONSUME entry `模型固定价格 …，操作 …` without the task id, a failed task's
- * refund a text-only SYSTEM entry naming it. 'latest' (2026-04): the charge is `操作 …` with
- * `other.is_task`, still without the id; the refund a REFUND entry with `other.task_id` and `other.reason`.
- */
-export type Era = 'yescale' | 'latest';
-export const ERAS: readonly Era[] = ['yescale', 'latest'];
-
-/** A log entry written by a task's billing: its submission charge or its refund. */
-interface TaskEntry {
-  kind: 'charge' | 'refund';
-  task: WireTask;
-  model: number;
-  key: number;
-}
-
-/** Everything about a log that sums and filters need, plus the numbers shown in the wire object. */
-interface Core {
-  type: number;
-  model: number;
-  key: number;
-  prompt: number;
-  completion: number;
-  cache: number;
-  quota: number;
-  useTime: number;
-  stream: boolean;
-  frt: number;
-  /** error status code, top-up amount in USD, ... depending on type */
-  extra: number;
-}
-
-const ERRORS: Array<[number, string]> = [
-  [429, '当前分组上游负载已饱和，请稍后再试 (upstream saturated, retry later)'],
-  [500, 'upstream error: do request failed'],
-  [503, 'no available channel for this model (model unavailable)'],
-  [400, 'This model\'s maximum context length is exceeded'],
-  [524, 'upstream timeout'],
-];
+import { canPay, presentKey } from './key-check.js';
+import { Timeline } from './log-timeline.js';
+import { content, ERRORS, other, requestId, taskContent, taskOther, USD, type Core, type Era, type TaskEntry } from './log-text.js';
+import { cumulative, hash32, int, pickCumulative, rng, skew, type Rng } from './random.js';
 
 export class LogStore {
   /** number of generated (non-appended) logs */
   readonly base: number;
-  private readonly bucketStart: Int32Array;
+  private readonly timeline: Timeline;
   private readonly types: Uint8Array;
   private readonly models: Uint8Array;
   private readonly keys: Uint8Array;
@@ -80,6 +37,10 @@ export class LogStore {
   private readonly copyOf = new Map<number, number>();
   /** serial -> the model forced on it (appendModelLogs); such an entry is a CONSUME */
   private readonly forcedModel = new Map<number, number>();
+  /** serial -> the draw a live request was generated from (arrive); absent = the serial's own */
+  private readonly draws = new Map<number, number>();
+  /** quota given back to the user by failed tasks since the store was built */
+  private refunded = 0;
   /** bumped on every append; lets query caches notice */
   version = 0;
   private readonly core: Core = { type: 0, model: 0, key: 0, prompt: 0, completion: 0, cache: 0, quota: 0, useTime: 0, stream: false, frt: 0, extra: 0 };
@@ -93,7 +54,7 @@ export class LogStore {
     readonly era: Era = 'yescale',
   ) {
     const n = (this.base = account.logCount);
-    this.bucketStart = timeline(n, seed, account.salt, now);
+    this.timeline = new Timeline(n, seed, account.salt, now);
     for (const task of tasks) this.placeTask(task);
     this.types = new Uint8Array(n);
     this.models = new Uint8Array(n);
@@ -103,7 +64,7 @@ export class LogStore {
     this.keyAccessed = new Float64Array(account.keys.length);
     // one startup pass: fill the filter columns and the usage sums
     for (let s = 1; s <= n; s++) {
-      const t = this.baseCreatedAt(n - s);
+      const t = this.timeline.createdAt(n - s);
       const c = this.generate(s, t);
       this.types[s - 1] = c.type;
       this.models[s - 1] = c.model;
@@ -119,7 +80,7 @@ export class LogStore {
 
   createdAt(index: number): number {
     const s = this.count - index;
-    return s > this.base ? this.added.createdAt[s - this.base - 1] : this.baseCreatedAt(this.base - s);
+    return s > this.base ? this.added.createdAt[s - this.base - 1] : this.timeline.createdAt(this.base - s);
   }
 
   typeAt(index: number): number {
@@ -156,6 +117,70 @@ export class LogStore {
     this.added.models.push(c.model);
     this.added.keys.push(c.key);
     this.tally(c, t);
+    // new-api's consume also lowers the key's remaining quota, unless the key is unlimited
+    const k = c.key === NONE ? undefined : this.account.keys[c.key];
+    if (c.type === 2 && k && !k.unlimited) k.remainQuota -= c.quota;
+  }
+
+  /** The user's remaining quota: the starting balance, less what was consumed since, plus refunds. */
+  get balance(): number {
+    return Math.max(0, this.account.quota - (this.usedQuota - this.baseUsedQuota) + this.refunded);
+  }
+
+  /**
+   * A relay request arriving at `t` (live traffic, `draw` numbers the arrival): writes its CONSUME or
+   * ERROR entry as new-api does, or nothing when new-api would refuse it (disabled, expired, deleted
+   * or exhausted key, user out of quota). Returns whether an entry was written.
+   */
+  arrive(draw: number, t: number): boolean {
+    const s = this.count + 1;
+    const at = Math.max(t, this.count > 0 ? this.createdAt(0) : t);
+    this.draws.set(s, draw);
+    const c = this.generate(s, at);
+    if ((c.type !== 2 && c.type !== 5) || !this.accepts(c, at)) {
+      this.draws.delete(s);
+      return false;
+    }
+    this.push(c, at);
+    this.version++;
+    return true;
+  }
+
+  /** Whether new-api would let this request through (key-check.ts). */
+  private accepts(c: Core, t: number): boolean {
+    if (c.key === NONE) return false;
+    const k = this.account.keys[c.key];
+    return c.type === 2 ? canPay(k, this.balance, c.quota, t) : presentKey(k, t);
+  }
+
+  /** Whether new-api would accept this task's submission at `t`: its key usable and quota to pay. */
+  canSubmit(task: WireTask, t: number): boolean {
+    return canPay(this.account.keys[this.taskKey(task).key], this.balance, task.quota, t);
+  }
+
+  /**
+   * A task's billing entry written at `t` as new-api writes it: 'charge' when it is submitted (a CONSUME
+   * of its quota), 'refund' when it fails (the quota goes back to the user; on latest builds also to the key).
+   */
+  appendTask(kind: 'charge' | 'refund', task: WireTask, t: number): void {
+    const s = this.count + 1;
+    const at = Math.max(t, this.count > 0 ? this.createdAt(0) : t);
+    this.taskEntries.set(s, { kind, task, ...this.taskKey(task) });
+    this.push(this.generate(s, at), at);
+    if (kind === 'refund') {
+      this.refunded += task.quota;
+      const { key } = this.taskEntries.get(s)!;
+      if (this.era === 'latest' && !this.account.keys[key].unlimited) this.account.keys[key].remainQuota += task.quota;
+      if (this.era === 'latest') this.keyUsed[key] -= task.quota;
+    }
+    this.version++;
+  }
+
+  /** The model and key a task's billing entries name: the platform's model, the first key allowed to use it. */
+  private taskKey(task: WireTask): { model: number; key: number } {
+    const model = MODEL_INDEX.get(task.platform === 'suno' ? 'suno_music' : 'kling-video')!;
+    const allowed = this.account.keys.findIndex((k) => k.allowed?.includes(model));
+    return { model, key: allowed >= 0 ? allowed : 0 };
   }
 
   /** `count` CONSUME entries of model `model` (a MODELS index) at `at`, like append(). */
@@ -190,9 +215,7 @@ export class LogStore {
    */
   private placeTask(task: WireTask): void {
     if (this.base < 2) return;
-    const model = MODEL_INDEX.get(task.platform === 'suno' ? 'suno_music' : 'kling-video')!;
-    const allowed = this.account.keys.findIndex((k) => k.allowed?.includes(model));
-    const key = allowed >= 0 ? allowed : 0;
+    const { model, key } = this.taskKey(task);
     const charge = this.claim(task.submit_time, false);
     if (charge < 0) return;
     const shift = this.createdAt(this.count - charge) - task.submit_time;
@@ -276,22 +299,9 @@ export class LogStore {
     };
   }
 
-  private baseCreatedAt(b: number): number {
-    // bucket h holds base indices [bucketStart[h], bucketStart[h+1]) within hour [now-(h+1)h, now-h*h]
-    const starts = this.bucketStart;
-    let lo = 0;
-    let hi = starts.length - 2;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (starts[mid] <= b) lo = mid;
-      else hi = mid - 1;
-    }
-    const c = starts[lo + 1] - starts[lo];
-    return this.now - lo * HOUR - Math.floor(((b - starts[lo]) * HOUR) / c);
-  }
-
   private tally(c: Core, t: number): void {
-    if (c.key !== NONE && t > this.keyAccessed[c.key]) this.keyAccessed[c.key] = t;
+    // new-api stamps accessed_time when a request presents the key; a task refund (6) presents none
+    if (c.key !== NONE && c.type !== 6 && t > this.keyAccessed[c.key]) this.keyAccessed[c.key] = t;
     if (c.type !== 2) return;
     this.usedQuota += c.quota;
     this.requestCount++;
@@ -300,7 +310,7 @@ export class LogStore {
 
   /** Pure function of (seed, user, serial, time); reuses one scratch object. */
   private generate(s: number, t: number): Core {
-    const r = rng(hash32(this.seed, this.account.salt, s));
+    const r = rng(hash32(this.seed, this.account.salt, s, this.draws.get(s) ?? 0));
     const c = this.core;
     c.model = c.key = NONE;
     c.prompt = c.completion = c.cache = c.quota = c.useTime = c.frt = c.extra = 0;
@@ -375,98 +385,3 @@ export class LogStore {
 }
 
 const MODEL_CUM = cumulative(MODELS.map((m) => m.weight));
-
-/** Hourly weights -> first base index of each hour bucket (bucket 0 = the hour ending now). */
-function timeline(n: number, seed: number, salt: number, now: number): Int32Array {
-  const w = new Float64Array(HOURS);
-  let total = 0;
-  for (let h = 0; h < HOURS; h++) {
-    const local = now - h * HOUR - HOUR / 2 + TZ;
-    const hourOfDay = Math.floor(local / HOUR) % 24;
-    const day = Math.floor(local / 86_400);
-    const weekday = (day + 4) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
-    const diurnal = 0.12 + bell(hourOfDay, 10, 8) + 0.9 * bell(hourOfDay, 15, 10) + 0.5 * bell(hourOfDay, 21, 6);
-    const week = weekday === 0 || weekday === 6 ? 0.55 : 1;
-    const growth = 1 + 1.5 * (1 - h / HOURS);
-    const noise = 0.7 + 0.6 * (hash32(seed, salt, day, 0xda7) / 2 ** 32);
-    const spike = hash32(seed, salt, day * 24 + hourOfDay, 0x5b1) / 2 ** 32 < 0.01 ? 4 : 1; // batch jobs
-    total += w[h] = diurnal * week * growth * noise * spike;
-  }
-  const starts = new Int32Array(HOURS + 1);
-  let acc = 0;
-  for (let h = 0; h < HOURS; h++) {
-    starts[h] = Math.round((acc / total) * n);
-    acc += w[h];
-  }
-  starts[HOURS] = n;
-  return starts;
-}
-
-function bell(x: number, mu: number, width: number): number {
-  return Math.exp(-((x - mu) ** 2) / width);
-}
-
-const f2 = (x: number) => x.toFixed(2);
-const usd = (x: number) => `$${x.toFixed(6)}`;
-
-/** Human-readable text in the style new-api writes (Chinese pricing text). */
-function content(c: Core, m: ModelSpec | undefined, s: number): string {
-  switch (c.type) {
-    case 1:
-      return `通过兑换码充值 ${usd(c.extra)} 额度，兑换码ID ${1000 + (s % 9000)}`;
-    case 3:
-      return `管理员将用户额度从 ${usd(c.extra)} 修改为 ${usd(c.extra + 50)}`;
-    case 4:
-      return s === 1 ? `新用户注册赠送 ${usd(1)} 额度` : `邀请用户奖励 ${usd(0.5)} 额度`;
-    case 5: {
-      const [code, msg] = ERRORS[c.extra];
-      return `status_code=${code}, ${msg}`;
-    }
-  }
-  if (!m) return '';
-  if (m.price >= 0) return `模型价格 ${f2(m.price)}，分组倍率 ${f2(m.groupRatio)}`;
-  const cache = c.cache > 0 ? `，缓存倍率 ${f2(m.cacheRatio)}` : '';
-  return `模型倍率 ${f2(m.modelRatio)}，补全倍率 ${f2(m.completionRatio)}，分组倍率 ${f2(m.groupRatio)}${cache}`;
-}
-
-/** What new-api writes as a task's charge or refund; the quota as new-api's LogQuota shows it. */
-function taskContent(e: TaskEntry, era: Era): string {
-  const { task } = e;
-  const quota = `${usd(task.quota / USD)} 额度`;
-  if (e.kind === 'charge') return era === 'yescale' ? `模型固定价格 ${f2(task.quota / USD)}，分组倍率 ${f2(1)}，操作 ${task.action}` : `操作 ${task.action}`;
-  if (era === 'latest') return `异步任务执行失败，退还 ${quota}`;
-  return task.platform === 'suno' ? `异步任务执行失败 ${task.task_id}，补偿 ${quota}` : `Video async task failed ${task.task_id}, refund ${quota}`;
-}
-
-function taskOther(e: TaskEntry, era: Era): string {
-  const { task } = e;
-  if (e.kind === 'refund') return era === 'latest' ? JSON.stringify({ task_id: task.task_id, reason: task.fail_reason }) : '';
-  const price = { model_price: task.quota / USD, group_ratio: 1 };
-  if (era === 'yescale') return JSON.stringify(price);
-  const path = task.platform === 'suno' ? `/suno/submit/${task.action.toLowerCase()}` : '/v1/video/generations';
-  return JSON.stringify({ is_task: true, request_path: path, ...price });
-}
-
-/** new-api's `other`: a JSON object serialised into a string ("" for admin/top-up records). */
-function other(c: Core, m: ModelSpec | undefined): string {
-  if (!m) return '';
-  if (c.type === 5) return JSON.stringify({ error_type: 'upstream_error', status_code: ERRORS[c.extra][0] });
-  if (m.price >= 0) return JSON.stringify({ model_ratio: 0, group_ratio: m.groupRatio, completion_ratio: 0, model_price: m.price });
-  const o: Record<string, number> = {
-    model_ratio: m.modelRatio,
-    group_ratio: m.groupRatio,
-    completion_ratio: m.completionRatio,
-    cache_tokens: c.cache,
-    cache_ratio: m.cacheRatio,
-  };
-  if (c.frt > 0) o.frt = c.frt;
-  o.model_price = -1;
-  return JSON.stringify(o);
-}
-
-/** new-api request ids: yyyyMMddHHmmss (UTC here) + 9 digits + 8 random characters. */
-function requestId(t: number, r: Rng): string {
-  const iso = new Date(t * 1000).toISOString(); // 2025-06-15T15:06:40.000Z
-  const stamp = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 19);
-  return stamp + String(Math.floor(r() * 1e9)).padStart(9, '0') + alnum(r, 8);
-}

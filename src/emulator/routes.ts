@@ -19,6 +19,7 @@ const fail = (message: string, status = 200): Reply => json(status, { success: f
 export const YESCALE_PATHS: ReadonlySet<string> = new Set(Object.values(PATHS));
 
 export interface RouteOptions {
+  /** the largest logs page_size served (new-api clamps it); default none */
   maxPageSize?: number;
   /** page /yescale/task and /yescale/apikeylist like new-api's GetPageQuery instead of answering plain arrays */
   pageLists?: boolean;
@@ -46,7 +47,7 @@ export function answer(data: Dataset, opts: RouteOptions, method: string, url: U
   const user = data.byAccessKey(token);
   if (!user) return fail('无效的 access token (access token invalid)');
 
-  if (write) return write.method === 'DELETE' ? deleteKey(user, Number(write.id)) : editQuota(user, Number(write.id), body);
+  if (write) return write.method === 'DELETE' ? deleteKey(user, Number(write.id), data.time) : editQuota(user, Number(write.id), body);
   const q = url.searchParams;
   switch (path) {
     case PATHS.user:
@@ -95,10 +96,10 @@ function ownKey(user: UserData, id: number) {
 }
 
 /** Soft delete (new-api DeletedAt): the key leaves the list; its logs keep their token_name and still aggregate. */
-function deleteKey(user: UserData, id: number): Reply {
+function deleteKey(user: UserData, id: number, now: number): Reply {
   const key = ownKey(user, id);
   if (!key) return fail(NOT_FOUND);
-  key.deletedAt = Math.floor(Date.now() / 1000);
+  key.deletedAt = now;
   return json(200, { message: '', success: true });
 }
 

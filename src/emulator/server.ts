@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import type { Socket } from 'node:net';
+import type { EmulatorClock } from './clock.js';
 import type { Dataset } from './data.js';
 import { otherVersion, parseFault, type Fault, type FaultInjector } from './faults.js';
 import { answer, keyWrite, type Reply, type RouteOptions } from './routes.js';
@@ -59,6 +60,9 @@ export interface ServerDeps {
   stats: StatsRecorder;
   routes: RouteOptions;
   appendLogs(username: string, count: number, at?: number): void;
+  /** brings the data up to the emulator clock; called before every answer */
+  sync(): void;
+  clock: EmulatorClock;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -121,6 +125,7 @@ export class EmulatorServer {
     if (fault && (fault.latencyMs || fault.mode === 'latency')) await this.sleep(fault.latencyMs ?? 500);
     if (res.destroyed) return;
 
+    this.deps.sync();
     const normal = () => answer(this.deps.data, this.deps.routes, req.method ?? 'GET', url, req.headers.authorization, body);
     switch (fault?.mode) {
       case undefined:
@@ -200,6 +205,16 @@ export class EmulatorServer {
           if (at !== undefined && !Number.isInteger(at)) return bad('"at" must be unix seconds');
           this.deps.appendLogs(username, count as number, at as number | undefined);
           return ok({ username, total: this.deps.data.get(username).logs.count });
+        }
+        case 'GET /__emulator/clock':
+          return ok({ now: this.deps.clock.now(), speed: this.deps.clock.speed });
+        case 'POST /__emulator/advance': {
+          // lets a client outside the process (a browser test, a person) skip ahead without waiting
+          const { seconds } = JSON.parse(body) as { seconds?: unknown };
+          if (!Number.isInteger(seconds) || (seconds as number) < 0) return bad('expected {"seconds": integer >= 0}');
+          this.deps.clock.advance(seconds as number);
+          this.deps.sync();
+          return ok({ now: this.deps.clock.now() });
         }
         default:
           return bad('not found', 404);

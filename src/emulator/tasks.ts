@@ -26,7 +26,7 @@ export function buildTasks(a: Account, seed: number, now: number, firstId: numbe
     const started = status === 'NOT_START' || status === 'SUBMITTED' || status === 'QUEUED' ? 0 : submit + int(r, 1, 30);
     const finished = status === 'SUCCESS' || status === 'FAILURE' ? started + int(r, 20, kind.platform === 'suno' ? 180 : 900) : 0;
     const progress = status === 'IN_PROGRESS' ? `${int(r, 1, 9) * 10}%` : finished ? '100%' : '0%';
-    const price = action === 'LYRICS' ? 0.02 : kind.price * (action === 'firstTailGenerate' ? 2 : 1);
+    const price = priceOf(kind.price, action);
     const taskId = taskIdFor(kind.platform, r);
     const prompt = TASK_PROMPTS[int(r, 0, TASK_PROMPTS.length - 1)];
     return {
@@ -51,6 +51,30 @@ export function buildTasks(a: Account, seed: number, now: number, firstId: numbe
   });
 }
 
+/**
+ * A task submitted at `at` (emulator clock), as new-api inserts it: NOT_START, progress "0%", no
+ * start or finish yet; task-flow.ts moves it on.
+ */
+export function submittedTask(a: Account, r: Rng, id: number, at: number): WireTask {
+  const kind = TASK_KINDS[pickCumulative(KIND_CUM, r())];
+  const action = kind.actions[int(r, 0, kind.actions.length - 1)];
+  const price = priceOf(kind.price, action);
+  const taskId = taskIdFor(kind.platform, r);
+  const prompt = TASK_PROMPTS[int(r, 0, TASK_PROMPTS.length - 1)];
+  return {
+    id, created_at: at, updated_at: at, task_id: taskId, platform: kind.platform, user_id: a.userId, channel_id: 0,
+    quota: Math.round(price * 500_000), action, status: 'NOT_START', fail_reason: '',
+    submit_time: at, start_time: 0, finish_time: 0, progress: '0%',
+    properties: { input: prompt },
+    data: taskData(kind.platform, action, 'NOT_START', taskId, prompt, r),
+  };
+}
+
+/** USD: lyrics cost a flat 0.02, a first-and-last-frame video twice the platform's price. */
+function priceOf(platformPrice: number, action: string): number {
+  return action === 'LYRICS' ? 0.02 : platformPrice * (action === 'firstTailGenerate' ? 2 : 1);
+}
+
 function taskIdFor(platform: string, r: Rng): string {
   if (platform === 'suno') return `${hex(r, 8)}-${hex(r, 4)}-4${hex(r, 3)}-a${hex(r, 3)}-${hex(r, 12)}`;
   if (platform === '55') return `video_${hex(r, 32)}`;
@@ -59,8 +83,8 @@ function taskIdFor(platform: string, r: Rng): string {
   return digits;
 }
 
-/** A small payload in the shape each platform returns. */
-function taskData(platform: string, action: string, status: string, taskId: string, prompt: string, r: Rng): unknown {
+/** A small payload in the shape each platform returns for a task in `status`. */
+export function taskData(platform: string, action: string, status: string, taskId: string, prompt: string, r: Rng): unknown {
   const done = status === 'SUCCESS';
   if (platform === 'suno') {
     const state = done ? 'complete' : status === 'FAILURE' ? 'error' : 'queued';

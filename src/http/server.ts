@@ -1,7 +1,8 @@
-/** node:http around the gateway: /graphql (and GraphiQL), /healthz, /readyz, /metrics; graceful close. */
+/** node:http around the gateway: /graphql (and GraphiQL, and graphql-ws), /healthz, /readyz, /metrics; graceful close. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from '../gateway.js';
+import { attachWebSocket } from './websocket.js';
 
 export interface RunningServer {
   url: string;
@@ -32,6 +33,7 @@ export async function startServer(gateway: Gateway, port: number, host: string):
     });
   });
   server.keepAliveTimeout = 65_000;
+  const websocket = attachWebSocket(server, gateway);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -43,6 +45,10 @@ export async function startServer(gateway: Gateway, port: number, host: string):
     server,
     async close() {
       closing = true;
+      // Every subscription completes first (SSE sends `complete`, graphql-ws a Complete message),
+      // then the sockets close: a client sees a finished stream, not a broken connection.
+      await gateway.live.close();
+      await websocket.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Requests in flight get a moment to finish, then their sockets go too.

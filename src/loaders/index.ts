@@ -2,20 +2,24 @@
 import type DataLoader from 'dataloader';
 import type { UpstreamHttp } from '../upstream/http.js';
 import type { LogRecord, Page } from '../upstream/records.js';
-import type { Settings } from '../context.js';
 import { getUser, listApiKeys, listLogs, listLogsRaw, listTasks, type Caller } from '../upstream/yescale.js';
 import type { WireApiKeyQuery, WireLogQuery, WireTaskQuery } from '../upstream/wire.js';
 import { logByIdLoader, taskByIdLoader } from './by-id.js';
 import { keyLogsLoader } from './key-logs.js';
 import { queryLoader } from './query-loader.js';
-import { LOG_SCAN_PAGE } from './log-scan.js';
+import { LOG_SCAN_PAGE } from '../queries/log-scan.js';
+import { rememberListing } from '../queries/node-id.js';
 import { MAX_USAGE_GROUPS, usageLoader } from './usage.js';
 
 /** GET /yescale/logs, one page per key. */
 export type LogPageLoader = DataLoader<WireLogQuery, Page<LogRecord>, string>;
 
-export function createLoaders(http: UpstreamHttp, caller: Caller | null, settings: Pick<Settings, 'logPageConcurrency'>) {
-  const logPages: LogPageLoader = queryLoader(caller, (c, q: WireLogQuery) => listLogs(http, c, q));
+export function createLoaders(http: UpstreamHttp, caller: Caller | null, settings: { logPageConcurrency: number }) {
+  const logPages: LogPageLoader = queryLoader(caller, async (c, q: WireLogQuery) => {
+    const page = await listLogs(http, c, q);
+    rememberListing(page.items); // the node ids of identical entries count within their page
+    return page;
+  });
   const tasks = queryLoader(caller, (c, q: WireTaskQuery) => listTasks(http, c, q));
   const walk = { pageRows: LOG_SCAN_PAGE, concurrency: settings.logPageConcurrency };
   return {

@@ -7,9 +7,8 @@
 import DataLoader from 'dataloader';
 import type { LogRecord } from '../upstream/records.js';
 import type { WireLogQuery } from '../upstream/wire.js';
-import type { LogPageLoader } from './index.js';
-import { loadExactModelRange, loadLogRange } from './log-range.js';
-import type { WalkOptions } from './log-scan.js';
+import { loadExactModelRange, loadLogRange, type LogPages } from '../queries/log-range.js';
+import type { WalkOptions } from '../queries/log-scan.js';
 import { queryKey } from './query-loader.js';
 
 export interface KeyLogsKey {
@@ -26,7 +25,7 @@ const SHARED_ROWS_PER_KEY = 20;
 const MIN_SHARED_PAGE = 1_000;
 const MAX_SHARED_PAGE = 10_000;
 
-export function keyLogsLoader(pages: LogPageLoader, options: WalkOptions): DataLoader<KeyLogsKey, LogRecord[], string> {
+export function keyLogsLoader(pages: LogPages, options: WalkOptions): DataLoader<KeyLogsKey, LogRecord[], string> {
   return new DataLoader<KeyLogsKey, LogRecord[], string>(
     async (keys) => {
       const groups = new Map<string, KeyLogsKey[]>();
@@ -51,7 +50,7 @@ export function keyLogsLoader(pages: LogPageLoader, options: WalkOptions): DataL
   );
 }
 
-async function loadGroup(pages: LogPageLoader, group: KeyLogsKey[], options: WalkOptions): Promise<Map<string, LogRecord[]>> {
+async function loadGroup(pages: LogPages, group: KeyLogsKey[], options: WalkOptions): Promise<Map<string, LogRecord[]>> {
   const { query, first } = group[0];
   // One key on its own: the connection's range reader, which follows a clamped page size.
   // A model_name filter is compared exactly here too (the upstream's LIKE can match near names).

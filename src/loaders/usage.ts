@@ -8,7 +8,7 @@ import { UpstreamError } from '../upstream/errors.js';
 import type { WireLogQuery } from '../upstream/wire.js';
 import type { Caller, RawLogPage } from '../upstream/yescale.js';
 import { UsageAggregator, type UsageDimension, type UsageReportRecord } from '../usage/aggregate.js';
-import { scanLogs, type WalkOptions } from './log-scan.js';
+import { scanLogs, type WalkOptions } from '../queries/log-scan.js';
 import { NO_CREDENTIAL, queryKey } from './query-loader.js';
 
 export interface UsageKey {

@@ -11,7 +11,7 @@ import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
-import { credentialId } from '../upstream/credential.js';
+import type { Credential } from '../upstream/credential.js';
 
 /**
  * How long an answer may be served from the cache, by the types it contains: the shortest wins.
@@ -48,7 +48,7 @@ export interface ResponseCache {
  */
 export function createResponseCache(
   options: CacheOptions,
-  credentialOf: (request: Request) => string | null,
+  credentialOf: (request: Request) => Credential | null,
   scope: string,
   onRedisError: (error: Error) => void,
 ): ResponseCache {
@@ -56,10 +56,11 @@ export function createResponseCache(
   const cache = storeOnly(redis ? createRedisCache({ redis }) : createInMemoryCache({ max: 10_000 }), onRedisError);
   const { other = DEFAULT_OTHER_TTL_MS, ...perType } = { ...DEFAULT_TTL_MS, ...options.ttlMs };
   const generations = redis ? redisGenerations(redis, onRedisError) : memoryGenerations();
-  // Never the credential itself: a hash, so neither the cache nor its keys hold a secret.
+  // Never the credential itself: its hash, so neither the cache nor its keys hold a secret.
+  const scopeId = hash('sha256', scope, 'hex').slice(0, 16);
   const sessionOf = (request: Request) => {
     const credential = credentialOf(request);
-    return credential ? credentialId(`${scope}\n${credential}`) : null;
+    return credential ? `${scopeId}.${credential.id}` : null;
   };
   const plugin = useResponseCache({
     cache,

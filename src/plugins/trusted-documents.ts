@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 /** Read and check a manifest: a JSON object of `sha256:<hex>` (or bare hex) -> document text. */
@@ -27,25 +28,39 @@ export function loadTrustedDocuments(path: string): Map<string, string> {
   return documents;
 }
 
+const REFUSALS = {
+  persistedQueryOnly: {
+    message: 'This gateway runs only trusted documents: send extensions.persistedQuery.sha256Hash of a document of its manifest instead of a query',
+    extensions: { code: 'TRUSTED_DOCUMENTS_ONLY', http: { status: 400 } },
+  },
+  keyNotFound: {
+    message: 'This gateway runs only trusted documents: the request has neither a query nor extensions.persistedQuery.sha256Hash',
+    extensions: { code: 'TRUSTED_DOCUMENTS_ONLY', http: { status: 400 } },
+  },
+  notFound: {
+    message: 'Unknown document hash: this gateway runs only the documents of its trusted-documents manifest',
+    extensions: { code: 'TRUSTED_DOCUMENT_NOT_FOUND', http: { status: 400 } },
+  },
+};
+
 export function useTrustedDocuments(documents: Map<string, string>): Plugin {
   return usePersistedOperations({
     getPersistedOperation: (hash) => documents.get(bareHash(hash)) ?? null,
     allowArbitraryOperations: false,
-    customErrors: {
-      persistedQueryOnly: {
-        message: 'This gateway runs only trusted documents: send extensions.persistedQuery.sha256Hash of a document of its manifest instead of a query',
-        extensions: { code: 'TRUSTED_DOCUMENTS_ONLY', http: { status: 400 } },
-      },
-      keyNotFound: {
-        message: 'This gateway runs only trusted documents: the request has neither a query nor extensions.persistedQuery.sha256Hash',
-        extensions: { code: 'TRUSTED_DOCUMENTS_ONLY', http: { status: 400 } },
-      },
-      notFound: {
-        message: 'Unknown document hash: this gateway runs only the documents of its trusted-documents manifest',
-        extensions: { code: 'TRUSTED_DOCUMENT_NOT_FOUND', http: { status: 400 } },
-      },
-    },
+    customErrors: REFUSALS,
   });
+}
+
+/**
+ * The same rule for transports yoga's plugin does not see (graphql-ws, src/http/websocket.ts):
+ * the document of the operation's hash, or the refusal the HTTP transport would give.
+ */
+export function trustedDocument(documents: Map<string, string>, params: { query?: string; extensions?: Record<string, unknown> | null }): string | GraphQLError {
+  const persisted = params.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
+  const hash = typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : null;
+  const refusal = hash === null ? (params.query ? REFUSALS.persistedQueryOnly : REFUSALS.keyNotFound) : REFUSALS.notFound;
+  const document = hash === null ? undefined : documents.get(bareHash(hash));
+  return document ?? new GraphQLError(refusal.message, { extensions: { code: refusal.extensions.code } });
 }
 
 /** `sha256:<hex>` (GraphQL-over-HTTP, the client preset) and bare `<hex>` (Apollo) name the same document. */

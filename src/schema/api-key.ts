@@ -7,14 +7,14 @@ import type { Context } from '../context.js';
 import { createLoaders } from '../loaders/index.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { deleteApiKey, updateApiKeyQuota } from '../upstream/yescale.js';
-import { CREDITS_PER_USD } from '../upstream/wire.js';
 import type { ApiKeyRecord } from '../upstream/records.js';
 import { API_KEY_STATUSES } from '../upstream/records.js';
 import type { WireApiKeyQuery } from '../upstream/wire.js';
-import { builder } from './builder.js';
+import { builder, type AccountFields } from './builder.js';
 import { maskSecret } from './secrets.js';
-import { User, usd } from './user.js';
-import { badInput, checkString } from './validate.js';
+import { CREDITS_PER_USD, usd } from './scalars.js';
+import { User } from './user.js';
+import { badInput, checkString } from '../queries/validate.js';
 
 export const ApiKeyStatus = builder.enumType('ApiKeyStatus', {
   description: 'Upstream status 1 enabled, 2 disabled, 3 expired, 4 exhausted; anything else is UNKNOWN.',
@@ -78,27 +78,18 @@ builder.node(ApiKey, {
   }),
 });
 
-const API_KEYS_DESCRIPTION = "The caller's API keys (GET /yescale/apikeylist?keyword=&token=).";
-
-builder.queryField('apiKeys', (t) =>
+/** Query.apiKeys and User.apiKeys. */
+const apiKeysField = (t: AccountFields) =>
   t.field({
     type: [ApiKey],
     nullable: true,
-    description: API_KEYS_DESCRIPTION,
+    description: "The caller's API keys (GET /yescale/apikeylist?keyword=&token=).",
     args: { filter: t.arg({ type: ApiKeyFilter }) },
-    resolve: (_root, { filter }, ctx) => ctx.loaders.apiKeys.load(apiKeyQuery(filter)),
-  }),
-);
+    resolve: (_parent, { filter }, ctx) => ctx.loaders.apiKeys.load(apiKeyQuery(filter)),
+  });
 
-builder.objectField(User, 'apiKeys', (t) =>
-  t.field({
-    type: [ApiKey],
-    nullable: true,
-    description: API_KEYS_DESCRIPTION,
-    args: { filter: t.arg({ type: ApiKeyFilter }) },
-    resolve: (_user, { filter }, ctx) => ctx.loaders.apiKeys.load(apiKeyQuery(filter)),
-  }),
-);
+builder.queryField('apiKeys', apiKeysField);
+builder.objectField(User, 'apiKeys', apiKeysField);
 
 /** `apiKey(id:)` takes the global ID or the upstream number. */
 function parseApiKeyId(id: string): number {

@@ -44,4 +44,15 @@ builder.addScalarType('JSON', JSONScalar);
 
 builder.mutationType({ description: "Change the caller's API keys (served unless the server runs with --read-only)." });
 
+builder.subscriptionType({
+  description:
+    'Live views polled from the upstream once per (access key, query), however many subscribers (GraphQL over SSE, or graphql-ws over WebSocket at the same path).',
+});
+
 builder.queryType({ description: 'Read a YEScale account: profile and balance, API keys, async tasks and usage logs.' });
+
+/**
+ * The field builder of Query and of object types: an account field (apiKeys, tasks, logs, usage)
+ * is defined once with it, as a function of `t`, and attached to both Query and User.
+ */
+export type AccountFields = PothosSchemaTypes.RootFieldBuilder<typeof builder.$inferSchemaTypes, {}, 'Query' | 'Object'>;

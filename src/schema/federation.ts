@@ -13,7 +13,7 @@ import { ApiKey, loadApiKeys } from './api-key.js';
 import { builder } from './builder.js';
 import { Task } from './task.js';
 import { loadUser, User } from './user.js';
-import { badInput } from './validate.js';
+import { badInput } from '../queries/validate.js';
 
 /** The local id inside a Relay global ID of `typename`; a malformed one is the caller's error, made before any upstream call. */
 function localId(typename: string, globalId: unknown): string {

@@ -33,8 +33,11 @@ function subgraphView(served: GraphQLSchema): GraphQLSchema {
   const astNode = query.astNode && { ...query.astNode, fields: query.astNode.fields?.filter((field) => kept(field.name.value)) };
   const newQuery = new GraphQLObjectType({ ...query, fields, astNode });
   const config = served.toConfig();
+  // Subscriptions stay out of what composition sees: no router protocol for them is chosen
+  // (docs/federation.md); clients subscribe at this gateway directly.
+  const left = new Set([query.name, served.getSubscriptionType()?.name]);
   return lexicographicSortSchema(
-    new GraphQLSchema({ ...config, query: newQuery, types: [...config.types.filter((type) => type.name !== query.name), newQuery] }),
+    new GraphQLSchema({ ...config, query: newQuery, subscription: undefined, types: [...config.types.filter((type) => !left.has(type.name)), newQuery] }),
   );
 }
 

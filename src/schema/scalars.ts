@@ -13,6 +13,12 @@ function toCredits(value: unknown): number {
   return n;
 }
 
+/** 500,000 credits = 1 USD (QuotaPerUnit in new-api). */
+export const CREDITS_PER_USD = 500_000;
+
+/** `credits / 500,000`: every Credits field has this USD twin. */
+export const usd = (credits: number): number => credits / CREDITS_PER_USD;
+
 /** Upstream credits are 64-bit integers (the doc sample quota is 8,664,402,091 > 2^31), so GraphQL Int will not do. */
 export const CreditsScalar = new GraphQLScalarType<number, number>({
   name: 'Credits',

@@ -1,14 +1,19 @@
 /** Task (GET /yescale/task): async image/video/music jobs, TaskFilter, Query.tasks and User.tasks. */
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import type { Context } from '../context.js';
-import { taskNodeId } from '../loaders/by-id.js';
-import { loadLogRange } from '../loaders/log-range.js';
+import { pollKey, subscriber } from '../live/caller.js';
+import { liveValue } from '../live/hub.js';
+import { decodeTask, TASK_LOOKBACK_S, taskPoller, type TaskTarget } from '../live/task-poller.js';
+import { taskNodeId } from '../queries/node-id.js';
+import { loadLogRange } from '../queries/log-range.js';
 import type { LogRecord, TaskRecord } from '../upstream/records.js';
 import { TASK_STATUSES } from '../upstream/records.js';
 import type { WireTaskQuery } from '../upstream/wire.js';
-import { builder } from './builder.js';
+import { builder, type AccountFields } from './builder.js';
 import { LogEntry } from './log-entry.js';
-import { User, usd } from './user.js';
-import { checkString, checkWindow, unixSeconds } from './validate.js';
+import { usd } from './scalars.js';
+import { User } from './user.js';
+import { badInput, checkString, checkWindow, unixSeconds } from '../queries/validate.js';
 
 export const TaskStatus = builder.enumType('TaskStatus', { values: TASK_STATUSES });
 
@@ -142,24 +147,54 @@ builder.node(Task, {
   }),
 });
 
-const TASKS_DESCRIPTION = "The caller's tasks submitted in a time window (GET /yescale/task?start_timestamp=&end_timestamp=).";
-
-builder.queryField('tasks', (t) =>
+/** Query.tasks and User.tasks. */
+const tasksField = (t: AccountFields) =>
   t.field({
     type: [Task],
     nullable: true,
-    description: TASKS_DESCRIPTION,
+    description: "The caller's tasks submitted in a time window (GET /yescale/task?start_timestamp=&end_timestamp=).",
     args: { filter: t.arg({ type: TaskFilter, required: true }) },
-    resolve: (_root, { filter }, ctx) => loadTasks(ctx, filter),
-  }),
-);
+    resolve: (_parent, { filter }, ctx) => loadTasks(ctx, filter),
+  });
 
-builder.objectField(User, 'tasks', (t) =>
+builder.queryField('tasks', tasksField);
+builder.objectField(User, 'tasks', tasksField);
+
+/** `taskUpdated(id:)` takes a Task ID (it carries the submit second) or the upstream taskId. */
+function parseTaskTarget(id: string): TaskTarget {
+  checkString('id', id);
+  if (id.trim() === '') throw badInput('id', 'is empty; expected a Task ID or a taskId');
+  let global: { typename: string; id: string } | null = null;
+  try {
+    global = decodeGlobalID(id);
+  } catch {
+    // not a global ID: a taskId
+  }
+  // Only what encodes back to the same text is a global ID; a taskId may happen to decode.
+  if (global && /^[A-Za-z_]\w*$/.test(global.typename) && encodeGlobalID(global.typename, global.id) === id) {
+    if (global.typename !== 'Task') throw badInput('id', `is a ${global.typename} ID; expected a Task ID or a taskId`);
+    const match = /^(\d{1,12})\.(\d{1,15})$/.exec(global.id);
+    if (!match) throw badInput('id', 'is not a Task ID this API issued');
+    return { second: Number(match[1]), rowId: Number(match[2]) };
+  }
+  return { taskId: id };
+}
+
+builder.subscriptionField('taskUpdated', (t) =>
   t.field({
-    type: [Task],
+    type: Task,
     nullable: true,
-    description: TASKS_DESCRIPTION,
-    args: { filter: t.arg({ type: TaskFilter, required: true }) },
-    resolve: (_user, { filter }, ctx) => loadTasks(ctx, filter),
+    description:
+      'The task now, then again on every change of status, progress or result; the stream completes at SUCCESS or FAILURE. ' +
+      `A bare taskId is looked for among the tasks submitted in the last ${TASK_LOOKBACK_S / 86_400} days. ` +
+      'An unknown task ends the stream with a NOT_FOUND error.',
+    args: { id: t.arg.id({ required: true, description: 'A Task ID, or the taskId the relay API returned.' }) },
+    subscribe: (_root, { id }, ctx) => {
+      const target = parseTaskTarget(String(id));
+      const who = subscriber(ctx.caller);
+      const watch = { owner: who.id, key: pollKey(who, `task ${JSON.stringify(target)}`), poller: () => taskPoller(ctx.http, who, target), replayLatest: true };
+      return ctx.live.stream(watch, (value) => [decodeTask(value)]);
+    },
+    resolve: (task) => liveValue(task),
   }),
 );

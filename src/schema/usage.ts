@@ -10,10 +10,12 @@ import { LOG_TYPES } from '../upstream/records.js';
 import { USAGE_DIMENSIONS, type UsageFigures as Figures, type UsageGroupRecord, type UsageReportRecord } from '../usage/aggregate.js';
 import { isTimeZone } from '../usage/time-zone.js';
 import { ApiKey } from './api-key.js';
-import { builder } from './builder.js';
-import { LogType, logQuery } from './log-entry.js';
-import { User, usd } from './user.js';
-import { badInput } from './validate.js';
+import { builder, type AccountFields } from './builder.js';
+import { logQuery } from '../queries/log-filter.js';
+import { LogType } from './log-entry.js';
+import { usd } from './scalars.js';
+import { User } from './user.js';
+import { badInput } from '../queries/validate.js';
 
 export const UsageDimension = builder.enumType('UsageDimension', {
   description: 'What usage is grouped by. DAY and HOUR are calendar buckets in the `timeZone` of the usage field.',
@@ -156,13 +158,12 @@ export async function resolveUsage(ctx: Context, args: UsageArgs, tokenName?: st
   return report;
 }
 
-builder.queryField('usage', (t) =>
-  t.field({ type: UsageReport, nullable: true, description: USAGE_DESCRIPTION, args: usageArgs, resolve: (_root, args, ctx) => resolveUsage(ctx, args) }),
-);
+/** Query.usage and User.usage. */
+const usageField = (t: AccountFields) =>
+  t.field({ type: UsageReport, nullable: true, description: USAGE_DESCRIPTION, args: usageArgs, resolve: (_parent, args, ctx) => resolveUsage(ctx, args) });
 
-builder.objectField(User, 'usage', (t) =>
-  t.field({ type: UsageReport, nullable: true, description: USAGE_DESCRIPTION, args: usageArgs, resolve: (_user, args, ctx) => resolveUsage(ctx, args) }),
-);
+builder.queryField('usage', usageField);
+builder.objectField(User, 'usage', usageField);
 
 builder.objectField(ApiKey, 'usage', (t) =>
   t.field({

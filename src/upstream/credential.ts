@@ -1,11 +1,40 @@
 /**
- * The one hash of a credential. Everything shared across requests is keyed by it (in-flight
- * calls and limiter slots in http.ts, response cache entries in src/plugins/response-cache.ts), so the secret
- * itself is never a map key, label or log field.
+ * A request's credential, parsed and hashed once. Everything shared across requests is keyed by
+ * its `id` (in-flight calls and limiter slots in http.ts, response cache entries in
+ * src/plugins/response-cache.ts), so the secret itself is never a map key, label or log field.
  */
 import { hash } from 'node:crypto';
 
-/** A stable, non-reversible id of a credential, safe as a map key, label or log field. */
-export function credentialId(credential: string): string {
-  return hash('sha256', credential, 'hex');
+export interface Credential {
+  /** the access key sent upstream, in the Authorization header only */
+  secret: string;
+  /** a stable, non-reversible id of `secret`, safe as a map key, label or log field */
+  id: string;
+}
+
+export function toCredential(secret: string): Credential {
+  return { secret, id: hash('sha256', secret, 'hex') };
+}
+
+/**
+ * The credential of a request: the caller's `Authorization` header (`Bearer` optional), else the
+ * server's own `fallback` (YESCALE_ACCESS_KEY, or the emulator's demo key in demo mode), else none.
+ */
+export function credentialOf(authorization: string | null, fallback: Credential | null): Credential | null {
+  const sent = authorization?.replace(/^\s*Bearer\s+/i, '').trim();
+  return sent ? toCredential(sent) : fallback;
+}
+
+/**
+ * `credentialOf` for each request, computed on the first ask and remembered while the request
+ * lives: the response cache asks before the context exists, and the context asks again.
+ */
+export function requestCredentials(fallbackSecret: string | undefined): (request: Request) => Credential | null {
+  const fallback = fallbackSecret ? toCredential(fallbackSecret) : null;
+  const parsed = new WeakMap<Request, Credential | null>();
+  return (request) => {
+    let credential = parsed.get(request);
+    if (credential === undefined) parsed.set(request, (credential = credentialOf(request.headers.get('authorization'), fallback)));
+    return credential;
+  };
 }

@@ -11,10 +11,11 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { CircuitBreaker, CircuitOpenError, DEFAULT_BREAKER_OPTIONS, type BreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { UpstreamError, envelopeError, statusError } from './errors.js';
-import { credentialId } from './credential.js';
+import type { Credential } from './credential.js';
 import { InFlight } from './in-flight.js';
 import { DEFAULT_LIMITER_OPTIONS, Limiter, type LimiterOptions } from './limiter.js';
 import { DEFAULT_RETRY_OPTIONS, withRetry, type RetryOptions } from './retry.js';
+import { fromLatin1, isObject, type BodyEncoding } from './json.js';
 
 export interface HttpOptions extends RetryOptions, BreakerOptions, LimiterOptions {
   baseUrl: string;
@@ -44,28 +45,13 @@ export type Query = Record<string, string | number | undefined>;
  * actually sent for it (a call joined in flight or refused by the open circuit sends none).
  */
 export interface Caller {
-  credential: string;
-  /** credentialId(credential), computed once per request (context.ts); else once per call */
-  id?: string;
+  /** parsed and hashed once per request (credential.ts) */
+  credential: Credential;
   signal?: AbortSignal;
   deadline?: number;
   upstreamCalls: number;
 }
 
-/**
- * How a body's bytes become text. `latin1` reads one byte per character: about 6x faster than
- * UTF-8 and the one-byte string parses faster too, which is what a scan of the whole log history
- * needs. Its strings are UTF-8 bytes read as latin1: ASCII is exact, anything else needs `fromLatin1`.
- */
-export type BodyEncoding = 'utf8' | 'latin1';
-
-const NON_ASCII = /[^\x00-\x7f]/;
-
-/** The real text of a string read from a `latin1` body. */
-export const fromLatin1 = (text: string): string => (NON_ASCII.test(text) ? Buffer.from(text, 'latin1').toString('utf8') : text);
-
-/** How a text appears in a `latin1` body: to compare with its strings without decoding each. */
-export const toLatin1 = (text: string): string => (NON_ASCII.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text);
 
 /**
  * Observes every upstream attempt (metrics, logs, tests); never sees the credential.
@@ -79,7 +65,7 @@ export type CallListener = (call: {
   error?: UpstreamError;
   attempt: number;
   circuit: CircuitState;
-  /** a hash of the caller's credential (in-flight.ts credentialId), for audit lines; never the credential */
+  /** the caller's Credential.id, for audit lines; never the secret */
   callerId?: string;
 }) => void;
 
@@ -125,9 +111,8 @@ export class UpstreamHttp {
    */
   async getData(path: string, query: Query, caller: Caller, encoding: BodyEncoding = 'utf8'): Promise<unknown> {
     const target = this.basePath + path + toSearch(query);
-    const callerId = caller.id ?? credentialId(caller.credential);
-    const result = this.inFlight.run(`${callerId} ${encoding} ${target}`, caller.deadline ?? Infinity, caller.signal, (shared, latest) =>
-      withRetry(this.options, (attempt) => this.attempt(path, target, caller, callerId, shared, attempt, encoding), latest, shared),
+    const result = this.inFlight.run(`${caller.credential.id} ${encoding} ${target}`, caller.deadline ?? Infinity, caller.signal, (shared, latest) =>
+      withRetry(this.options, (attempt) => this.attempt(path, target, caller, shared, attempt, encoding), latest, shared),
     );
     return result.catch((cause: unknown) => {
       throw toUpstreamError(path, cause);
@@ -144,7 +129,7 @@ export class UpstreamHttp {
     const target = this.basePath + path;
     const signal = caller.signal ?? new AbortController().signal;
     try {
-      await this.attempt(path, target, caller, credentialId(caller.credential), signal, 0, 'utf8', { method, body });
+      await this.attempt(path, target, caller, signal, 0, 'utf8', { method, body });
     } catch (cause) {
       throw toUpstreamError(path, cause);
     }
@@ -155,21 +140,20 @@ export class UpstreamHttp {
     path: string,
     target: string,
     caller: Caller,
-    callerId: string,
     signal: AbortSignal,
     attempt: number,
     encoding: BodyEncoding,
     write?: { method: 'DELETE' | 'PUT'; body: unknown },
   ): Promise<unknown> {
     if (this.breaker.state() === 'open') throw this.refuse(path, attempt);
-    const release = await this.limiter.acquire(callerId, signal);
+    const release = await this.limiter.acquire(caller.credential.id, signal);
     try {
       if (!this.breaker.tryPass()) throw this.refuse(path, attempt);
       const started = performance.now();
       let status: number | null = null;
       caller.upstreamCalls++;
       try {
-        const headers: Record<string, string> = { authorization: `Bearer ${caller.credential}`, accept: 'application/json' };
+        const headers: Record<string, string> = { authorization: `Bearer ${caller.credential.secret}`, accept: 'application/json' };
         if (write?.body !== undefined) headers['content-type'] = 'application/json';
         const res = await this.pool.request({
           method: write?.method ?? 'GET',
@@ -183,7 +167,7 @@ export class UpstreamHttp {
         // a write's answer is `{"message":"","success":true}`, no `data` (as YEScale documents)
         const data = decode(path, res.statusCode, text, encoding, write === undefined);
         this.breaker.success();
-        this.emit({ path, status, ms: performance.now() - started, attempt, circuit: this.breaker.state(), callerId });
+        this.emit({ path, status, ms: performance.now() - started, attempt, circuit: this.breaker.state(), callerId: caller.credential.id });
         return data;
       } catch (cause) {
         const error = toUpstreamError(path, cause);
@@ -195,7 +179,7 @@ export class UpstreamHttp {
         if (error.kind !== 'UPSTREAM_UNAVAILABLE') this.breaker.success();
         else if (signal.aborted) this.breaker.neutral();
         else this.breaker.failure();
-        this.emit({ path, status, ms: performance.now() - started, error, attempt, circuit: this.breaker.state(), callerId });
+        this.emit({ path, status, ms: performance.now() - started, error, attempt, circuit: this.breaker.state(), callerId: caller.credential.id });
         throw error;
       }
     } finally {
@@ -287,8 +271,4 @@ function toUpstreamError(path: string, cause: unknown): UpstreamError {
               ? 'malformed body'
               : 'connection failed';
   return new UpstreamError('UPSTREAM_UNAVAILABLE', `The upstream is unavailable on ${path}: ${what}`, { path });
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

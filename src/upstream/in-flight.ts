@@ -1,7 +1,7 @@
 /**
  * In-flight deduplication across requests: identical upstream calls of the same credential
- * that overlap in time become one. The key must contain the credential's hash (see
- * credentialId in credential.ts), so calls of different credentials are never shared. Each waiter keeps its
+ * that overlap in time become one. The key must contain the credential's hash
+ * (Credential.id in credential.ts), so calls of different credentials are never shared. Each waiter keeps its
  * own deadline: it stops waiting when its signal aborts, and the shared call is aborted only
  * when nobody waits any more. Nothing is kept once the call settles: this is not a cache.
  */

@@ -1,6 +1,8 @@
 /**
- * Raw JSON shapes of the YEScale System API, exactly as the upstream sends them (snake_case).
- * Shared by the upstream client and the emulator; nothing else should import this file.
+ * The wire shapes: raw JSON of the YEScale System API exactly as the upstream sends them
+ * (snake_case), and the query parameters of each endpoint. The emulator serves them; the
+ * upstream client reads them; the query types are also the keys of the loaders and paging walks,
+ * the one place above src/upstream/ where wire names appear.
  */
 
 /*
@@ -137,6 +139,3 @@ export const KEY_WRITE_PATHS = {
   deleteKey: '/yescale/deletekey/',
   editQuota: '/yescale/editquota/',
 } as const;
-
-/** 500,000 credits = 1 USD (QuotaPerUnit in new-api). */
-export const CREDITS_PER_USD = 500_000;

@@ -1,9 +1,9 @@
 /** One function per YEScale System API endpoint: wire query in, domain records out. */
-import { mapConcurrent } from '../loaders/log-scan.js';
 import { UpstreamError } from './errors.js';
 import type { Caller, UpstreamHttp } from './http.js';
-import { rememberListing, toApiKey, toLog, toPage, toTask, toUser } from './records.js';
+import { toApiKey, toLog, toPage, toTask, toUser } from './records.js';
 import type { ApiKeyRecord, LogRecord, Page, TaskRecord, UserRecord } from './records.js';
+import { mapConcurrent } from './map-concurrent.js';
 import { KEY_WRITE_PATHS, PATHS } from './wire.js';
 import type { WireApiKeyQuery, WireLogQuery, WireTaskQuery } from './wire.js';
 
@@ -103,10 +103,7 @@ export async function updateApiKeyQuota(http: UpstreamHttp, caller: Caller, id: 
 }
 
 export async function listLogs(http: UpstreamHttp, caller: Caller, query: WireLogQuery): Promise<Page<LogRecord>> {
-  const data = await http.getData(PATHS.logs, { ...query }, caller);
-  const page = toPage(PATHS.logs, data, toLog);
-  rememberListing(page.items);
-  return page;
+  return toPage(PATHS.logs, await http.getData(PATHS.logs, { ...query }, caller), toLog);
 }
 
 /**

@@ -5,7 +5,7 @@
  * Entries come from `listLogsRaw`, whose strings are latin1 readings of UTF-8: names are
  * compared in that form and turned into real text once per group.
  */
-import { fromLatin1, toLatin1 } from '../upstream/http.js';
+import { fromLatin1, toLatin1 } from '../upstream/json.js';
 import { Bucketer } from './time-zone.js';
 
 export const USAGE_DIMENSIONS = ['MODEL', 'API_KEY', 'DAY', 'HOUR', 'LOG_TYPE'] as const;

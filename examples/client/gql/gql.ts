@@ -21,6 +21,7 @@ type Documents = {
     "mutation SetApiKeyQuota($id: ID!, $usd: Float) {\n  updateApiKeyQuota(input: {id: $id, remainQuotaUsd: $usd}) {\n    apiKey {\n      id\n      name\n      status\n      remainQuota\n      remainQuotaUsd\n    }\n  }\n}": typeof types.SetApiKeyQuotaDocument,
     "query Tasks($from: DateTime = \"2025-01-01T00:00:00Z\", $to: DateTime = \"2099-12-31T23:59:59Z\", $status: TaskStatus) {\n  tasks(filter: {from: $from, to: $to, status: $status}) {\n    id\n    taskId\n    platform\n    platformName\n    action\n    status\n    progress\n    failReason\n    submittedAt\n    finishedAt\n    quotaUsd\n  }\n}": typeof types.TasksDocument,
     "query UsageByModel($from: DateTime, $to: DateTime, $timeZone: String = \"UTC\") {\n  usage(filter: {from: $from, to: $to}, groupBy: [MODEL], timeZone: $timeZone) {\n    totals {\n      requests\n      totalTokens\n      cacheTokens\n      quotaUsd\n      averageFirstResponseMs\n    }\n    groups {\n      model\n      requests\n      promptTokens\n      completionTokens\n      cacheTokens\n      quotaUsd\n      averageFirstResponseMs\n    }\n  }\n}": typeof types.UsageByModelDocument,
+    "subscription WatchTask($id: ID!) {\n  taskUpdated(id: $id) {\n    id\n    taskId\n    platformName\n    status\n    progress\n    failReason\n    finishedAt\n    quotaUsd\n  }\n}": typeof types.WatchTaskDocument,
 };
 const documents: Documents = {
     "query AccountOverview {\n  me {\n    username\n    displayName\n    role\n    quota\n    quotaUsd\n    usedQuota\n    usedQuotaUsd\n    requestCount\n    apiKeys {\n      name\n      status\n      remainQuotaUsd\n      unlimitedQuota\n      usedQuotaUsd\n    }\n  }\n}": types.AccountOverviewDocument,
@@ -30,6 +31,7 @@ const documents: Documents = {
     "mutation SetApiKeyQuota($id: ID!, $usd: Float) {\n  updateApiKeyQuota(input: {id: $id, remainQuotaUsd: $usd}) {\n    apiKey {\n      id\n      name\n      status\n      remainQuota\n      remainQuotaUsd\n    }\n  }\n}": types.SetApiKeyQuotaDocument,
     "query Tasks($from: DateTime = \"2025-01-01T00:00:00Z\", $to: DateTime = \"2099-12-31T23:59:59Z\", $status: TaskStatus) {\n  tasks(filter: {from: $from, to: $to, status: $status}) {\n    id\n    taskId\n    platform\n    platformName\n    action\n    status\n    progress\n    failReason\n    submittedAt\n    finishedAt\n    quotaUsd\n  }\n}": types.TasksDocument,
     "query UsageByModel($from: DateTime, $to: DateTime, $timeZone: String = \"UTC\") {\n  usage(filter: {from: $from, to: $to}, groupBy: [MODEL], timeZone: $timeZone) {\n    totals {\n      requests\n      totalTokens\n      cacheTokens\n      quotaUsd\n      averageFirstResponseMs\n    }\n    groups {\n      model\n      requests\n      promptTokens\n      completionTokens\n      cacheTokens\n      quotaUsd\n      averageFirstResponseMs\n    }\n  }\n}": types.UsageByModelDocument,
+    "subscription WatchTask($id: ID!) {\n  taskUpdated(id: $id) {\n    id\n    taskId\n    platformName\n    status\n    progress\n    failReason\n    finishedAt\n    quotaUsd\n  }\n}": types.WatchTaskDocument,
 };
 
 /**
@@ -74,6 +76,10 @@ export function graphql(source: "query Tasks($from: DateTime = \"2025-01-01T00:0
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query UsageByModel($from: DateTime, $to: DateTime, $timeZone: String = \"UTC\") {\n  usage(filter: {from: $from, to: $to}, groupBy: [MODEL], timeZone: $timeZone) {\n    totals {\n      requests\n      totalTokens\n      cacheTokens\n      quotaUsd\n      averageFirstResponseMs\n    }\n    groups {\n      model\n      requests\n      promptTokens\n      completionTokens\n      cacheTokens\n      quotaUsd\n      averageFirstResponseMs\n    }\n  }\n}"): (typeof documents)["query UsageByModel($from: DateTime, $to: DateTime, $timeZone: String = \"UTC\") {\n  usage(filter: {from: $from, to: $to}, groupBy: [MODEL], timeZone: $timeZone) {\n    totals {\n      requests\n      totalTokens\n      cacheTokens\n      quotaUsd\n      averageFirstResponseMs\n    }\n    groups {\n      model\n      requests\n      promptTokens\n      completionTokens\n      cacheTokens\n      quotaUsd\n      averageFirstResponseMs\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "subscription WatchTask($id: ID!) {\n  taskUpdated(id: $id) {\n    id\n    taskId\n    platformName\n    status\n    progress\n    failReason\n    finishedAt\n    quotaUsd\n  }\n}"): (typeof documents)["subscription WatchTask($id: ID!) {\n  taskUpdated(id: $id) {\n    id\n    taskId\n    platformName\n    status\n    progress\n    failReason\n    finishedAt\n    quotaUsd\n  }\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

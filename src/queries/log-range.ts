@@ -7,8 +7,13 @@
  */
 import type { LogRecord, Page } from '../upstream/records.js';
 import type { WireLogQuery } from '../upstream/wire.js';
-import type { LogPageLoader } from './index.js';
-import { mapConcurrent, servedPageSize, type WalkOptions } from './log-scan.js';
+import { mapConcurrent } from '../upstream/map-concurrent.js';
+import { servedPageSize, type WalkOptions } from './log-scan.js';
+
+/** Pages of one log listing, one per query: the request's page loader (src/loaders/index.ts). */
+export interface LogPages {
+  load(query: WireLogQuery): Promise<Page<LogRecord>>;
+}
 
 export interface LogRange {
   items: LogRecord[];
@@ -16,7 +21,7 @@ export interface LogRange {
   total: number | null;
 }
 
-export async function loadLogRange(pages: LogPageLoader, query: WireLogQuery, offset: number, count: number, options: WalkOptions): Promise<LogRange> {
+export async function loadLogRange(pages: LogPages, query: WireLogQuery, offset: number, count: number, options: WalkOptions): Promise<LogRange> {
   // `first: 0` still answers totalCount: one entry is the cheapest page that carries `total`.
   const wanted = Math.max(count, 1);
   const asked = Math.min(wanted, options.pageRows);
@@ -25,7 +30,7 @@ export async function loadLogRange(pages: LogPageLoader, query: WireLogQuery, of
   return { items: count === 0 ? [] : range.items, total: range.total };
 }
 
-async function fetchRange(pages: LogPageLoader, query: WireLogQuery, offset: number, count: number, pageSize: number, concurrency: number) {
+async function fetchRange(pages: LogPages, query: WireLogQuery, offset: number, count: number, pageSize: number, concurrency: number) {
   const firstPage = Math.floor(offset / pageSize) + 1;
   const head = await pages.load({ ...query, p: firstPage, page_size: pageSize });
   const served = servedPageSize(head, pageSize);
@@ -55,7 +60,7 @@ async function fetchRange(pages: LogPageLoader, query: WireLogQuery, offset: num
  * so on a case-insensitive upstream the total can count it.
  */
 export async function loadExactModelRange(
-  pages: LogPageLoader,
+  pages: LogPages,
   query: WireLogQuery,
   modelName: string,
   offset: number,

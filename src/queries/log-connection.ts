@@ -1,0 +1,61 @@
+/**
+ * One page of the logs connection: LogFilter and cursor -> the range of the listing to read,
+ * read through the request's page loader, -> edges with cursors and pageInfo.
+ */
+import type { LogRecord } from '../upstream/records.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { logQuery, type LogFilterShape } from './log-filter.js';
+import { loadExactModelRange, loadLogRange, type LogPages, type LogRange } from './log-range.js';
+import { LOG_SCAN_PAGE } from './log-scan.js';
+import { checkFirst, unixSeconds } from './validate.js';
+
+export interface LogConnectionShape {
+  totalCount: number | null;
+  edges: { cursor: string; node: LogRecord }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+/** The largest `first` by default (Settings.maxFirst): a full-history export in a few requests. */
+export const MAX_FIRST = 50_000;
+
+export interface LogConnectionOptions {
+  /** the largest `first` accepted */
+  maxFirst: number;
+  /** upstream pages in flight at once */
+  concurrency: number;
+}
+
+export async function loadLogConnection(
+  pages: LogPages,
+  args: { filter?: LogFilterShape | null; first: number; after?: string | null },
+  options: LogConnectionOptions,
+): Promise<LogConnectionShape> {
+  const query = logQuery(args.filter);
+  const first = args.first;
+  checkFirst('first', first, options.maxFirst);
+  const cursor = args.after ? decodeCursor('after', args.after) : null;
+  const offset = cursor ? cursor.offset + 1 : 0;
+  if (cursor?.anchor != null) {
+    query.end_timestamp = Math.min(query.end_timestamp ?? Number.MAX_SAFE_INTEGER, cursor.anchor);
+  }
+  const walk = { pageRows: LOG_SCAN_PAGE, concurrency: options.concurrency };
+  const modelName = query.model_name;
+  const range = (from: number): Promise<LogRange> =>
+    modelName ? loadExactModelRange(pages, query, modelName, from, first, walk) : loadLogRange(pages, query, from, first, walk);
+  let { items, total } = await range(offset);
+  const arrived = cursor?.total != null && total !== null ? total - cursor.total : 0;
+  if (arrived > 0) ({ items } = await range(offset + arrived));
+  const frameTotal = cursor?.total ?? total;
+  const anchor = cursor?.anchor ?? (items.length > 0 ? unixSeconds(items[0].createdAt) : null);
+  const edges = items.map((node, i) => ({ cursor: encodeCursor({ offset: offset + i, anchor, total: frameTotal }), node }));
+  return {
+    totalCount: frameTotal,
+    edges,
+    pageInfo: {
+      hasNextPage: frameTotal !== null ? offset + items.length < frameTotal : first > 0 && items.length === first,
+      hasPreviousPage: offset > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
