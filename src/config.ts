@@ -6,7 +6,7 @@ import { DEFAULT_HEARTBEAT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SETTINGS } fr
 import type { Limits } from './plugins/limits.js';
 import { DEFAULT_LIVE, type LiveOptions } from './live/hub.js';
 import { DEFAULT_LEASE_MS } from './live/lease.js';
-import { DEFAULT_EMULATOR } from './emulator/index.js';
+import { DEFAULT_EMULATOR, MAX_GENERATED_USERS } from './emulator/index.js';
 import { LIKE_DIALECTS, type LikeDialect } from './emulator/log-query.js';
 import { LOG_LEVELS, type LogLevel } from './observability/logger.js';
 import type { HttpOptions } from './upstream/http.js';
@@ -29,6 +29,8 @@ export interface Config {
   /** emulator: data seed and log entries of the demo user */
   seed: number;
   logs: number;
+  /** emulator: ordinary users beside demo, admin and newbie (many callers for benchmarks) */
+  users: number;
   /** emulator: tasks and keys in new-api pages instead of plain arrays */
   pageLists: boolean;
   /** emulator: how model_name is matched, recent new-api 'escaped' or YEScale-era 'raw' */
@@ -114,6 +116,7 @@ Options:
   --log-page-concurrency N  log pages fetched at once by long walks (${DEFAULT_SETTINGS.logPageConcurrency})  env LOG_PAGE_CONCURRENCY
   --seed N              emulator data seed (${DEFAULT_EMULATOR.seed})
   --logs N              emulator log entries of the demo user (${DEFAULT_EMULATOR.logsPerUser})
+  --users N             emulator: N more users user0001.. with their own access key, keys, tasks, logs (${DEFAULT_EMULATOR.users}, at most ${MAX_GENERATED_USERS})
   --page-lists          emulator: page tasks and keys like new-api (10 a page, at most 100)
   --like-dialect D      emulator model_name LIKE: escaped (recent new-api) | raw (YEScale era) (escaped)
   --era yescale|latest  emulator task billing logs: YEScale's build (SYSTEM refunds) or latest new-api (REFUND, other.task_id) (${DEFAULT_EMULATOR.era})
@@ -228,6 +231,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         'log-page-concurrency': { type: 'string' },
         seed: { type: 'string' },
         logs: { type: 'string' },
+        users: { type: 'string' },
         'page-lists': { type: 'boolean' },
         'like-dialect': { type: 'string' },
         era: { type: 'string' },
@@ -296,6 +300,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     federation: values.federation ?? false,
     seed: integer('--seed', values.seed, DEFAULT_EMULATOR.seed, 0, 2 ** 31 - 1),
     logs: integer('--logs', values.logs, DEFAULT_EMULATOR.logsPerUser, 0, 10_000_000),
+    users: integer('--users', values.users, DEFAULT_EMULATOR.users, 0, MAX_GENERATED_USERS),
     pageLists: values['page-lists'] ?? false,
     likeDialect: likeDialect as LikeDialect,
     era: era(values.era),

@@ -61,14 +61,14 @@ async function run(config: Config, logger: Logger): Promise<Stop | null> {
       return null;
     }
     case 'emulator': {
-      const emulator = createEmulator({ seed: config.seed, logsPerUser: config.logs, pageLists: config.pageLists, likeDialect: config.likeDialect, era: config.era, speed: config.speed });
+      const emulator = createEmulator({ seed: config.seed, logsPerUser: config.logs, users: config.users, pageLists: config.pageLists, likeDialect: config.likeDialect, era: config.era, speed: config.speed });
       const url = await emulator.listen(config.port, config.host);
       console.log(`YEScale emulator at ${url}`);
       for (const user of emulator.users) console.log(`  access key of ${user.username}: ${user.accessKey}`);
       return () => emulator.close();
     }
     case 'demo': {
-      const emulator = createEmulator({ seed: config.seed, logsPerUser: config.logs, pageLists: config.pageLists, likeDialect: config.likeDialect, era: config.era, speed: config.speed });
+      const emulator = createEmulator({ seed: config.seed, logsPerUser: config.logs, users: config.users, pageLists: config.pageLists, likeDialect: config.likeDialect, era: config.era, speed: config.speed });
       const upstream = await emulator.listen(0, '127.0.0.1');
       const gateway = createGateway({ ...gatewayOptions(config, logger), upstream, accessKey: emulator.demoAccessKey });
       const server = await startServer(gateway, config.port, config.host);

@@ -1,6 +1,7 @@
 /**
  * The benchmark harness (bench/harness.ts, `npm run bench`) still starts and completes a round:
- * emulator + our gateway, the three bench queries checked for correct answers, one tiny round each.
+ * emulator + our gateway, the four bench queries checked for correct answers, one tiny round each
+ * (the fourth from 10 callers in turn, each answer checked to be the caller's own).
  * No timing assertions: only that it ran, answered, and counted upstream calls.
  * Uses wrk when installed, else the harness's built-in Node load loop; never installs anything.
  */
@@ -9,7 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { markdownTable, runBench } from '../bench/harness.js';
+import { runBench } from '../bench/harness.js';
+import { markdownTable } from '../bench/report.js';
 
 const hasWrk = spawnSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' }).status === 0;
 const outDir = mkdtempSync(path.join(tmpdir(), 'bench-harness-'));
@@ -25,6 +27,7 @@ describe('bench harness', () => {
       durationS: 1,
       warmupS: 0,
       connections: 4,
+      callers: 10,
       load: hasWrk ? 'wrk' : 'node',
       ours: 'tsx',
       install: false,
@@ -37,7 +40,7 @@ describe('bench harness', () => {
     expect(result.servers).toHaveLength(1);
     const ours = result.servers[0];
     expect(ours.failed).toBeUndefined();
-    expect(ours.queries.map((q) => q.query)).toEqual(['me', 'logs50', 'dashboard']);
+    expect(ours.queries.map((q) => q.query)).toEqual(['me', 'logs50', 'dashboard', 'many']);
     for (const q of ours.queries) {
       expect(q.rounds).toHaveLength(1);
       expect(q.rps).toBeGreaterThan(0);
@@ -45,6 +48,11 @@ describe('bench harness', () => {
     }
     const me = ours.queries[0];
     expect(me.callsPerRequest).toBe(1);
+    // the dashboard from 10 callers in turn: every answer was the asking caller's own
+    const many = ours.queries[3];
+    expect(many.callsPerRequest).toBeGreaterThan(1);
+    expect(many.wrongCaller).toBe(0);
     expect(markdownTable(result)).toContain('(1) me + balance');
+    expect(markdownTable(result)).toContain('(4) dashboard, 10 callers');
   }, 90_000);
 });

@@ -25,6 +25,8 @@ describe('config', () => {
     [['--upstream', 'ftp://x'], /--upstream must be an http\(s\) URL/],
     [['--seed', '-3'], /Option '--seed' argument is ambiguous|--seed must be an integer/],
     [['emulator', '--era', '2024'], /--era must be yescale or latest, got "2024"/],
+    [['emulator', '--users', 'many'], /--users must be an integer from 0 to 10000, got "many"/],
+    [['emulator', '--users', '10001'], /--users must be an integer from 0 to 10000, got "10001"/],
   ])('refuses %j with a line naming it', (argv, message) => {
     expect(() => parseConfig(argv, {})).toThrow(message);
   });

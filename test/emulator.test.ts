@@ -458,6 +458,54 @@ describe('isolation between users', () => {
   });
 });
 
+describe('many users (the users option)', () => {
+  it('adds user0001..userN, each seeing only its own keys, logs and tasks, and leaves the fixed users as they were', async () => {
+    const many = createEmulator({ now: NOW, logsPerUser: LOGS, users: 30 });
+    const url = await many.listen();
+    try {
+      expect(many.users.map((u) => u.username)).toEqual(['demo', 'admin', 'newbie', ...Array.from({ length: 30 }, (_, i) => `user${String(i + 1).padStart(4, '0')}`)]);
+      expect(new Set(many.users.map((u) => u.accessKey)).size).toBe(33);
+      // the fixed users keep their credentials and data
+      expect(many.demoAccessKey).toBe(emu.demoAccessKey);
+      expect(plain(many.apiKeys('demo'))).toEqual(plain(emu.apiKeys('demo')));
+      const seenKeyIds = new Set<number>();
+      const seenUserIds = new Set<number>();
+      for (const { username, accessKey } of many.users.slice(3)) {
+        const get = async (path: string) => (await call(path, accessKey, {}, url)).json() as Promise<{ success: boolean; data: any }>;
+        expect((await get('/yescale/user')).data.username).toBe(username);
+        const keys: WireToken[] = (await get('/yescale/apikeylist')).data;
+        expect(keys.length).toBeGreaterThan(0);
+        for (const k of keys) {
+          expect(seenKeyIds.has(k.id)).toBe(false);
+          seenKeyIds.add(k.id);
+        }
+        const userId = keys[0].user_id;
+        expect(seenUserIds.has(userId)).toBe(false);
+        seenUserIds.add(userId);
+        const logs = (await get('/yescale/logs?page_size=100')).data as { items: WireLog[]; total: number };
+        expect(logs.total).toBe(many.logCount(username));
+        expect(logs.items.length).toBeGreaterThan(0);
+        expect(logs.items.every((l) => l.username === username)).toBe(true);
+        const tasks: WireTask[] = (await get(`/yescale/task?start_timestamp=0&end_timestamp=${NOW}`)).data;
+        expect(tasks.length).toBeGreaterThan(0);
+        expect(tasks.every((t) => t.user_id === userId)).toBe(true);
+      }
+    } finally {
+      await many.close();
+    }
+  });
+
+  it('derives every generated credential from the seed', () => {
+    const keys = (seed: number) => createEmulator({ now: NOW, logsPerUser: 10, users: 5, seed }).users.map((u) => u.accessKey);
+    expect(keys(3)).toEqual(keys(3));
+    expect(keys(3).slice(3).some((k, i) => k === keys(4)[3 + i])).toBe(false);
+  });
+
+  it.each([-1, 1.5, 10_001, Number.NaN])('refuses users: %s with a line naming the option', (users) => {
+    expect(() => createEmulator({ now: NOW, logsPerUser: 10, users })).toThrow(/users must be an integer from 0 to 10000/);
+  });
+});
+
 describe('determinism', () => {
   it('gives byte-identical answers for the same seed and now, different ones for another seed', async () => {
     const a = createEmulator({ now: NOW, speed: 0, logsPerUser: 2_000, seed: 7 });

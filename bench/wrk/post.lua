@@ -1,6 +1,6 @@
 -- wrk script of `npm run bench` (bench/run.ts): one request, repeated.
 --   BENCH_BODY_FILE  file with the POST body (a GraphQL request as JSON); absent: a GET without body
---   BENCH_AUTH       value of the Authorization header
+--   BENCH_AUTH       value of the Authorization header; several, comma-separated: one caller after another
 -- Every response is checked: a status other than 200 or a body with "errors" counts as bad, and
 -- done() prints one machine-readable line: BENCH_RESULT {"requests":..,"duration_us":..,"p50_us":..,...}
 
@@ -14,8 +14,25 @@ if body_file and body_file ~= "" then
 else
   wrk.method = "GET"
 end
-local auth = os.getenv("BENCH_AUTH")
-if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
+-- BENCH_AUTH may list several callers, comma-separated: requests then take them in turn
+local auths = {}
+for a in string.gmatch(os.getenv("BENCH_AUTH") or "", "[^,]+") do table.insert(auths, a) end
+if #auths == 1 then wrk.headers["Authorization"] = auths[1] end
+if #auths > 1 then
+  local requests, n = {}, 0
+  function request()
+    if #requests == 0 then
+      for _, a in ipairs(auths) do
+        local headers = {}
+        for k, v in pairs(wrk.headers) do headers[k] = v end
+        headers["Authorization"] = a
+        table.insert(requests, wrk.format(nil, nil, headers, nil))
+      end
+    end
+    n = n % #requests + 1
+    return requests[n]
+  end
+end
 
 local threads = {}
 function setup(thread)

@@ -48,8 +48,27 @@ export interface Account extends AccountSpec {
   keys: ApiKey[];
 }
 
-/** users[0] is the demo user; the admin has a moderate history; "newbie" has almost none. */
-export function accountSpecs(demoLogs: number): AccountSpec[] {
+/** The most users createEmulator({ users }) generates beside the three fixed ones. */
+export const MAX_GENERATED_USERS = 10_000;
+const GENERATED_KEY_NAMES = ['default', 'app', 'ci', 'staging', 'batch'];
+
+/**
+ * users[0] is the demo user; the admin has a moderate history; "newbie" has almost none. Then
+ * `generated` ordinary users user0001, user0002, ... (many callers for benchmarks), each with 1-5
+ * keys, a few tasks and 200 logs of its own.
+ */
+export function accountSpecs(demoLogs: number, generated = 0): AccountSpec[] {
+  if (!Number.isInteger(generated) || generated < 0 || generated > MAX_GENERATED_USERS) {
+    throw new RangeError(`users must be an integer from 0 to ${MAX_GENERATED_USERS}, got ${generated}`);
+  }
+  const many = Array.from({ length: generated }, (_, i): AccountSpec => {
+    const n = i + 1;
+    const username = `user${String(n).padStart(4, '0')}`;
+    return {
+      username, displayName: `User ${n}`, email: `${username}@example.com`, role: 1, userId: 10_000 + n,
+      keyNames: GENERATED_KEY_NAMES.slice(0, 1 + (n % GENERATED_KEY_NAMES.length)), taskCount: 3, logCount: 200,
+    };
+  });
   return [
     { username: 'demo', displayName: 'Demo Account', email: 'demo@example.com', role: 1, userId: 1042, keyNames: DEMO_KEY_NAMES, taskCount: 60, logCount: demoLogs },
     {
@@ -58,6 +77,7 @@ export function accountSpecs(demoLogs: number): AccountSpec[] {
       taskCount: 12, logCount: 3000,
     },
     { username: 'newbie', displayName: 'New User', email: 'newbie@example.com', role: 1, userId: 5317, keyNames: ['default'], taskCount: 1, logCount: 4, trial: true },
+    ...many,
   ];
 }
 

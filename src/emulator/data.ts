@@ -24,11 +24,11 @@ export class Dataset {
   /** emulated unix seconds everything has been applied up to (advanceTo) */
   time: number;
 
-  constructor(seed: number, now: number, demoLogs: number, era: Era = 'yescale') {
+  constructor(seed: number, now: number, demoLogs: number, era: Era = 'yescale', generatedUsers = 0) {
     this.time = now;
     let keyId = 1;
     let taskId = 1;
-    const specs = accountSpecs(demoLogs);
+    const specs = accountSpecs(demoLogs, generatedUsers);
     const firstNewTask = 1 + specs.reduce((n, spec) => n + spec.taskCount, 0);
     for (const [index, spec] of specs.entries()) {
       const account = buildAccount(spec, seed, now, keyId);

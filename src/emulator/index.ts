@@ -18,6 +18,7 @@ export type { LikeDialect } from './log-query.js';
 import type { LikeDialect } from './log-query.js';
 export type { Era } from './log-text.js';
 export { ERAS } from './log-text.js';
+export { MAX_GENERATED_USERS } from './accounts.js';
 
 export interface EmulatorOptions {
   /** default 1 */
@@ -45,6 +46,8 @@ export interface EmulatorOptions {
    * `other.task_id`).
    */
   era?: Era;
+  /** ordinary users user0001..userN beside demo, admin and newbie, each with its own access key, keys, tasks and logs; default 0 */
+  users?: number;
 }
 
 export interface EmulatorUser {
@@ -83,7 +86,7 @@ export interface Emulator {
 }
 
 /** Defaults of the options above; src/config.ts uses them for its flags. */
-export const DEFAULT_EMULATOR = { seed: 1, logsPerUser: 20_000, era: 'yescale', speed: 1 } as const satisfies EmulatorOptions;
+export const DEFAULT_EMULATOR = { seed: 1, logsPerUser: 20_000, era: 'yescale', speed: 1, users: 0 } as const satisfies EmulatorOptions;
 
 export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   const seed = opts.seed ?? DEFAULT_EMULATOR.seed;
@@ -94,7 +97,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   const era: Era = opts.era ?? DEFAULT_EMULATOR.era;
   if (!ERAS.includes(era)) throw new RangeError(`era must be one of ${ERAS.join(', ')}`);
   const clock = new EmulatorClock(now, opts.speed ?? DEFAULT_EMULATOR.speed, opts.realNow);
-  const data = new Dataset(seed, now, logsPerUser, era);
+  const data = new Dataset(seed, now, logsPerUser, era, opts.users ?? DEFAULT_EMULATOR.users);
   // the data is brought up to the clock lazily, before anything reads or writes it
   const sync = () => data.advanceTo(clock.now());
   const faults = new FaultInjector(seed);
