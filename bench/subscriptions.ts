@@ -172,18 +172,27 @@ interface Gateway {
   proc: Proc;
 }
 
-/** RSS and heap used after a full GC in the gateway: the median of 5 samples a second apart. */
-async function memory(gw: Gateway): Promise<{ rss: number; heap: number }> {
+interface Memory {
+  rss: number;
+  heap: number;
+  /** memory outside the JS heap: socket and stream buffers */
+  external: number;
+}
+
+/** RSS, heap used and external memory after a full GC in the gateway: the median of 5 samples a second apart. */
+async function memory(gw: Gateway): Promise<Memory> {
   const rss: number[] = [];
   const heap: number[] = [];
+  const external: number[] = [];
   for (let i = 0; i < 5; i++) {
     process.kill(gw.proc.pid, 'SIGUSR2');
     await sleep(1000);
     const m = await metrics(gw.base);
     rss.push(m.get('process_resident_memory_bytes') ?? NaN);
     heap.push(m.get('nodejs_heap_size_used_bytes') ?? NaN);
+    external.push(m.get('nodejs_external_memory_bytes') ?? NaN);
   }
-  return { rss: median(rss), heap: median(heap) };
+  return { rss: median(rss), heap: median(heap), external: median(external) };
 }
 
 const openNow = async (gw: Gateway) => (await metrics(gw.base)).get('graphql_subscriptions_open') ?? NaN;
@@ -191,9 +200,9 @@ const openNow = async (gw: Gateway) => (await metrics(gw.base)).get('graphql_sub
 interface Row {
   transport: string;
   credentials: Credential[];
-  before: { rss: number; heap: number };
-  open: { rss: number; heap: number };
-  closed: { rss: number; heap: number };
+  before: Memory;
+  open: Memory;
+  closed: Memory;
   opened: number;
   pollers: number;
   callsPerMin: number;
@@ -205,8 +214,9 @@ interface Row {
 async function measure(transport: 'SSE' | 'graphql-ws', gw: Gateway, credentials: Credential[], log: (l: string) => void): Promise<Row> {
   const opener = transport === 'SSE' ? openSse : openWs;
   const gql = `${gw.base}/graphql`;
-  // warm-up: every resolver and transport path loaded once before "none open"
-  const warm = opener(gql, credentials.slice(0, 2).map((c) => ({ ...c, subs: c.subs.slice(0, 30) })), newSeen());
+  // warm-up: every resolver and transport path run once before "none open", few enough not to grow the heap
+  const once = (c: Credential) => ({ ...c, subs: [...new Map(c.subs.map((sub) => [sub.query, sub])).values()] });
+  const warm = opener(gql, credentials.slice(0, 1).map(once), newSeen());
   await sleep(3000);
   await warm.close();
   await waitFor('the warm-up to close', async () => ((await openNow(gw)) === 0 ? true : undefined), 60_000);
@@ -313,16 +323,17 @@ async function main(): Promise<void> {
         `\`taskUpdated\` on up to ${TASKS_PER_CREDENTIAL} running tasks × ${SUBSCRIBERS_PER_TASK} (only demo and admin have running tasks), then \`balance(below: 1…n)\` (never crossed) and \`logAdded\` half each. ` +
         `SSE: one HTTP stream per subscription. graphql-ws: one WebSocket per access key, its 100 subscriptions multiplexed. ` +
         `Upstream calls: the gateway's \`upstream_calls_total\` over ${WINDOW_S} s, from ${SETTLE_S} s after all were open. ` +
-        `Memory: the gateway's \`process_resident_memory_bytes\` and \`nodejs_heap_size_used_bytes\` after a full GC, median of 5 samples 1 s apart.`,
+        `Memory: the gateway's \`process_resident_memory_bytes\`, \`nodejs_heap_size_used_bytes\` and \`nodejs_external_memory_bytes\` after a full GC, median of 5 samples 1 s apart.`,
       '',
-      '| transport | taskUpdated / balance / logAdded | keys | `live_pollers` | RSS: none open → 1,000 open → all closed (MB) | heap used, same (MB) | per idle subscription: RSS / heap (KB) | open at the end | upstream calls per minute | per key | events / errors / ended by the server |',
-      '|---|---|--:|--:|---|---|--:|--:|---|--:|---|',
+      '| transport | taskUpdated / balance / logAdded | keys | `live_pollers` | RSS: none open → 1,000 open → all closed (MB) | heap used, same (MB) | external, same (MB) | per subscription: RSS / heap / external (KB) | open at the end | upstream calls per minute | per key | events / errors / ended by the server |',
+      '|---|---|--:|--:|---|---|---|--:|--:|---|--:|---|',
       ...rows.map((r) => {
         const keys = sum(r.credentials, (c) => c.keys);
         return (
           `| ${r.transport} | ${mix(r.credentials, TASK)} / ${mix(r.credentials, BALANCE)} / ${mix(r.credentials, LOGS)} | ${keys} | ${r.pollers} | ` +
           `${mb(r.before.rss)} → ${mb(r.open.rss)} → ${mb(r.closed.rss)} | ${mb(r.before.heap)} → ${mb(r.open.heap)} → ${mb(r.closed.heap)} | ` +
-          `${kb((r.open.rss - r.before.rss) / r.opened)} / ${kb((r.open.heap - r.before.heap) / r.opened)} | ${r.stillOpen} of ${r.opened} | ` +
+          `${mb(r.before.external)} → ${mb(r.open.external)} → ${mb(r.closed.external)} | ` +
+          `${(['rss', 'heap', 'external'] as const).map((k) => kb((r.open[k] - r.before[k]) / r.opened)).join(' / ')} | ${r.stillOpen} of ${r.opened} | ` +
           `${r.callsPerMin.toFixed(0)} (${list(r.endpoints)}) | ${(r.callsPerMin / keys).toFixed(1)} | ${list(r.seen.events)} / ${list(r.seen.errors)} / ${r.seen.ended} |`
         );
       }),
