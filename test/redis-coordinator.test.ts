@@ -12,7 +12,8 @@ import { freePort, startRedis, type RedisServer } from './redis-server.js';
 
 const hasRedisServer = requireProgram('redis-server', 'apt-get install redis-server');
 
-const LEASE_MS = 1_000;
+// long enough that a loaded CI machine's event-loop stalls (hundreds of ms) do not let a live lease lapse
+const LEASE_MS = 2_000;
 /** what a careless caller might put in a key or topic: the credential itself */
 const SECRET = 'sk-live-secret-credential-0123456789';
 
@@ -74,6 +75,7 @@ describe.skipIf(!hasRedisServer)('RedisCoordinator on a real Redis', () => {
 
   it('a killed leader (a separate process, SIGKILL) is replaced once its lease runs out', async () => {
     const key = `${SECRET}/crash`;
+    let b: ReturnType<typeof instance> | undefined;
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/lease-holder.ts', server.url, key, String(LEASE_MS)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -82,7 +84,7 @@ describe.skipIf(!hasRedisServer)('RedisCoordinator on a real Redis', () => {
         child.stdout!.on('data', (chunk) => String(chunk).includes('leading') && resolve());
         child.once('exit', (code) => reject(new Error(`lease holder exited (${code}) before leading`)));
       });
-      const b = instance(server.url);
+      b = instance(server.url);
       const onB = leader(b.coordinator, key);
       await sleep(2 * LEASE_MS);
       expect(onB.leading).toBe(false); // the live holder keeps renewing
@@ -94,10 +96,12 @@ describe.skipIf(!hasRedisServer)('RedisCoordinator on a real Redis', () => {
       expect(left).toBeGreaterThan(0);
       expect(left).toBeLessThanOrEqual(LEASE_MS);
       await vi.waitFor(() => expect(onB.leading).toBe(true), { timeout: 5 * LEASE_MS });
-      expect(await raw.get(leaseKey)).toMatch(new RegExp(`^${b.coordinator.instanceId}:`));
-      await b.coordinator.close();
+      const holder = new RegExp(`^${b.coordinator.instanceId}:`);
+      await vi.waitFor(async () => expect(await raw.get(leaseKey)).toMatch(holder), { timeout: 2 * LEASE_MS });
     } finally {
       child.kill('SIGKILL');
+      // closed even when an expectation failed, so its renewed lease cannot leak into the next tests
+      await b?.coordinator.close();
     }
   });
 
@@ -112,7 +116,7 @@ describe.skipIf(!hasRedisServer)('RedisCoordinator on a real Redis', () => {
     await vi.waitFor(() => expect(onB.leading).toBe(true), { timeout: 5 * LEASE_MS });
     onB.release();
     await vi.waitFor(() => expect(onB.signal!.aborted).toBe(true));
-    await vi.waitFor(async () => expect(await raw.keys('yescale-graphql:live:lease:*')).toEqual([]));
+    await vi.waitFor(async () => expect(await raw.keys('yescale-graphql:live:lease:*')).toEqual([]), { timeout: 2 * LEASE_MS });
     await b.coordinator.close();
   });
 
