@@ -9,7 +9,7 @@
  * emulator) the emulator moves to core 1 for that measurement.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { QuietBudget, groupSample, waitQuiet } from './cpu.js';
@@ -20,7 +20,7 @@ import { mesh } from './peers/mesh.js';
 import { hasResponseCache, ours, oursCached } from './peers/ours.js';
 import type { Ctx, Server, ServerSpec, Window } from './peers/spec.js';
 import { tailcall } from './peers/tailcall.js';
-import { freePort, has, run, start, stop, waitFor, type Proc } from './process.js';
+import { cliEntry, freePort, has, run, start, stop, waitFor, type Proc } from './process.js';
 import { ensurePeers, ensureWrk, machine } from './setup.js';
 
 /** One file per server under bench/peers/. */
@@ -39,12 +39,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   // this runner (sampling, stats) stays off the server's core
   if (pinned) spawnSync('taskset', ['-a', '-p', '-c', String(loadCpu), String(process.pid)], { stdio: 'ignore' });
 
-  let oursEntry = ['--import', 'tsx', 'src/main.ts'];
-  if (o.servers.some((s) => s === 'ours' || s === 'ours-cached') && o.ours === 'build') {
-    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    if (run('node', [tsc, '-p', 'tsconfig.build.json'], ROOT, o.log) && existsSync(path.join(ROOT, 'dist', 'main.js'))) oursEntry = ['dist/main.js'];
-    else o.log('! tsc build failed: running our gateway through tsx instead');
-  }
+  const buildOurs = o.servers.some((s) => s === 'ours' || s === 'ours-cached') && o.ours === 'build';
+  const oursEntry = buildOurs ? cliEntry(o.log) : ['--import', 'tsx', 'src/main.ts'];
 
   const now = Math.floor(Date.now() / 1000);
   const window: Window = { fromUnix: now - 86_400, toUnix: now, fromIso: new Date((now - 86_400) * 1000).toISOString(), toIso: new Date(now * 1000).toISOString() };

@@ -7,14 +7,14 @@
  * Writes the section between the `bench:mutation` markers of docs/benchmarks.md (--no-docs: not).
  *   MUTATION_ITERATIONS (default 1000) measured requests of each kind, after 100 of each to warm up.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { request } from './http.js';
 import { fmtMs } from './numbers.js';
 import { ROOT } from './options.js';
-import { freePort, killAllSync, run, start, stop, waitFor } from './process.js';
+import { cliEntry, freePort, killAllSync, start, stop, waitFor } from './process.js';
 import { replaceSection } from './report.js';
 
 const ITERATIONS = Number(process.env.MUTATION_ITERATIONS ?? 1000);
@@ -40,8 +40,7 @@ async function main(): Promise<void> {
   const docs = !process.argv.includes('--no-docs');
   const outDir = path.join(ROOT, 'bench', '.out');
   const log = (l: string) => console.log(l);
-  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const entry = run('node', [tsc, '-p', 'tsconfig.build.json'], ROOT, log) && existsSync(path.join(ROOT, 'dist', 'main.js')) ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const entry = cliEntry(log);
   mkdirSync(outDir, { recursive: true });
 
   const emuPort = await freePort();

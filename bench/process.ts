@@ -3,7 +3,7 @@
  * (so its whole tree can be stopped), its output kept in a log file; readiness polling and ports.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ROOT } from './options.js';
@@ -117,4 +117,12 @@ export function run(cmd: string, args: string[], cwd: string, log: (l: string) =
   log(`$ ${cmd} ${args.join(' ')}${cwd !== ROOT ? `   (in ${path.relative(ROOT, cwd) || '.'})` : ''}`);
   const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
   return r.status === 0;
+}
+
+/** Node arguments that start our CLI: the compiled build when `tsc` builds it, else through tsx. */
+export function cliEntry(log: (l: string) => void): string[] {
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  if (run('node', [tsc, '-p', 'tsconfig.build.json'], ROOT, log) && existsSync(path.join(ROOT, 'dist', 'main.js'))) return ['dist/main.js'];
+  log('! tsc build failed: running our gateway through tsx instead');
+  return ['--import', 'tsx', 'src/main.ts'];
 }

@@ -9,7 +9,7 @@
  * Writes the section between the `bench:subscriptions` markers of docs/benchmarks.md (--no-docs: not).
  *   SUB_SETTLE_S (30) seconds after opening before the window, SUB_WINDOW_S (60) the window.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ import WebSocket from 'ws';
 import { request } from './http.js';
 import { median } from './numbers.js';
 import { ROOT } from './options.js';
-import { freePort, killAllSync, run, sleep, start, stop, waitFor, type Proc } from './process.js';
+import { cliEntry, freePort, killAllSync, sleep, start, stop, waitFor, type Proc } from './process.js';
 import { replaceSection } from './report.js';
 
 const SETTLE_S = Number(process.env.SUB_SETTLE_S ?? 30);
@@ -271,8 +271,7 @@ async function main(): Promise<void> {
   const docs = !process.argv.includes('--no-docs');
   const outDir = path.join(ROOT, 'bench', '.out');
   const log = (l: string) => console.log(l);
-  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const entry = run('node', [tsc, '-p', 'tsconfig.build.json'], ROOT, log) && existsSync(path.join(ROOT, 'dist', 'main.js')) ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const entry = cliEntry(log);
   mkdirSync(outDir, { recursive: true });
 
   const emuPort = await freePort();
