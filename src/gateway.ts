@@ -1,5 +1,5 @@
 /**
- * createGateway(options) -> a graphql-yoga instance. It never listens: server.ts wraps it in
+ * createGateway(options) -> a graphql-yoga instance. It never listens: src/http/server.ts wraps it in
  * node:http (most tests go through it, test/helpers.ts); `gateway.fetch(request)` answers without
  * a socket (test/tenants.test.ts). Upstream failures become GraphQL errors with
  * `extensions.code` here, in one place.
@@ -78,7 +78,7 @@ export interface DashboardInfo {
  * rule, deadline, upstream client and settings, so a CSV export answers as GraphQL would.
  */
 export interface RequestSupport {
-  /** the request's credential: its Authorization header, else the server's own key (context.ts) */
+  /** the request's credential: its Authorization header, else the server's own key (src/upstream/credential.ts) */
   credential(authorization: string | null): Credential | null;
   /** whether `credential` had to fall back on the server's own key */
   usesServerKey(authorization: string | null): boolean;
@@ -91,7 +91,7 @@ export type Gateway = YogaServerInstance<Record<string, never>, Context> & {
   upstream: UpstreamHttp;
   limits: Limits;
   metrics: Metrics | null;
-  /** the subscriptions' pollers; server.ts ends their streams on shutdown */
+  /** the subscriptions' pollers; src/http/server.ts ends their streams on shutdown */
   live: LiveHub;
   heartbeatMs: number;
   /** the trusted-documents manifest, for the WebSocket transport (src/http/websocket.ts) */
@@ -115,7 +115,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxFirst: options.maxFirst ?? DEFAULT_SETTINGS.maxFirst,
     logPageConcurrency: options.logPageConcurrency ?? DEFAULT_SETTINGS.logPageConcurrency,
   };
-  const deadlines = new Deadlines(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const deadlines = new Deadlines(timeoutMs);
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const logger = options.logger?.child({ component: 'gateway' });
   const metrics = options.metrics === false ? null : new Metrics(http);
@@ -185,7 +186,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     usesServerKey: (authorization) => credentialOf(authorization, null) === null && serverCredential !== null,
     context: (credential, signal) => {
       // an export is long and rare: its own deadline, and it stops when the client leaves
-      const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
       const deadline = AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]);
       setMaxListeners(0, deadline);
       return createContext(http, live, credential, settings, deadline, Date.now() + timeoutMs);

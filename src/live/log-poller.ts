@@ -4,7 +4,7 @@
  * their keys (src/queries/node-id.ts logNodeId), so one arriving in an already-seen second is still new once.
  */
 import type { UpstreamHttp } from '../upstream/http.js';
-import { logNodeId, rememberListing } from '../queries/node-id.js';
+import { logNodeId, rememberListing, second } from '../queries/node-id.js';
 import type { LogRecord } from '../upstream/records.js';
 import type { WireLogQuery } from '../upstream/wire.js';
 import { listLogs } from '../upstream/yescale.js';
@@ -16,9 +16,7 @@ const PAGE = 100;
 /** Pages read by one poll at most: 10,000 new entries between two polls is far past any account. */
 const MAX_PAGES = 100;
 
-const second = (entry: LogRecord): number => Math.floor(entry.createdAt.getTime() / 1000);
-
-/** `modelName` is compared exactly here: the upstream matches it with LIKE (schema/log-entry.ts logQuery). */
+/** `modelName` is compared exactly here: the upstream matches it with LIKE (src/queries/log-filter.ts). */
 export function logPoller(http: UpstreamHttp, who: PollCredential, query: WireLogQuery, modelName?: string): Poller {
   let since: number | null = null;
   let seen: Set<string> = new Set();

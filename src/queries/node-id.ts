@@ -30,7 +30,8 @@ export function rememberListing(page: readonly LogRecord[]): void {
   for (let i = 0; i < page.length; i++) listedIn.set(page[i], { page, index: i });
 }
 
-const second = (entry: LogRecord): number => Math.floor(entry.createdAt.getTime() / 1000);
+/** the unix second an entry was written in */
+export const second = (entry: LogRecord): number => Math.floor(entry.createdAt.getTime() / 1000);
 
 /** `<created_at>.<hash of the content>`: equal for identical entries of one second. */
 function contentKey(entry: LogRecord): string {
