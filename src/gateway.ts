@@ -80,8 +80,8 @@ export interface DashboardInfo {
 export interface RequestSupport {
   /** the request's credential: its Authorization header, else the server's own key (src/upstream/credential.ts) */
   credential(authorization: string | null): Credential | null;
-  /** whether `credential` had to fall back on the server's own key */
-  usesServerKey(authorization: string | null): boolean;
+  /** whether `credential` (from `credential()`) is the server's own key: no key was sent */
+  usesServerKey(credential: Credential | null): boolean;
   /** a Context whose upstream calls stop at the request deadline or when `signal` aborts */
   context(credential: Credential | null, signal: AbortSignal): Context;
   logger: Logger | null;
@@ -127,7 +127,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const live = new LiveHub(options.coordinator ?? new LocalCoordinator(), { ...DEFAULT_LIVE, ...options.live });
   metrics?.watchLive(live);
   // The credential of a request, parsed and hashed once: the cache (session, enabled) and the context all ask.
-  const requestCredential = requestCredentials(options.accessKey);
+  // the server's own key, hashed once; `credentialOf` hands back this very object when no key is sent
+  const serverCredential = options.accessKey ? toCredential(options.accessKey) : null;
+  const requestCredential = requestCredentials(serverCredential);
   const cache =
     !options.cache
       ? null
@@ -180,10 +182,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     ],
   });
   const dashboard = dashboardDocuments && { documents: operationNames(dashboardDocuments), accessKeyRequired: !options.accessKey, readOnly: options.readOnly ?? false };
-  const serverCredential = options.accessKey ? toCredential(options.accessKey) : null;
   const requests: RequestSupport = {
     credential: (authorization) => credentialOf(authorization, serverCredential),
-    usesServerKey: (authorization) => credentialOf(authorization, null) === null && serverCredential !== null,
+    usesServerKey: (credential) => credential !== null && credential === serverCredential,
     context: (credential, signal) => {
       // an export is long and rare: its own deadline, and it stops when the client leaves
       const deadline = AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]);

@@ -21,7 +21,7 @@ describe('credential', () => {
   });
 
   it('parses each request once and keeps requests apart', () => {
-    const of = requestCredentials('server-key');
+    const of = requestCredentials(toCredential('server-key'));
     const a = new Request('http://x/graphql', { headers: { authorization: 'Bearer a' } });
     const b = new Request('http://x/graphql', { headers: { authorization: 'Bearer b' } });
     const none = new Request('http://x/graphql');
@@ -30,6 +30,6 @@ describe('credential', () => {
     expect(of(b)?.secret).toBe('b');
     expect(of(none)?.secret).toBe('server-key');
     expect(of(none)).toBe(of(new Request('http://x/graphql')));
-    expect(requestCredentials(undefined)(none)).toBeNull();
+    expect(requestCredentials(null)(none)).toBeNull();
   });
 });

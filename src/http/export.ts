@@ -118,7 +118,7 @@ export async function handleExport(gateway: Gateway, req: IncomingMessage, res: 
     if (!credential) throw new Refusal(401, 'UNAUTHENTICATED', NO_CREDENTIAL);
     // Without its own Authorization a request runs on the server's key: as on /graphql, it must
     // carry a header that a cross-site link or form cannot send.
-    if (gateway.requests.usesServerKey(authorization) && !CSRF_HEADERS.some((name) => req.headers[name] !== undefined)) {
+    if (gateway.requests.usesServerKey(credential) && !CSRF_HEADERS.some((name) => req.headers[name] !== undefined)) {
       throw new Refusal(403, 'CSRF_HEADER_REQUIRED', `A request on the server's access key needs a ${CSRF_HEADERS.join(' or ')} header`);
     }
     const params = new URL(req.url ?? '/', 'http://localhost').searchParams;

@@ -29,8 +29,7 @@ export function credentialOf(authorization: string | null, fallback: Credential 
  * `credentialOf` for each request, computed on the first ask and remembered while the request
  * lives: the response cache asks before the context exists, and the context asks again.
  */
-export function requestCredentials(fallbackSecret: string | undefined): (request: Request) => Credential | null {
-  const fallback = fallbackSecret ? toCredential(fallbackSecret) : null;
+export function requestCredentials(fallback: Credential | null): (request: Request) => Credential | null {
   const parsed = new WeakMap<Request, Credential | null>();
   return (request) => {
     let credential = parsed.get(request);
