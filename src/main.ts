@@ -2,7 +2,7 @@
 /** CLI entry (bin `yescale-graphql`): parse args, start, shut down gracefully on SIGTERM/SIGINT. */
 import { checkCommand } from './check.js';
 import { ConfigError, USAGE, parseConfig, type Config } from './config.js';
-import { createEmulator } from './emulator/index.js';
+import { createEmulator, type EmulatorOptions } from './emulator/index.js';
 import { createGateway, type GatewayOptions } from './gateway.js';
 import { RedisCoordinator } from './live/redis-coordinator.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -61,14 +61,14 @@ async function run(config: Config, logger: Logger): Promise<Stop | null> {
       return null;
     }
     case 'emulator': {
-      const emulator = createEmulator({ seed: config.seed, logsPerUser: config.logs, users: config.users, pageLists: config.pageLists, likeDialect: config.likeDialect, era: config.era, speed: config.speed });
+      const emulator = createEmulator(emulatorOptions(config));
       const url = await emulator.listen(config.port, config.host);
       console.log(`YEScale emulator at ${url}`);
       for (const user of emulator.users) console.log(`  access key of ${user.username}: ${user.accessKey}`);
       return () => emulator.close();
     }
     case 'demo': {
-      const emulator = createEmulator({ seed: config.seed, logsPerUser: config.logs, users: config.users, pageLists: config.pageLists, likeDialect: config.likeDialect, era: config.era, speed: config.speed });
+      const emulator = createEmulator(emulatorOptions(config));
       const upstream = await emulator.listen(0, '127.0.0.1');
       const gateway = createGateway({ ...gatewayOptions(config, logger), upstream, accessKey: emulator.demoAccessKey });
       const server = await startServer(gateway, config.port, config.host);
@@ -130,3 +130,8 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+/** The emulator's settings from the Config, for `emulator` and `demo` alike. */
+function emulatorOptions(config: Config): EmulatorOptions {
+  return { seed: config.seed, logsPerUser: config.logs, users: config.users, pageLists: config.pageLists, likeDialect: config.likeDialect, era: config.era, speed: config.speed };
+}

@@ -63,7 +63,6 @@ export const MODELS: ModelSpec[] = [
 ];
 
 export const MODEL_INDEX = new Map(MODELS.map((m, i) => [m.name, i]));
-export const ASYNC_MODELS = MODELS.flatMap((m, i) => (m.async ? [i] : []));
 
 /** Marker in the Uint8Array columns: log has no model / no API key (top-ups, admin actions). */
 export const NONE = 255;

@@ -39,13 +39,6 @@ export const LogFilter = builder.inputType('LogFilter', {
   }),
 });
 
-
-
-
-
-
-
-
 export const LogConnection = builder.connectionObject(
   {
     type: LogEntry,
