@@ -93,8 +93,11 @@ describe('tasks in flight', () => {
   it('all finish in time, each with start ≤ finish, progress "100%" and updated_at at the finish', () => {
     const emu = frozen();
     const ids = emu.tasks('demo').filter((t) => IN_FLIGHT.includes(t.status)).map((t) => t.id);
+    expect(ids.length).toBeGreaterThan(0);
     advanceTo(emu, 3 * 3600);
-    for (const t of emu.tasks('demo').filter((x) => ids.includes(x.id))) {
+    const later = emu.tasks('demo').filter((x) => ids.includes(x.id));
+    expect(later).toHaveLength(ids.length);
+    for (const t of later) {
       expect(['SUCCESS', 'FAILURE']).toContain(t.status);
       expect(t.progress).toBe('100%');
       expect(t.start_time).toBeGreaterThanOrEqual(t.submit_time);

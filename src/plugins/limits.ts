@@ -35,8 +35,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxAliases: 50,
   maxDirectives: 20,
   maxTokens: 1_000,
-  // an entry costs its fields + 2: a page of 50,000 log entries (the largest `first`) with 28
-  // fields costs 1,500,001, so the largest page passes with any reasonable selection
+  // an entry costs its fields + 2: a page of 50,000 log entries (the largest `first`) with 27
+  // fields costs 1,450,001, so the largest page passes with every scalar field of LogEntry (26)
   maxCost: 1_500_000,
   maxBatch: 10,
   maxRequestBytes: 256 * 1024,
