@@ -7,17 +7,16 @@
 import { setMaxListeners } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { GraphQLError, getOperationAST, parse } from 'graphql';
-import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, parse } from 'graphql';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { createResponseCache, type CacheOptions } from './plugins/response-cache.js';
 import { createContext, type Context, type Settings } from './context.js';
 import { yogaLogger, type Logger } from './observability/logger.js';
 import { auditKeyWrites } from './observability/audit.js';
 import { useCsrfPrevention } from './plugins/csrf.js';
 import { Metrics } from './observability/metrics.js';
-import { useTelemetry } from './plugins/telemetry.js';
+import { createTelemetry, type Telemetry } from './plugins/telemetry.js';
 import { loadTrustedDocuments, requireDocuments, useTrustedDocuments } from './plugins/trusted-documents.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './plugins/limits.js';
 import { LocalCoordinator, type Coordinator } from './live/coordinator.js';
@@ -62,6 +61,8 @@ export interface GatewayOptions extends Partial<Settings> {
   coordinator?: Coordinator;
   /** WebSocket keep-alive ping interval (SSE streams get yoga's own comment line every 12 s) */
   heartbeatMs?: number;
+  /** answer plain JSON operations without yoga's HTTP layer (src/http/fast-path.ts); default true */
+  fastPath?: boolean;
 }
 
 /** What the dashboard page is told about this gateway (src/http/dashboard.ts serves it as config.json). */
@@ -102,6 +103,8 @@ export type Gateway = YogaServerInstance<Record<string, never>, Context> & {
   dashboard: DashboardInfo | null;
   /** for the CSV exports (src/http/export.ts) */
   requests: RequestSupport;
+  /** what src/http/fast-path.ts needs beside yoga's envelop; null when every request must pass yoga's HTTP hooks */
+  fastPath: { track: Telemetry['track']; maskError: (error: unknown) => GraphQLError; /** requests it answered */ served: number } | null;
 };
 
 export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxFirst: MAX_FIRST, logPageConcurrency: 4 };
@@ -126,6 +129,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const trusted = trustedDocumentsPlugin(options.trustedDocuments, trustedDocuments, dashboardDocuments);
   const live = new LiveHub(options.coordinator ?? new LocalCoordinator(), { ...DEFAULT_LIVE, ...options.live });
   metrics?.watchLive(live);
+  const telemetry = createTelemetry({ metrics, logger: logger ?? null });
   // The credential of a request, parsed and hashed once: the cache (session, enabled) and the context all ask.
   // the server's own key, hashed once; `credentialOf` hands back this very object when no key is sent
   const serverCredential = options.accessKey ? toCredential(options.accessKey) : null;
@@ -139,6 +143,31 @@ export function createGateway(options: GatewayOptions): Gateway {
           `${http.options.baseUrl} reveal=${settings.revealSecrets}`,
           (error) => logger?.warn({ err: error }, 'response cache unavailable (Redis); answering uncached'),
         );
+
+  const csrf = useCsrfPrevention();
+  const plugins: Plugin[] = [
+    csrf,
+    ...(options.introspection === false ? [refuseIntrospection] : []),
+    ...limitPlugins(limits),
+    // Trusted documents first (they set the query), then the record of the request, then the
+    // cache, whose hits end the request early but still pass through the record's hooks.
+    ...(trusted ? [trusted] : []),
+    // Compiled execution (graphql-jit, cached per document): 1.3x to 3x the throughput of
+    // graphql-js here, most on lists (docs/benchmarks.md). Queries only: anything else is
+    // refused by graphql-js with its own clear error. Before the cache, which wraps it.
+    useGraphQlJit({}, { enableIf: ({ document, operationName }) => getOperationAST(document, operationName)?.operation === 'query' }) as Plugin,
+    telemetry.plugin as Plugin,
+    ...(cache ? [cache.plugin, cache.invalidator] : []),
+    { onDispose: () => cache?.close() },
+    // Streams end before the coordinator goes: their pollers release their leases first.
+    { onDispose: () => (live.close(), live.coordinator.close()) },
+    { onDispose: () => http.close() },
+  ];
+  // src/http/fast-path.ts runs envelop's hooks, not yoga's HTTP-level ones: it serves only when no
+  // plugin needs those but these, which it reproduces (telemetry) or which have nothing to do on
+  // what it serves (CSRF: a JSON POST is preflighted; the dashboard's documents: sent by hash only).
+  const fastPathKnows = new Set<Plugin>([csrf, telemetry.plugin as Plugin, ...(trusted && !options.trustedDocuments ? [trusted] : [])]);
+  const fastPath = options.fastPath !== false && plugins.every((plugin) => fastPathKnows.has(plugin) || !HTTP_HOOKS.some((hook) => hook in plugin));
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema: options.readOnly ? withoutMutations(schema) : schema,
@@ -162,24 +191,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // No CORS headers unless origins are configured: a page elsewhere cannot read answers
     // made with the server-side access key.
     cors: options.corsOrigins?.length ? { origin: options.corsOrigins, credentials: false } : false,
-    plugins: [
-      useCsrfPrevention(),
-      ...(options.introspection === false ? [useDisableIntrospection()] : []),
-      ...limitPlugins(limits),
-      // Trusted documents first (they set the query), then the record of the request, then the
-      // cache, whose hits end the request early but still pass through the record's hooks.
-      ...(trusted ? [trusted] : []),
-      // Compiled execution (graphql-jit, cached per document): 1.3x to 3x the throughput of
-      // graphql-js here, most on lists (docs/benchmarks.md). Queries only: anything else is
-      // refused by graphql-js with its own clear error. Before the cache, which wraps it.
-      useGraphQlJit({}, { enableIf: ({ document, operationName }) => getOperationAST(document, operationName)?.operation === 'query' }),
-      useTelemetry({ metrics, logger: logger ?? null }),
-      ...(cache ? [cache.plugin, cache.invalidator] : []),
-      { onDispose: () => cache?.close() },
-      // Streams end before the coordinator goes: their pollers release their leases first.
-      { onDispose: () => (live.close(), live.coordinator.close()) },
-      { onDispose: () => http.close() },
-    ],
+    plugins,
   });
   const dashboard = dashboardDocuments && { documents: operationNames(dashboardDocuments), accessKeyRequired: !options.accessKey, readOnly: options.readOnly ?? false };
   const requests: RequestSupport = {
@@ -203,8 +215,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     corsOrigins: options.corsOrigins ?? [],
     dashboard,
     requests,
+    fastPath: fastPath ? { track: telemetry.track, maskError, served: 0 } : null,
   });
 }
+
+/** yoga's own hooks around the HTTP request (envelop's are parse, validate, context, execute) */
+const HTTP_HOOKS = ['onRequest', 'onRequestParse', 'onParams', 'onResultProcess', 'onResponse', 'onPluginInit'];
+
+/** Introspection refused at validation: an envelop hook, so the fast path runs it too (yoga's plugin decides per HTTP request). */
+const refuseIntrospection: Plugin = { onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) };
 
 const DASHBOARD_DOCUMENTS = fileURLToPath(new URL('../dashboard/gql/persisted-documents.json', import.meta.url));
 
@@ -223,7 +242,7 @@ function operationNames(documents: Map<string, string>): Record<string, string> 
 }
 
 /** Upstream errors keep their message and get a code; our own GraphQL errors pass; anything else is masked. */
-function maskError(error: unknown): Error {
+function maskError(error: unknown): GraphQLError {
   const located = error instanceof GraphQLError ? error : undefined;
   const cause = located?.originalError ?? error;
   const where = { nodes: located?.nodes, path: located?.path };

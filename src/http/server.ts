@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from '../gateway.js';
 import { handleExport, isExportPath } from './export.js';
+import { answerFast } from './fast-path.js';
 import { attachWebSocket } from './websocket.js';
 import { createDashboard } from './dashboard.js';
 
@@ -35,6 +36,7 @@ export async function startServer(gateway: Gateway, port: number, host: string):
     void readCapped(req, gateway.limits.maxRequestBytes).then((body) => {
       if (body === 'too large') return tooLarge(res, gateway.limits.maxRequestBytes);
       if (body === 'unreadable') return unreadable(res);
+      if (answerFast(gateway, req, res, body)) return;
       // whatwg-node takes an already-read body from `req.body` instead of the consumed stream.
       if (body?.length) Object.assign(req, { body });
       return gateway.handle(req, res);

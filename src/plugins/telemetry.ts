@@ -4,50 +4,110 @@
  * Upstream calls are counted on the request's Caller (context) by the upstream client, and read
  * when execution is done (AsyncLocalStorage did the same at ~15% of the throughput on Node 20).
  * Plain hooks only: an `instrumentation` hook makes envelop wrap every phase of every request.
+ * The same records serve yoga's hooks and src/http/fast-path.ts, which answers without them.
  */
 import { randomUUID } from 'node:crypto';
-import { getOperationAST, parse, type GraphQLError } from 'graphql';
+import { getOperationAST, parse, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { takeCacheOutcome } from './response-cache.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Context } from '../context.js';
-
-interface RequestRecord {
-  id: string;
-  started: number;
-  /** set once the request turned out to be a GraphQL operation */
-  graphql: boolean;
-  /** the name of each operation (several in a batch), in the order of their results */
-  operations: (string | null)[];
-  /** the upstream calls of all operations (each operation of a batch has its own context) */
-  upstreamCalls: number;
-  errorCodes: string[];
-  cache?: 'hit' | 'miss';
-  /** each operation's error codes and cache outcome, for its metrics */
-  results: { errorCodes: string[]; cache?: 'hit' | 'miss' }[];
-}
+import type { HeaderSource } from '../upstream/credential.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-export function useTelemetry({ metrics, logger }: { metrics: Metrics | null; logger: Logger | null }): Plugin<Context> {
-  const records = new WeakMap<Request, RequestRecord>();
+export class RequestRecord {
+  readonly id: string;
+  private readonly started = performance.now();
+  /** set once the request turned out to be a GraphQL operation */
+  graphql = false;
+  /** the name of each operation (several in a batch), in the order of their results */
+  private readonly operations: (string | null)[] = [];
+  /** the upstream calls of all operations (each operation of a batch has its own context) */
+  upstreamCalls = 0;
+  private readonly errorCodes: string[] = [];
+  private cache?: 'hit' | 'miss';
+  /** each operation's error codes and cache outcome, for its metrics */
+  private readonly results: { errorCodes: string[]; cache?: 'hit' | 'miss' }[] = [];
 
-  return {
+  constructor(
+    request: HeaderSource,
+    private readonly metrics: Metrics | null,
+    private readonly logger: Logger | null,
+  ) {
+    const sent = request.headers.get('x-request-id');
+    this.id = sent && REQUEST_ID.test(sent) ? sent : randomUUID();
+  }
+
+  /** an operation's parameters, in the order of the results to come */
+  params(params: { operationName?: string | null; query?: string }): void {
+    this.graphql = true;
+    this.operations.push(params.operationName ?? operationNameOf(params.query));
+  }
+
+  /** an operation's result, read for its error codes and cache outcome; returns it without the cache's extension */
+  result<T extends ExecutionResult>(one: T): T {
+    this.graphql = true;
+    const errorCodes = ((one.errors ?? []) as GraphQLError[]).map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+    this.errorCodes.push(...errorCodes);
+    const cached = takeCacheOutcome(one);
+    // a batch with any miss is a miss
+    if (cached.outcome && this.cache !== 'miss') this.cache = cached.outcome;
+    this.results.push({ errorCodes, cache: cached.outcome });
+    return cached.result;
+  }
+
+  /** the answer is about to go: its headers, then the metrics and the log line */
+  respond(status: number, setHeader: (name: string, value: string) => void): void {
+    if (!this.graphql) return;
+    setHeader('x-request-id', this.id);
+    if (this.cache) setHeader('x-response-cache', this.cache);
+    const ms = performance.now() - this.started;
+    const { operations, results } = this;
+    if (this.metrics) {
+      // one sample per operation: a batch answers several (results are in the order of their params)
+      if (results.length === 0) this.metrics.operation({ operation: operations[0] ?? null, ms, errorCodes: this.errorCodes, cache: this.cache });
+      results.forEach((one, i) => this.metrics!.operation({ operation: operations[i] ?? null, ms, ...one }));
+    }
+    const batched = operations.length > 1;
+    this.logger?.[this.errorCodes.length ? 'warn' : 'info'](
+      {
+        reqId: this.id,
+        // a batch: every operation's name, comma-separated (anonymous ones as "anonymous")
+        operation: batched ? operations.map((name) => name ?? 'anonymous').join(',') : (operations[0] ?? null),
+        batch: batched ? operations.length : undefined,
+        status,
+        durationMs: Math.round(ms * 10) / 10,
+        upstreamCalls: this.upstreamCalls,
+        cache: this.cache,
+        errors: this.errorCodes.length ? this.errorCodes : undefined,
+      },
+      'graphql',
+    );
+  }
+}
+
+export interface Telemetry {
+  /** yoga's hooks around the records */
+  plugin: Plugin<Context>;
+  /** a record for a request answered outside yoga's hooks; its context must carry `request` */
+  track(request: HeaderSource): RequestRecord;
+}
+
+export function createTelemetry({ metrics, logger }: { metrics: Metrics | null; logger: Logger | null }): Telemetry {
+  const records = new WeakMap<HeaderSource, RequestRecord>();
+  const track = (request: HeaderSource) => {
+    const record = new RequestRecord(request, metrics, logger);
+    records.set(request, record);
+    return record;
+  };
+  const plugin: Plugin<Context> = {
     onRequest({ request }) {
-      const sent = request.headers.get('x-request-id');
-      records.set(request, {
-        id: sent && REQUEST_ID.test(sent) ? sent : randomUUID(),
-        started: performance.now(),
-        graphql: false,
-        operations: [],
-        upstreamCalls: 0,
-        errorCodes: [],
-        results: [],
-      });
+      track(request);
     },
     onExecute({ args }) {
-      const context = args.contextValue as Context & { request: Request };
+      const context = args.contextValue as Context & { request: HeaderSource };
       return {
         onExecuteDone() {
           const record = records.get(context.request);
@@ -56,56 +116,19 @@ export function useTelemetry({ metrics, logger }: { metrics: Metrics | null; log
       };
     },
     onParams({ request, params }) {
-      const record = records.get(request);
-      if (!record) return;
-      record.graphql = true;
-      record.operations.push(params.operationName ?? operationNameOf(params.query));
+      records.get(request)?.params(params);
     },
     onResultProcess({ request, result, setResult }) {
       const record = records.get(request);
       if (!record || isAsyncIterable(result)) return;
-      record.graphql = true;
       // A batch (JSON array) is one request with several results: each is read and stripped.
-      const results = (Array.isArray(result) ? result : [result]).map((one) => {
-        const errorCodes = ((one.errors ?? []) as GraphQLError[]).map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
-        record.errorCodes.push(...errorCodes);
-        const cached = takeCacheOutcome(one);
-        // a batch with any miss is a miss
-        if (cached.outcome && record.cache !== 'miss') record.cache = cached.outcome;
-        record.results.push({ errorCodes, cache: cached.outcome });
-        return cached.result;
-      });
-      setResult(Array.isArray(result) ? results : results[0]);
+      setResult(Array.isArray(result) ? result.map((one) => record.result(one)) : record.result(result));
     },
     onResponse({ request, response }) {
-      const record = records.get(request);
-      if (!record?.graphql) return;
-      response.headers.set('x-request-id', record.id);
-      if (record.cache) response.headers.set('x-response-cache', record.cache);
-      const ms = performance.now() - record.started;
-      const { operations, results } = record;
-      if (metrics) {
-        // one sample per operation: a batch answers several (results are in the order of their params)
-        if (results.length === 0) metrics.operation({ operation: operations[0] ?? null, ms, errorCodes: record.errorCodes, cache: record.cache });
-        results.forEach((one, i) => metrics.operation({ operation: operations[i] ?? null, ms, ...one }));
-      }
-      const batched = operations.length > 1;
-      logger?.[record.errorCodes.length ? 'warn' : 'info'](
-        {
-          reqId: record.id,
-          // a batch: every operation's name, comma-separated (anonymous ones as "anonymous")
-          operation: batched ? operations.map((name) => name ?? 'anonymous').join(',') : (operations[0] ?? null),
-          batch: batched ? operations.length : undefined,
-          status: response.status,
-          durationMs: Math.round(ms * 10) / 10,
-          upstreamCalls: record.upstreamCalls,
-          cache: record.cache,
-          errors: record.errorCodes.length ? record.errorCodes : undefined,
-        },
-        'graphql',
-      );
+      records.get(request)?.respond(response.status, (name, value) => response.headers.set(name, value));
     },
   };
+  return { plugin, track };
 }
 
 function isAsyncIterable(value: object): value is AsyncIterable<unknown> {

@@ -25,12 +25,17 @@ export function credentialOf(authorization: string | null, fallback: Credential 
   return sent ? toCredential(sent) : fallback;
 }
 
+/** A fetch Request, or src/http/fast-path.ts's view of a node request: only its headers are read. */
+export interface HeaderSource {
+  headers: { get(name: string): string | null };
+}
+
 /**
  * `credentialOf` for each request, computed on the first ask and remembered while the request
  * lives: the response cache asks before the context exists, and the context asks again.
  */
-export function requestCredentials(fallback: Credential | null): (request: Request) => Credential | null {
-  const parsed = new WeakMap<Request, Credential | null>();
+export function requestCredentials(fallback: Credential | null): (request: HeaderSource) => Credential | null {
+  const parsed = new WeakMap<HeaderSource, Credential | null>();
   return (request) => {
     let credential = parsed.get(request);
     if (credential === undefined) parsed.set(request, (credential = credentialOf(request.headers.get('authorization'), fallback)));

@@ -1,0 +1,140 @@
+/**
+ * src/http/fast-path.ts against yoga: the same requests to two gateways over one emulator, one with
+ * the fast path and one without, must get the same status, content type and body. Requests it must
+ * leave to yoga are checked to have been left (`fastPath.served` does not move).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway, type Gateway } from '../src/gateway.js';
+import { startServer, type RunningServer } from '../src/http/server.js';
+import { startHarness, type Harness } from './helpers.js';
+
+const LIMITS = { maxDepth: 8, maxCost: 5_000, maxBatch: 3 };
+let h: Harness;
+let slow: { gateway: Gateway; server: RunningServer };
+
+beforeAll(async () => {
+  h = await startHarness({ limits: LIMITS, introspection: false });
+  const gateway = createGateway({ upstream: h.upstreamUrl, limits: LIMITS, introspection: false, fastPath: false });
+  slow = { gateway, server: await startServer(gateway, 0, '127.0.0.1') };
+});
+afterAll(async () => {
+  await slow.server.close();
+  await h.close();
+});
+
+interface Sent {
+  headers?: Record<string, string>;
+  body: unknown;
+  method?: string;
+}
+
+async function send(url: string, sent: Sent, auth: string | null) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...sent.headers };
+  if (auth) headers.authorization = `Bearer ${auth}`;
+  const res = await fetch(`${url}/graphql`, { method: sent.method ?? 'POST', headers, body: typeof sent.body === 'string' ? sent.body : JSON.stringify(sent.body) });
+  return { status: res.status, type: res.headers.get('content-type'), requestId: res.headers.get('x-request-id'), body: await res.text() };
+}
+
+/** Both gateways' answers, and whether the fast path answered. */
+async function both(sent: Sent, auth: string | null = h.emulator.demoAccessKey) {
+  const before = h.gateway.fastPath!.served;
+  const fast = await send(h.server.url, sent, auth);
+  const served = h.gateway.fastPath!.served - before;
+  const yoga = await send(slow.server.url, sent, auth);
+  return { fast, yoga, served };
+}
+
+const ME = { query: '{ me { username quota quotaUsd } }' };
+
+describe('the fast path answers as yoga does', () => {
+  it('a query, under every Accept it knows, with the media type yoga picks', async () => {
+    for (const accept of [undefined, '*/*', 'application/json', 'application/json, text/plain, */*', 'application/graphql-response+json', 'application/graphql-response+json, application/json;q=0.9', 'application/graphql-response+json,application/json;q=0.9']) {
+      const { fast, yoga, served } = await both({ body: ME, headers: accept ? { accept } : {} });
+      expect(served, String(accept)).toBe(1);
+      expect({ ...fast, requestId: undefined }, String(accept)).toEqual({ ...yoga, requestId: undefined });
+      expect(fast.requestId).toMatch(/^[\w-]{36}$/);
+      expect(JSON.parse(fast.body).data.me.username).toBe('demo');
+    }
+  });
+
+  it('variables, a chosen operation, a sent request id, errors from the upstream and the cost limit', async () => {
+    const cases: Sent[] = [
+      { body: { query: 'query A($n: Int!) { logs(first: $n) { totalCount edges { node { id modelName quota } } } } query B { me { username } }', variables: { n: 3 }, operationName: 'A' } },
+      { body: { ...ME, variables: null, operationName: null } },
+      { body: ME, headers: { 'x-request-id': 'trace-42' } },
+      // refused by the cost limit at execution: no data, an error with a code
+      { body: { query: '{ logs(first: 5000) { edges { node { id modelName quota promptTokens } } } }' } },
+      // a node id that names nothing: an error in the result beside data
+      { body: { query: '{ node(id: "bm90LWEtbm9kZQ==") { id } }' } },
+    ];
+    for (const sent of cases) {
+      const { fast, yoga, served } = await both(sent);
+      expect(served, JSON.stringify(sent.body)).toBe(1);
+      expect({ ...fast, requestId: undefined }, JSON.stringify(sent.body)).toEqual({ ...yoga, requestId: undefined });
+    }
+    expect((await both(cases[2])).fast.requestId).toBe('trace-42');
+    const refused = JSON.parse((await both(cases[3])).fast.body);
+    expect(refused.errors[0].extensions.code).toBe('QUERY_COMPLEXITY');
+  });
+
+  it('no credential, and a key the upstream refuses: the same coded errors', async () => {
+    for (const auth of [null, 'sk-not-a-key']) {
+      const { fast, yoga, served } = await both({ body: ME }, auth);
+      expect(served).toBe(1);
+      expect({ ...fast, requestId: undefined }).toEqual({ ...yoga, requestId: undefined });
+      expect(JSON.parse(fast.body).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('a mutation, sent once', async () => {
+    const key = h.emulator.apiKeys('demo')[0];
+    const mutation = { query: `mutation { updateApiKeyQuota(input: { id: "${key.id}", remainQuota: 4242 }) { apiKey { upstreamId remainQuota } } }` };
+    h.reset();
+    const { fast, yoga, served } = await both({ body: mutation });
+    expect(served).toBe(1);
+    expect(fast).toMatchObject({ status: yoga.status, type: yoga.type, body: yoga.body });
+    expect(h.calls()[`PUT /yescale/editquota/${key.id}`]).toBe(2);
+  });
+
+  it('leaves to yoga, unanswered, whatever it does not know', async () => {
+    const left: Sent[] = [
+      { body: '{"query": "{ me { username } " }' }, // not JSON
+      { body: { query: '{ me { username ' } }, // does not parse
+      { body: { query: '{ me { nope } }' } }, // does not validate
+      { body: { query: '{ __schema { types { name } } }' } }, // introspection is off
+      { body: { query: '{ a: me { b: apiKeys { c: usage { totals { requests } } } } }'.replace('{ requests }', '{ requests } groups { day }') } },
+      { body: { query: '{ me { username } }', operationName: 'Missing' } },
+      { body: [ME, ME] }, // a batch
+      { body: { ...ME, extensions: {} } },
+      { body: { ...ME, unexpected: 1 } },
+      { body: { ...ME, variables: [1] } },
+      { body: { query: 'subscription { balance(below: 1) { quota } }' }, headers: { accept: 'application/json' } },
+      { body: ME, headers: { accept: 'text/html' } },
+      { body: ME, headers: { accept: 'text/event-stream' } },
+      { body: ME, headers: { 'content-type': 'text/plain' } },
+      { body: ME, headers: { 'content-type': 'application/graphql+json' } },
+      { body: ME, headers: { origin: 'http://elsewhere.example' } },
+      { body: JSON.stringify({ query: '{ me { username } }' }).replace('{ me', '{ me '.repeat(1)), method: 'PUT' },
+    ];
+    for (const sent of left) {
+      const { fast, yoga, served } = await both(sent);
+      expect(served, JSON.stringify(sent)).toBe(0);
+      expect({ ...fast, requestId: undefined }, JSON.stringify(sent)).toEqual({ ...yoga, requestId: undefined });
+    }
+  });
+});
+
+describe('the fast path is off when a plugin acts on every HTTP request', () => {
+  it('with the response cache or a trusted-documents manifest, and when asked', () => {
+    const upstream = h.upstreamUrl;
+    const gateways = [
+      createGateway({ upstream, cache: {} }),
+      createGateway({ upstream, trustedDocuments: 'dashboard/gql/persisted-documents.json' }),
+      createGateway({ upstream, fastPath: false }),
+    ];
+    // (yoga's server adapter reads a null property as undefined)
+    for (const gateway of gateways) expect(gateway.fastPath).toBeFalsy();
+    expect(createGateway({ upstream, dashboard: true }).fastPath).toBeTruthy();
+    for (const gateway of gateways) void gateway.dispose();
+  });
+});
