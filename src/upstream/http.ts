@@ -8,6 +8,7 @@
  *   in-flight dedupe (same credential + URL) -> retry (deadline-aware) -> circuit breaker
  *   -> concurrency limiter (overall and per credential) -> the HTTP request.
  */
+import type { Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import { BodyBuffer } from './body-buffer.js';
 import { CircuitBreaker, CircuitOpenError, DEFAULT_BREAKER_OPTIONS, type BreakerOptions, type CircuitState } from './circuit-breaker.js';
@@ -213,18 +214,23 @@ function toSearch(query: Query): string {
   return search ? `?${search}` : '';
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, max: number, path: string, encoding: BodyEncoding, into: BodyBuffer): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > max) {
+/**
+ * The body as text, refused past `max` bytes. Read with 'data' events: an async iterator over the
+ * stream cost more than the read itself on small answers (docs/benchmarks.md, "The fast path").
+ */
+function readCapped(body: Readable, max: number, path: string, encoding: BodyEncoding, into: BodyBuffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) return void chunks.push(chunk);
       body.destroy();
-      throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answer to ${path} exceeded ${max} bytes`, { path });
-    }
-    chunks.push(chunk);
-  }
-  return into.text(chunks, size, encoding);
+      reject(new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answer to ${path} exceeded ${max} bytes`, { path }));
+    });
+    body.on('end', () => resolve(into.text(chunks, size, encoding)));
+    body.on('error', reject);
+  });
 }
 
 function decode(path: string, status: number, text: string, encoding: BodyEncoding, needsData = true): unknown {

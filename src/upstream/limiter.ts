@@ -31,18 +31,14 @@ export class Limiter {
   /** Resolves with a release function once a slot is free; rejects with the signal's reason if it aborts first. */
   acquire(key: string, signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    // a free slot: no queue, so nothing to leave when the signal aborts
+    if (this.queue.length === 0 && this.fits(key)) return Promise.resolve(this.grant(key));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         key,
         grant: () => {
           signal?.removeEventListener('abort', abort);
-          this.take(key);
-          let released = false;
-          resolve(() => {
-            if (released) return;
-            released = true;
-            this.give(key);
-          });
+          resolve(this.grant(key));
         },
       };
       const abort = () => {
@@ -51,12 +47,20 @@ export class Limiter {
         reject(signal!.reason);
       };
       signal?.addEventListener('abort', abort, { once: true });
-      if (this.queue.length === 0 && this.fits(key)) waiter.grant();
-      else {
-        this.queue.push(waiter);
-        this.drain();
-      }
+      this.queue.push(waiter);
+      this.drain();
     });
+  }
+
+  /** Takes a slot of `key`; returns its release, which gives it back once however often it is called. */
+  private grant(key: string): () => void {
+    this.take(key);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.give(key);
+    };
   }
 
   private fits(key: string): boolean {
