@@ -8,6 +8,7 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHarness, total, type Harness } from './helpers.js';
+import { wsClient, wsSubscribe } from './live/clients.js';
 
 const LIMITS = { maxDepth: 8, maxAliases: 5, maxTokens: 400, maxDirectives: 5, maxCost: 5_000, maxBatch: 3, maxRequestBytes: 8_000 };
 
@@ -209,5 +210,19 @@ describe('introspection can be turned off', () => {
     expect((await send(closed, q('{ me { username } }'))).body.data.me.username).toBe('demo');
     // on by default (GraphiQL needs it)
     expect((await send(h, q('{ __type(name: "User") { name } }'))).body.data.__type.name).toBe('User');
+  });
+
+  it('over WebSocket too (the refusal is a validation rule, not a hook of the HTTP request)', async () => {
+    const client = wsClient(closed.server.url, closed.emulator.demoAccessKey);
+    try {
+      const refused = wsSubscribe(client, '{ __schema { types { name } } }');
+      await refused.ended;
+      expect(refused.events[0].errors?.[0].message).toMatch(/introspection/i);
+      const answered = wsSubscribe(client, '{ me { username } }');
+      await answered.ended;
+      expect(answered.events[0].data.me.username).toBe('demo');
+    } finally {
+      await client.dispose();
+    }
   });
 });
