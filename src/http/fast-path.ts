@@ -83,21 +83,30 @@ export function answerFast(gateway: Gateway, req: IncomingMessage, res: ServerRe
   fastPath.served++;
   const record = fastPath.track(request);
   record.params(params);
-  void (async () => {
-    let result: ExecutionResult;
-    try {
-      const contextValue = await enveloped.contextFactory();
-      const args = { schema: enveloped.schema, document, contextValue, variableValues: params.variables, operationName: params.operationName };
-      result = (await enveloped.execute(args)) as ExecutionResult;
-    } catch (error) {
-      // as yoga's handleParams: a throw (not an error in the result) is masked
-      result = { errors: [fastPath.maskError(error)] };
-    }
+  const masked = (error: unknown): ExecutionResult => ({ errors: [fastPath.maskError(error)] });
+  const send = (result: ExecutionResult) => {
     const answer = processRegularResult(record.result(result), ANSWER_API, mediaType) as unknown as Answer;
     const headers: Record<string, string | number> = { ...answer.init.headers, 'content-length': Buffer.byteLength(answer.body) };
     record.respond(answer.init.status, (name, value) => (headers[name] = value));
     res.writeHead(answer.init.status, headers).end(answer.body);
-  })();
+  };
+  const run = async () => {
+    const contextValue = await enveloped.contextFactory();
+    const args = { schema: enveloped.schema, document, contextValue, variableValues: params.variables, operationName: params.operationName };
+    return (await enveloped.execute(args)) as ExecutionResult;
+  };
+  // As yoga: a throw (not an error in the result) is masked; so is an answer that cannot be
+  // written (a value JSON cannot hold). Nothing here may reject unhandled: that ends the process.
+  void run()
+    .then(send, (error: unknown) => send(masked(error)))
+    .catch((error: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      try {
+        send(masked(error));
+      } catch {
+        res.destroy();
+      }
+    });
   return true;
 }
 
