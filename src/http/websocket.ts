@@ -12,6 +12,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Gateway } from '../gateway.js';
 import { trustedDocument } from '../plugins/trusted-documents.js';
+import type { HeaderSource } from '../upstream/credential.js';
 
 type Enveloped = ReturnType<Gateway['getEnveloped']>;
 
@@ -40,7 +41,9 @@ export function attachWebSocket(server: Server, gateway: Gateway, path = '/graph
         // Browsers cannot set headers on a WebSocket: the credential comes in connectionParams,
         // else the upgrade request's header, else the server's own, as over HTTP.
         const sent = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization ?? ctx.extra.request.headers.authorization;
-        const request = new Request('http://gateway/graphql', { headers: typeof sent === 'string' ? { authorization: sent } : {} });
+        // what the context and plugins read of a request: its headers (a fetch Request per operation cost more)
+        const authorization = typeof sent === 'string' ? sent : null;
+        const request: HeaderSource = { headers: { get: (name) => (name.toLowerCase() === 'authorization' ? authorization : null) } };
         const enveloped = gateway.getEnveloped({ request, params });
         let document;
         try {
