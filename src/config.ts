@@ -60,6 +60,8 @@ export interface Config {
   /** upstream timeouts, retries, breaker and concurrency caps given by flag or env */
   http: Partial<Omit<HttpOptions, 'baseUrl'>>;
   introspection: boolean;
+  /** plain JSON operations answered without yoga's HTTP layer (src/http/fast-path.ts) */
+  fastPath: boolean;
   /** origins allowed cross-origin (CORS); none by default */
   corsOrigins: string[];
   /** subscriptions: poll interval bounds and limits given by flag or env */
@@ -135,6 +137,7 @@ Limits and resilience (defaults in README):
   --breaker-threshold N --breaker-cooldown MS --upstream-concurrency N --upstream-concurrency-per-key N
                             env UPSTREAM_CONNECT_TIMEOUT_MS, …, UPSTREAM_CONCURRENCY_PER_KEY
   --no-introspection        refuse introspection queries              env INTROSPECTION=0
+  --no-fast-path            every request through yoga's HTTP layer   env FAST_PATH=0
   --cors-origin URL         allow this browser origin (repeatable)    env CORS_ORIGINS (comma list)
 Subscriptions (SSE and graphql-ws at /graphql):
   --poll-min-interval MS --poll-max-interval MS   upstream poll interval bounds (${DEFAULT_LIVE.minMs}, ${DEFAULT_LIVE.maxMs})
@@ -246,6 +249,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         'access-key-file': { type: 'string' },
         ...Object.fromEntries(TUNABLES.map(([flag]) => [flag, { type: 'string' as const }])),
         'no-introspection': { type: 'boolean' },
+        'no-fast-path': { type: 'boolean' },
         'cors-origin': { type: 'string', multiple: true },
         heartbeat: { type: 'string' },
         'subscription-lease': { type: 'string' },
@@ -328,6 +332,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     limits: tuned.limits,
     http: tuned.http,
     introspection: !values['no-introspection'] && switchEnv('INTROSPECTION', env.INTROSPECTION) !== false,
+    fastPath: !values['no-fast-path'] && switchEnv('FAST_PATH', env.FAST_PATH) !== false,
     corsOrigins,
     live,
     heartbeatMs: integer(values.heartbeat !== undefined ? '--heartbeat' : 'HEARTBEAT_MS', values.heartbeat ?? env.HEARTBEAT_MS, DEFAULT_HEARTBEAT_MS, 1_000, 600_000),

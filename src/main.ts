@@ -22,6 +22,7 @@ function gatewayOptions(config: Config, logger: Logger): Omit<GatewayOptions, 'u
     http: config.http,
     limits: config.limits,
     introspection: config.introspection,
+    fastPath: config.fastPath,
     corsOrigins: config.corsOrigins,
     cache: config.responseCache && { redisUrl: config.redisUrl },
     metrics: config.metrics,

@@ -16,6 +16,7 @@ describe('config', () => {
     expect(parseConfig(['emulator', '--page-lists'], {}).pageLists).toBe(true);
     expect(parseConfig(['serve'], { PORT: '5000', YESCALE_BASE_URL: 'http://up:1/', YESCALE_ACCESS_KEY: ' k ' })).toMatchObject({ port: 5000, upstream: 'http://up:1', accessKey: 'k' });
     expect(parseConfig(['serve', '--port', '6000', '--upstream', 'http://x:2', '--reveal-secrets'], { PORT: '5000' })).toMatchObject({ port: 6000, upstream: 'http://x:2', revealSecrets: true });
+    expect([parseConfig([], {}).fastPath, parseConfig(['--no-fast-path'], {}).fastPath, parseConfig([], { FAST_PATH: '0' }).fastPath]).toEqual([true, false, false]);
   });
 
   it.each([
