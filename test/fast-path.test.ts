@@ -64,6 +64,9 @@ describe('the fast path answers as yoga does', () => {
       { body: ME, headers: { 'x-request-id': 'trace-42' } },
       // refused by the cost limit at execution: no data, an error with a code
       { body: { query: '{ logs(first: 5000) { edges { node { id modelName quota promptTokens } } } }' } },
+      // variables that do not fit the operation: refused before execution, no data
+      { body: { query: 'query A($n: Int!) { logs(first: $n) { totalCount } }', variables: { n: 'three' } } },
+      { body: { query: 'query A($n: Int!) { logs(first: $n) { totalCount } }' } },
       // a node id that names nothing: an error in the result beside data
       { body: { query: '{ node(id: "bm90LWEtbm9kZQ==") { id } }' } },
     ];
@@ -74,6 +77,7 @@ describe('the fast path answers as yoga does', () => {
     }
     expect((await both(cases[2])).fast.requestId).toBe('trace-42');
     const refused = JSON.parse((await both(cases[3])).fast.body);
+    expect((await both(cases[4])).fast.status).toBe(200);
     expect(refused.errors[0].extensions.code).toBe('QUERY_COMPLEXITY');
   });
 
