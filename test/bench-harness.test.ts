@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBench } from '../bench/harness.js';
-import { markdownTable } from '../bench/report.js';
+import { manyCallersLines, markdownTable } from '../bench/report.js';
 
 const hasWrk = spawnSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' }).status === 0;
 const outDir = mkdtempSync(path.join(tmpdir(), 'bench-harness-'));
@@ -62,5 +62,6 @@ describe('bench harness', () => {
     const rows = table.split('\n').filter((l) => l.startsWith('| (4)'));
     expect(rows[0]).toContain('yescale-graphql');
     expect(rows[1]).toContain('floor: node:http + undici');
+    expect(manyCallersLines(result).join('\n')).toMatch(/ours did \*\*[\d.]+×\*\* the req\/s of the Node floor .* [\d.]+ ms of server CPU per request against the floor's [\d.]+ ms/);
   }, 180_000); // two servers on a shared machine
 });
