@@ -1,11 +1,11 @@
 /**
  * The peer benchmark (figures in docs/benchmarks.md): this gateway against its peers (Apollo Server + RESTDataSource,
- * GraphQL Mesh on Hive Gateway, Tailcall; one file each in bench/peers/) on one emulator, the same
+ * GraphQL Mesh on Hive Gateway, Tailcall, and a Node floor without GraphQL; one file each in bench/peers/) on one emulator, the same
  * four queries, one machine, one run. `runBench(options)` does everything and returns the numbers;
  * bench/run.ts is the CLI that prints the table and writes it into docs/benchmarks.md.
  *
  * Placement on a 2-core machine (taskset): the server under test alone on core 1; the load
- * generator (wrk -t1), the emulator and this runner on core 0. For the floor (wrk straight at the
+ * generator (wrk -t1), the emulator and this runner on core 0. For the emulator floor (wrk straight at the
  * emulator) the emulator moves to core 1 for that measurement.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,6 +17,7 @@ import { callersOf, emulatorTotal, measure, quiesce, summarize, verify, type Emu
 import { DEFAULT_OPTIONS, ROOT, type BenchOptions, type BenchResult, type ServerName, type ServerResult } from './options.js';
 import { apollo } from './peers/apollo.js';
 import { mesh } from './peers/mesh.js';
+import { nodeFloor } from './peers/node-floor.js';
 import { hasResponseCache, ours, oursCached } from './peers/ours.js';
 import type { Ctx, Server, ServerSpec, Window } from './peers/spec.js';
 import { tailcall } from './peers/tailcall.js';
@@ -24,7 +25,7 @@ import { cliEntry, freePort, has, run, start, stop, waitFor, type Proc } from '.
 import { ensurePeers, ensureWrk, machine } from './setup.js';
 
 /** One file per server under bench/peers/. */
-const SERVERS: Record<ServerName, (ctx: Ctx) => ServerSpec> = { ours, 'ours-cached': oursCached, apollo, mesh, tailcall };
+const SERVERS: Record<ServerName, (ctx: Ctx) => ServerSpec> = { ours, 'ours-cached': oursCached, apollo, mesh, tailcall, 'node-floor': nodeFloor };
 
 export async function runBench(partial: Partial<BenchOptions> = {}): Promise<BenchResult> {
   const o: BenchOptions = { ...DEFAULT_OPTIONS, ...partial };

@@ -1,7 +1,7 @@
 /**
  * The benchmark harness (bench/harness.ts, `npm run bench`) still starts and completes a round:
- * emulator + our gateway, the four bench queries checked for correct answers, one tiny round each
- * (the fourth from 10 callers in turn, each answer checked to be the caller's own).
+ * emulator + our gateway + the Node floor (no GraphQL), the four bench queries checked for correct
+ * answers, one tiny round each (the fourth from 10 callers in turn, each answer checked to be the caller's own).
  * No timing assertions: only that it ran, answered, and counted upstream calls.
  * Uses wrk when installed, else the harness's built-in Node load loop; never installs anything.
  */
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBench } from '../bench/harness.js';
-import { markdownTable } from '../bench/report.js';
+import { manyCallersLines, markdownTable } from '../bench/report.js';
 
 const hasWrk = spawnSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' }).status === 0;
 const outDir = mkdtempSync(path.join(tmpdir(), 'bench-harness-'));
@@ -19,9 +19,10 @@ const outDir = mkdtempSync(path.join(tmpdir(), 'bench-harness-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 describe('bench harness', () => {
-  it('runs one short round against our gateway and reports req/s and upstream calls', async () => {
+  it('runs one short round against our gateway and the Node floor and reports req/s and upstream calls', async () => {
     const result = await runBench({
-      servers: ['ours'],
+      // node-floor first: the table still shows it under ours
+      servers: ['node-floor', 'ours'],
       floor: false,
       rounds: 1,
       durationS: 1,
@@ -37,22 +38,30 @@ describe('bench harness', () => {
       log: () => undefined,
     });
 
-    expect(result.servers).toHaveLength(1);
-    const ours = result.servers[0];
-    expect(ours.failed).toBeUndefined();
-    expect(ours.queries.map((q) => q.query)).toEqual(['me', 'logs50', 'dashboard', 'many']);
-    for (const q of ours.queries) {
-      expect(q.rounds).toHaveLength(1);
-      expect(q.rps).toBeGreaterThan(0);
-      expect(q.errors).toBe(0);
+    expect(result.servers.map((s) => s.name)).toEqual(['node-floor', 'ours']);
+    for (const server of result.servers) {
+      expect(server.failed).toBeUndefined();
+      expect(server.queries.map((q) => q.query)).toEqual(['me', 'logs50', 'dashboard', 'many']);
+      for (const q of server.queries) {
+        expect(q.rounds).toHaveLength(1);
+        expect(q.rps).toBeGreaterThan(0);
+        expect(q.errors).toBe(0);
+      }
+      const [me, logs50, dashboard, many] = server.queries;
+      expect(me.callsPerRequest).toBe(1);
+      // (2): the page and one key list; (3): user, keys, logs, tasks
+      expect(logs50.callsPerRequest).toBe(2);
+      expect(dashboard.callsPerRequest).toBe(4);
+      // the dashboard from 10 callers in turn: every answer was the asking caller's own
+      expect(many.callsPerRequest).toBe(4);
+      expect(many.wrongCaller).toBe(0);
     }
-    const me = ours.queries[0];
-    expect(me.callsPerRequest).toBe(1);
-    // the dashboard from 10 callers in turn: every answer was the asking caller's own
-    const many = ours.queries[3];
-    expect(many.callsPerRequest).toBeGreaterThan(1);
-    expect(many.wrongCaller).toBe(0);
-    expect(markdownTable(result)).toContain('(1) me + balance');
-    expect(markdownTable(result)).toContain('(4) dashboard, 10 callers');
-  }, 90_000);
+    const table = markdownTable(result);
+    expect(table).toContain('(1) me + balance');
+    expect(table).toContain('(4) dashboard, 10 callers');
+    const rows = table.split('\n').filter((l) => l.startsWith('| (4)'));
+    expect(rows[0]).toContain('yescale-graphql');
+    expect(rows[1]).toContain('floor: node:http + undici');
+    expect(manyCallersLines(result).join('\n')).toMatch(/ours did \*\*[\d.]+×\*\* the req\/s of the Node floor .* [\d.]+ ms of server CPU per request against the floor's [\d.]+ ms/);
+  }, 180_000); // two servers on a shared machine
 });
