@@ -18,14 +18,14 @@ import { DEFAULT_OPTIONS, ROOT, type BenchOptions, type BenchResult, type Server
 import { apollo } from './peers/apollo.js';
 import { mesh } from './peers/mesh.js';
 import { nodeFloor } from './peers/node-floor.js';
-import { hasResponseCache, ours, oursCached } from './peers/ours.js';
+import { hasFlag, ours, oursCached, oursYoga } from './peers/ours.js';
 import type { Ctx, Server, ServerSpec, Window } from './peers/spec.js';
 import { tailcall } from './peers/tailcall.js';
 import { cliEntry, freePort, has, run, start, stop, waitFor, type Proc } from './process.js';
 import { ensurePeers, ensureWrk, machine } from './setup.js';
 
 /** One file per server under bench/peers/. */
-const SERVERS: Record<ServerName, (ctx: Ctx) => ServerSpec> = { ours, 'ours-cached': oursCached, apollo, mesh, tailcall, 'node-floor': nodeFloor };
+const SERVERS: Record<ServerName, (ctx: Ctx) => ServerSpec> = { ours, 'ours-yoga': oursYoga, 'ours-cached': oursCached, apollo, mesh, tailcall, 'node-floor': nodeFloor };
 
 export async function runBench(partial: Partial<BenchOptions> = {}): Promise<BenchResult> {
   const o: BenchOptions = { ...DEFAULT_OPTIONS, ...partial };
@@ -40,7 +40,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   // this runner (sampling, stats) stays off the server's core
   if (pinned) spawnSync('taskset', ['-a', '-p', '-c', String(loadCpu), String(process.pid)], { stdio: 'ignore' });
 
-  const buildOurs = o.servers.some((s) => s === 'ours' || s === 'ours-cached') && o.ours === 'build';
+  const buildOurs = o.servers.some((s) => s.startsWith('ours')) && o.ours === 'build';
   const oursEntry = buildOurs ? cliEntry(o.log) : ['--import', 'tsx', 'src/main.ts'];
 
   const now = Math.floor(Date.now() / 1000);
@@ -100,9 +100,12 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
 
     const ctx: Ctx = { o, upstream, serverCpu, window, oursEntry, auth: emu.demo.auth };
     let servers = o.servers;
-    if (servers.includes('ours-cached') && !hasResponseCache(oursEntry)) {
-      o.log('ours-cached: skipped, this build of the gateway has no response cache');
-      servers = servers.filter((x) => x !== 'ours-cached');
+    // an older build (--ours) may lack what a row switches off
+    for (const [name, flag, what] of [['ours-cached', '--no-cache', 'response cache'], ['ours-yoga', '--no-fast-path', 'fast path']] as const) {
+      if (servers.includes(name) && !hasFlag(oursEntry, flag)) {
+        o.log(`${name}: skipped, this build of the gateway has no ${what}`);
+        servers = servers.filter((x) => x !== name);
+      }
     }
     for (const name of servers) {
       const spec = SERVERS[name](ctx);

@@ -9,10 +9,11 @@ export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(BENCH_DIR, '..');
 export const PEERS_DIR = path.join(BENCH_DIR, 'peers');
 
-/** ours: this gateway with its response cache off (no peer caches answers); ours-cached: its defaults;
+/** ours: this gateway with its response cache off (no peer caches answers); ours-yoga: the same with its
+ *  fast path off (src/http/fast-path.ts), every request through yoga's HTTP layer; ours-cached: its defaults;
  *  node-floor: no GraphQL, the same upstream calls (last: the table shows it under the others) */
-export type ServerName = 'ours' | 'ours-cached' | 'apollo' | 'mesh' | 'tailcall' | 'node-floor';
-export const ALL_SERVERS: readonly ServerName[] = ['ours', 'ours-cached', 'apollo', 'mesh', 'tailcall', 'node-floor'];
+export type ServerName = 'ours' | 'ours-yoga' | 'ours-cached' | 'apollo' | 'mesh' | 'tailcall' | 'node-floor';
+export const ALL_SERVERS: readonly ServerName[] = ['ours', 'ours-yoga', 'ours-cached', 'apollo', 'mesh', 'tailcall', 'node-floor'];
 /** many: the dashboard query from `callers` distinct users in turn (one access key each), so no two
  *  requests in a row can share an upstream call */
 export type QueryId = 'me' | 'logs50' | 'dashboard' | 'many';

@@ -2,7 +2,7 @@
  * `npm run bench` (via bench/run.mjs): this gateway against its peers, printed as a markdown table
  * and written into docs/benchmarks.md between the "bench:peers" markers.
  *
- *   --peers ours,ours-cached,apollo,mesh,tailcall,node-floor   servers to measure (default all)
+ *   --peers ours,ours-yoga,ours-cached,apollo,mesh,tailcall,node-floor   servers to measure (default all)
  *   --queries me,logs50,dashboard,many  (default all; many: the dashboard from --callers users in turn)
  *   --callers 100                       distinct callers of query (4), 2 to 200 (the emulator gets as many users)
  *   --no-floor                          skip wrk straight at the emulator

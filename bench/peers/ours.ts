@@ -48,17 +48,17 @@ export function ourSchemaProbes(path: string, w: Window): Record<QueryId, Probe>
 /** No access log per request (none of the peers writes one by default); unknown env is ignored by older builds. */
 const OURS_ENV = { LOG_LEVEL: 'warn' };
 
-/** Whether this build of the gateway has a response cache to switch off (else ours-cached = ours). */
-export function hasResponseCache(oursEntry: string[]): boolean {
+/** Whether this build of the gateway has `flag` (e.g. --no-cache: a response cache to switch off, else ours-cached = ours). */
+export function hasFlag(oursEntry: string[], flag: string): boolean {
   const r = spawnSync('node', [...oursEntry, '--help'], { cwd: ROOT, encoding: 'utf8' });
-  return `${r.stdout}${r.stderr}`.includes('--no-cache');
+  return `${r.stdout}${r.stderr}`.includes(flag);
 }
 
 function ourVersion(): string {
   return (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-function ourSpec(name: 'ours' | 'ours-cached', label: string, how: string, env: NodeJS.ProcessEnv): ServerSpec {
+function ourSpec(name: 'ours' | 'ours-yoga' | 'ours-cached', label: string, how: string, env: NodeJS.ProcessEnv): ServerSpec {
   return {
     label,
     how,
@@ -80,6 +80,15 @@ export function ours(ctx: Ctx): ServerSpec {
     `yescale-graphql ${ourVersion()} (this gateway: yoga ${pkgVersion(ROOT, 'graphql-yoga')} + Pothos + DataLoader + undici), response cache off`,
     `CACHE=0 LOG_LEVEL=warn node ${ctx.oursEntry.join(' ')} serve`,
     { CACHE: '0' },
+  );
+}
+
+export function oursYoga(ctx: Ctx): ServerSpec {
+  return ourSpec(
+    'ours-yoga',
+    `yescale-graphql ${ourVersion()}, response cache off, fast path off (every request through yoga's HTTP layer)`,
+    `CACHE=0 FAST_PATH=0 LOG_LEVEL=warn node ${ctx.oursEntry.join(' ')} serve`,
+    { CACHE: '0', FAST_PATH: '0' },
   );
 }
 
