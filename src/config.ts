@@ -122,7 +122,7 @@ Options:
   --page-lists          emulator: page tasks and keys like new-api (10 a page, at most 100)
   --like-dialect D      emulator model_name LIKE: escaped (recent new-api) | raw (YEScale era) (escaped)
   --era yescale|latest  emulator task billing logs: YEScale's build (SYSTEM refunds) or latest new-api (REFUND, other.task_id) (${DEFAULT_EMULATOR.era})
-  --speed N             emulator clock: N emulated seconds per real second, e.g. 60 or 0.5 (${DEFAULT_EMULATOR.speed})
+  --speed N             emulator clock: N emulated seconds per real second, e.g. 60 or 0.5; 0 freezes it (${DEFAULT_EMULATOR.speed})
   --federation          print-schema: the federation subgraph SDL
   --no-cache            no response cache                                   env CACHE=0
   --redis-url URL       share the response cache and the subscriptions' pollers in Redis (redis://…)   env REDIS_URL
@@ -157,12 +157,12 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
   return Number(raw);
 }
 
-/** A positive decimal number: 0 would freeze the emulator, which only tests want (createEmulator). */
+/** A decimal number; 0 freezes the clock, so every request sees the data of the start (the peer bench, like the tests). */
 function speed(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_EMULATOR.speed;
   const value = Number(raw);
-  if (!/^\s*\d+(\.\d+)?\s*$/.test(raw) || !(value > 0) || value > 1_000_000) {
-    throw new ConfigError(`--speed must be a positive number up to 1000000 (emulated seconds per real second), got "${raw}"`);
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(raw) || value > 1_000_000) {
+    throw new ConfigError(`--speed must be a number from 0 to 1000000 (emulated seconds per real second; 0 freezes the clock), got "${raw}"`);
   }
   return value;
 }
