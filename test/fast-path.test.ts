@@ -48,7 +48,8 @@ const ME = { query: '{ me { username quota quotaUsd } }' };
 
 describe('the fast path answers as yoga does', () => {
   it('a query, under every Accept it knows, with the media type yoga picks', async () => {
-    for (const accept of [undefined, '*/*', 'application/json', 'application/json, text/plain, */*', 'application/graphql-response+json', 'application/graphql-response+json, application/json;q=0.9', 'application/graphql-response+json,application/json;q=0.9']) {
+    const accepts = [undefined, '*/*', 'application/json', 'application/json, */*', 'application/json, text/plain, */*', 'application/graphql-response+json', 'application/graphql-response+json, application/json;q=0.9', 'application/graphql-response+json,application/json;q=0.9', 'application/graphql-response+json, application/json', 'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed'];
+    for (const accept of accepts) {
       const { fast, yoga, served } = await both({ body: ME, headers: accept ? { accept } : {} });
       expect(served, String(accept)).toBe(1);
       expect({ ...fast, requestId: undefined }, String(accept)).toEqual({ ...yoga, requestId: undefined });

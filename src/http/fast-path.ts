@@ -24,10 +24,13 @@ const MEDIA_TYPES = new Map<string | undefined, string>([
   [undefined, 'application/json'],
   ['*/*', 'application/json'],
   ['application/json', 'application/json'],
-  ['application/json, text/plain, */*', 'application/json'],
+  ['application/json, */*', 'application/json'],
+  ['application/json, text/plain, */*', 'application/json'], // axios
   ['application/graphql-response+json', 'application/graphql-response+json'],
   ['application/graphql-response+json, application/json;q=0.9', 'application/graphql-response+json'],
-  ['application/graphql-response+json,application/json;q=0.9', 'application/graphql-response+json'],
+  ['application/graphql-response+json,application/json;q=0.9', 'application/graphql-response+json'], // Apollo Client
+  ['application/graphql-response+json, application/json', 'application/graphql-response+json'], // graphql-request, graphql-http
+  ['application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed', 'application/graphql-response+json'], // urql
 ]);
 
 const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8']);
