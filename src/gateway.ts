@@ -215,12 +215,25 @@ export function createGateway(options: GatewayOptions): Gateway {
     corsOrigins: options.corsOrigins ?? [],
     dashboard,
     requests,
-    fastPath: fastPath ? { track: telemetry.track, maskError, served: 0 } : null,
+    fastPath: fastPath ? { track: telemetry.track, maskError: logged(maskError, logger), served: 0 } : null,
   });
 }
 
-/** yoga's own hooks around the HTTP request (envelop's are parse, validate, context, execute) */
-const HTTP_HOOKS = ['onRequest', 'onRequestParse', 'onParams', 'onResultProcess', 'onResponse', 'onPluginInit'];
+/**
+ * yoga's own hooks around the HTTP request (envelop's are parse, validate, context, execute), and
+ * onPluginInit, with which a plugin may add others (the response cache does). yoga's own options that
+ * act per HTTP request (CORS) are left to yoga by the fast path's rules (an Origin header).
+ */
+const HTTP_HOOKS = ['onRequest', 'onRequestParse', 'onParams', 'onExecutionResult', 'onResultProcess', 'onResponse', 'onPluginInit', 'instrumentation'];
+
+/** `mask` that also logs what it hid, as yoga does for errors thrown outside the result. */
+function logged(mask: (error: unknown) => GraphQLError, logger: Logger | undefined): (error: unknown) => GraphQLError {
+  return (error) => {
+    const masked = mask(error);
+    if (masked.extensions.code === 'INTERNAL_SERVER_ERROR') logger?.error({ err: error }, 'unexpected error, masked');
+    return masked;
+  };
+}
 
 /** Introspection refused at validation: an envelop hook, so the fast path runs it too (yoga's plugin decides per HTTP request). */
 const refuseIntrospection: Plugin = { onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) };

@@ -212,6 +212,20 @@ describe('introspection can be turned off', () => {
     expect((await send(h, q('{ __type(name: "User") { name } }'))).body.data.__type.name).toBe('User');
   });
 
+  it('over WebSocket, a mutation is refused and nothing is written upstream', async () => {
+    const client = wsClient(h.server.url, h.emulator.demoAccessKey);
+    const key = h.emulator.apiKeys('demo')[0];
+    h.reset();
+    try {
+      const refused = wsSubscribe(client, `mutation { updateApiKeyQuota(input: { id: "${key.id}", remainQuota: 1 }) { apiKey { remainQuota } } }`);
+      await refused.ended;
+      expect(refused.events[0].errors?.[0]).toMatchObject({ message: expect.stringMatching(/POST/), extensions: { code: 'BAD_REQUEST' } });
+      expect(total(h.calls())).toBe(0);
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('over WebSocket too (the refusal is a validation rule, not a hook of the HTTP request)', async () => {
     const client = wsClient(closed.server.url, closed.emulator.demoAccessKey);
     try {

@@ -41,17 +41,22 @@ interface Params {
   operationName?: string | null;
 }
 
-/** yoga's result processor builds a Response from (body, init): this one only keeps them. */
+/**
+ * yoga's result processor builds a Response from (body, init): this one only keeps them. It relies on
+ * processRegularResult calling `new Response(body, init)` with plain-object headers (yoga 5.24), and
+ * on its body being null only for a stream (406), which the fast path never executes.
+ */
 class Answer {
   constructor(
-    readonly body: string,
+    readonly body: string | null,
     readonly init: { status: number; headers: Record<string, string> },
   ) {}
 }
 const ANSWER_API = { Response: Answer } as unknown as Parameters<typeof processRegularResult>[1];
 
-/** node's headers as a fetch Headers' `get`, for the credential and the request id */
+/** node's headers as a fetch Headers' `get`, for the credential and the request id; the method for plugins that read it */
 class RequestView implements HeaderSource {
+  readonly method = 'POST';
   readonly headers: HeaderSource['headers'];
   constructor(req: IncomingMessage) {
     this.headers = { get: (name) => header(req, name) };
@@ -63,6 +68,7 @@ class RequestView implements HeaderSource {
  * `body` is the whole request body, already read and capped (src/http/server.ts).
  */
 export function answerFast(gateway: Gateway, req: IncomingMessage, res: ServerResponse, body: Buffer | null): boolean {
+  const started = performance.now();
   const fastPath = gateway.fastPath;
   if (!fastPath || req.method !== 'POST' || req.url !== '/graphql' || !body || req.headers.origin !== undefined) return false;
   const contentType = req.headers['content-type'];
@@ -84,28 +90,28 @@ export function answerFast(gateway: Gateway, req: IncomingMessage, res: ServerRe
   if (operation !== 'query' && operation !== 'mutation') return false;
 
   fastPath.served++;
-  const record = fastPath.track(request);
+  const record = fastPath.track(request, started);
   record.params(params);
-  const masked = (error: unknown): ExecutionResult => ({ errors: [fastPath.maskError(error)] });
-  const send = (result: ExecutionResult) => {
-    const answer = processRegularResult(record.result(result), ANSWER_API, mediaType) as unknown as Answer;
-    const headers: Record<string, string | number> = { ...answer.init.headers, 'content-length': Buffer.byteLength(answer.body) };
-    record.respond(answer.init.status, (name, value) => (headers[name] = value));
-    res.writeHead(answer.init.status, headers).end(answer.body);
+  const answerOf = (result: ExecutionResult) => processRegularResult(result, ANSWER_API, mediaType) as unknown as Answer;
+  const write = ({ body, init }: Answer) => {
+    const headers: Record<string, string | number> = { ...init.headers, 'content-length': Buffer.byteLength(body ?? '') };
+    record.respond(init.status, (name, value) => (headers[name] = value));
+    res.writeHead(init.status, headers).end(body ?? undefined);
   };
   const run = async () => {
     const contextValue = await enveloped.contextFactory();
     const args = { schema: enveloped.schema, document, contextValue, variableValues: params.variables, operationName: params.operationName };
     return (await enveloped.execute(args)) as ExecutionResult;
   };
-  // As yoga: a throw (not an error in the result) is masked; so is an answer that cannot be
-  // written (a value JSON cannot hold). Nothing here may reject unhandled: that ends the process.
+  // As yoga: a throw (not an error in the result) is masked (and logged); so is an answer that cannot
+  // be made (a value JSON cannot hold). Nothing here may reject unhandled: that ends the process.
   void run()
-    .then(send, (error: unknown) => send(masked(error)))
+    .catch((error: unknown): ExecutionResult => ({ errors: [fastPath.maskError(error)] }))
+    .then((result) => write(answerOf(record.result(result))))
     .catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();
       try {
-        send(masked(error));
+        write(answerOf({ errors: [fastPath.maskError(error)] }));
       } catch {
         res.destroy();
       }

@@ -2,12 +2,13 @@
  * graphql-ws over WebSocket on the HTTP server's port and path (/graphql), following yoga's
  * documented integration: each operation runs through the gateway's envelop (context with the
  * credential, query limits, masked errors); trusted documents are checked here, as yoga's
- * plugin for them only sees HTTP requests.
+ * plugin for them only sees HTTP requests. Mutations are refused: a key write is sent as an HTTP
+ * request, with its own record and log line (src/plugins/telemetry.ts), as it always was here.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExecutionArgs } from 'graphql';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, getOperationAST } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Gateway } from '../gateway.js';
@@ -54,6 +55,7 @@ export function attachWebSocket(server: Server, gateway: Gateway, path = '/graph
         }
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return errors;
+        if (getOperationAST(document, params.operationName)?.operation === 'mutation') return [MUTATION_REFUSED];
         const args: ExecutionArgs = {
           schema: enveloped.schema,
           operationName: params.operationName,
@@ -75,6 +77,8 @@ export function attachWebSocket(server: Server, gateway: Gateway, path = '/graph
     },
   };
 }
+
+const MUTATION_REFUSED = new GraphQLError('Mutations are not run over WebSocket: send them in a POST to /graphql', { extensions: { code: 'BAD_REQUEST' } });
 
 /** No Origin (not a browser), the gateway's own origin, or one of the configured CORS origins. */
 function allowedOrigin(req: IncomingMessage, corsOrigins: readonly string[]): boolean {

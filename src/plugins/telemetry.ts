@@ -19,7 +19,6 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export class RequestRecord {
   readonly id: string;
-  private readonly started = performance.now();
   /** set once the request turned out to be a GraphQL operation */
   graphql = false;
   /** the name of each operation (several in a batch), in the order of their results */
@@ -35,6 +34,8 @@ export class RequestRecord {
     request: HeaderSource,
     private readonly metrics: Metrics | null,
     private readonly logger: Logger | null,
+    /** performance.now() when the request arrived */
+    private readonly started = performance.now(),
   ) {
     const sent = request.headers.get('x-request-id');
     this.id = sent && REQUEST_ID.test(sent) ? sent : randomUUID();
@@ -91,14 +92,14 @@ export class RequestRecord {
 export interface Telemetry {
   /** yoga's hooks around the records */
   plugin: Plugin<Context>;
-  /** a record for a request answered outside yoga's hooks; its context must carry `request` */
-  track(request: HeaderSource): RequestRecord;
+  /** a record for a request answered outside yoga's hooks (arrived at `started`); its context must carry `request` */
+  track(request: HeaderSource, started?: number): RequestRecord;
 }
 
 export function createTelemetry({ metrics, logger }: { metrics: Metrics | null; logger: Logger | null }): Telemetry {
   const records = new WeakMap<HeaderSource, RequestRecord>();
-  const track = (request: HeaderSource) => {
-    const record = new RequestRecord(request, metrics, logger);
+  const track = (request: HeaderSource, started?: number) => {
+    const record = new RequestRecord(request, metrics, logger, started);
     records.set(request, record);
     return record;
   };

@@ -230,6 +230,8 @@ function readCapped(body: Readable, max: number, path: string, encoding: BodyEnc
     });
     body.on('end', () => resolve(into.text(chunks, size, encoding)));
     body.on('error', reject);
+    // destroyed without an error before its end (after 'end' this settles nothing)
+    body.on('close', () => reject(new Error('the upstream body closed before its end')));
   });
 }
 
