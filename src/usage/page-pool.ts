@@ -1,0 +1,125 @@
+/**
+ * Worker threads that parse and aggregate the pages of usage scans (page.ts), so that a scan of a
+ * whole log history neither holds the main thread (other tenants' requests wait behind a parse)
+ * nor fills its heap with parsed pages: a page goes in as bytes (shared, not copied) and comes out
+ * as figures. One pool per gateway: threads start on demand, end after `idleMs` without work, and
+ * all end at `close()` (the gateway's dispose). A thread that dies fails its pages with a coded
+ * error and is replaced by the next page.
+ */
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { UpstreamError } from '../upstream/errors.js';
+import { aggregatePage, fromPageError, type PageError, type PageFigures, type PageTask } from './page.js';
+
+export interface PagePoolOptions {
+  /** threads at most; 0: pages are aggregated on the calling thread */
+  size: number;
+  /** a thread without work for this long ends */
+  idleMs: number;
+}
+
+/** Two threads take a page each while the main thread reads the next ones; more cores than that wait on the upstream. */
+export const DEFAULT_PAGE_POOL: PagePoolOptions = { size: Math.min(2, availableParallelism()), idleMs: 10_000 };
+
+interface Pending {
+  path: string;
+  resolve: (figures: PageFigures) => void;
+  reject: (error: Error) => void;
+}
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  idle: NodeJS.Timeout | null;
+}
+
+export class PagePool {
+  private readonly threads: Thread[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(private readonly options: PagePoolOptions = DEFAULT_PAGE_POOL) {}
+
+  /** The figures of one page, from the least busy thread (a new one while fewer than `size` run). */
+  run(task: PageTask): Promise<PageFigures> {
+    if (this.options.size === 0) return Promise.resolve(task).then(aggregatePage);
+    if (this.closed) return Promise.reject(new UpstreamError('UPSTREAM_UNAVAILABLE', 'The gateway is shutting down', { path: task.path }));
+    let thread = this.threads.reduce<Thread | undefined>((least, t) => (!least || t.pending.size < least.pending.size ? t : least), undefined);
+    if (!thread || (thread.pending.size > 0 && this.threads.length < this.options.size)) thread = this.start();
+    const id = this.nextId++;
+    if (thread.idle) clearTimeout(thread.idle), (thread.idle = null);
+    if (thread.pending.size === 0) thread.worker.ref();
+    const { promise, resolve, reject } = withResolvers<PageFigures>();
+    thread.pending.set(id, { path: task.path, resolve, reject });
+    thread.worker.postMessage({ id, task });
+    return promise;
+  }
+
+  /** Threads running now (tests, metrics). */
+  size(): number {
+    return this.threads.length;
+  }
+
+  /** Ends every thread; pages still running fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.threads.map((thread) => thread.worker.terminate()));
+  }
+
+  private start(): Thread {
+    const thread: Thread = { worker: startWorker(), pending: new Map(), idle: null };
+    this.threads.push(thread);
+    thread.worker.on('message', ({ id, figures, error }: { id: number; figures?: PageFigures; error?: PageError }) => {
+      const pending = thread.pending.get(id);
+      if (!pending) return;
+      thread.pending.delete(id);
+      if (error) pending.reject(fromPageError(error));
+      else pending.resolve(figures!);
+      if (thread.pending.size === 0) this.rest(thread);
+    });
+    // An uncaught error ends the thread: 'exit' follows and fails what it held.
+    thread.worker.on('error', () => {});
+    thread.worker.on('exit', (code) => {
+      this.threads.splice(this.threads.indexOf(thread), 1);
+      if (thread.idle) clearTimeout(thread.idle);
+      for (const { path, reject } of thread.pending.values()) {
+        const why = this.closed ? 'the gateway is shutting down' : `its worker thread stopped (exit code ${code})`;
+        reject(new UpstreamError('UPSTREAM_BAD_RESPONSE', `The usage scan could not read a page of ${path}: ${why}`, { path }));
+      }
+      thread.pending.clear();
+    });
+    return thread;
+  }
+
+  /** An idle thread keeps no process alive and ends after idleMs. */
+  private rest(thread: Thread): void {
+    thread.worker.unref();
+    thread.idle = setTimeout(() => void thread.worker.terminate(), this.options.idleMs).unref();
+  }
+}
+
+/**
+ * The built package runs page-worker.js. From the TypeScript sources (tests, `npm start` through
+ * tsx) the thread loads page-worker.ts through tsx, a devDependency: Node 20 threads do not take
+ * the parent's loader.
+ */
+function startWorker(): Worker {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = new URL(`./page-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+  if (!fromSource) return new Worker(entry);
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
+  return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)}))`, { eval: true });
+}
+
+/** No threads: for loaders that never scan (a mutation's fresh key list, src/schema/api-key.ts). */
+export const INLINE_PAGES = new PagePool({ size: 0, idleMs: 0 });
+
+/** Promise.withResolvers, which Node 20 lacks. */
+function withResolvers<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}

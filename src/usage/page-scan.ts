@@ -1,0 +1,265 @@
+/**
+ * A usage page read straight from its bytes: the entries' few aggregated fields are picked out
+ * of the JSON text and nothing else is built, where JSON.parse made ~20 MB of objects per
+ * 10,000-entry page (and the latin1 string before it) only for them to die after aggregation.
+ *
+ * Each entry is handed to the aggregators as the object JSON.parse of the latin1 text would have
+ * made, cut down to the fields they read, so the figures cannot differ: strings are their latin1
+ * readings with escapes applied as JSON.parse applies them, numbers are JSON numbers. `other` is
+ * given as `{cache_tokens, frt}`, read from the escaped text as aggregate.ts's otherNumber reads
+ * the string (inside a JSON string `\"` always stands for a quote, so `\"frt\":` in the text is
+ * `"frt":` in the string); an `other` with `\u` escapes is decoded and given as the string.
+ *
+ * The page must be the plain shape new-api sends (`{"success":true,"data":{"items":[{...}]...}}`
+ * or `data` a list) and valid JSON; anything else (an error envelope, `data:null`, duplicate
+ * `data`, a non-object entry, invalid JSON) answers null, and the caller reads the page with
+ * JSON.parse, whose errors and results are the reference (page.ts).
+ */
+import { Buffer } from 'node:buffer';
+import type { UsageAggregator } from './aggregate.js';
+import { BACKSLASH, CLOSE_LIST, CLOSE_OBJECT, COLON, COMMA, JsonCursor, OPEN_LIST, OPEN_OBJECT, QUOTE, UNSURE, ws } from './json-cursor.js';
+
+/** The fields of an entry that UsageAggregator.add reads, in the form JSON.parse gives them. */
+interface Entry {
+  token_name: unknown;
+  model_name: unknown;
+  prompt_tokens: unknown;
+  completion_tokens: unknown;
+  type: unknown;
+  quota: unknown;
+  created_at: unknown;
+  other: unknown;
+}
+
+export interface ScannedPage {
+  count: number;
+  total: number | null;
+  pageSize: number | null;
+  newest: number;
+  atNewest: number;
+}
+
+const FIELDS = ['token_name', 'model_name', 'prompt_tokens', 'completion_tokens', 'type', 'quota', 'created_at', 'other'] as const;
+const FIELD_BYTES = FIELDS.map((name) => Buffer.from(name, 'latin1'));
+const OTHER = FIELDS.indexOf('other');
+/** `"cache_tokens":` and `"frt":` as they appear inside the `other` string's JSON text */
+const MARKERS = [Buffer.from('\\"cache_tokens\\":', 'latin1'), Buffer.from('\\"frt\\":', 'latin1')];
+const CACHE_TOKENS = 0;
+const FRT = 1;
+
+/**
+ * Adds the entries of the page in `bytes` (after the first `skip`) to `aggregators` and answers
+ * what a walk needs of it, or null when the page is not one this scan reads (see above); the
+ * aggregators may then hold part of the page and must be dropped.
+ */
+export function scanLogPage(bytes: Uint8Array, skip: number, aggregators: readonly UsageAggregator[]): ScannedPage | null {
+  try {
+    return new PageScan(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), skip, aggregators).page();
+  } catch (error) {
+    // a nesting deeper than the stack is as unsure as anything else
+    if (error === UNSURE || error instanceof RangeError) return null;
+    throw error;
+  }
+}
+
+class PageScan extends JsonCursor {
+  private readonly entry: Entry = { token_name: undefined, model_name: undefined, prompt_tokens: undefined, completion_tokens: undefined, type: undefined, quota: undefined, created_at: undefined, other: undefined };
+  private readonly other = { cache_tokens: null as number | null, frt: null as number | null };
+  /** the names read so far (name()), by a hash of their bytes */
+  private readonly names = new Map<number, { start: number; end: number; text: string }>();
+  private count = 0;
+  private newest = 0;
+  private atNewest = 0;
+
+  constructor(
+    b: Buffer,
+    private readonly skip: number,
+    private readonly aggregators: readonly UsageAggregator[],
+  ) {
+    super(b);
+  }
+
+  page(): ScannedPage {
+    let success: unknown;
+    let data = false;
+    let total: number | null = null;
+    let pageSize: number | null = null;
+    this.open(OPEN_OBJECT);
+    if (!this.close(CLOSE_OBJECT)) {
+      do {
+        const key = this.key();
+        if (key === 'success') success = this.scalar();
+        else if (key === 'data') {
+          if (data) throw UNSURE;
+          data = true;
+          if (this.peek() === OPEN_LIST) this.items();
+          else {
+            let items = false;
+            this.open(OPEN_OBJECT);
+            if (!this.close(CLOSE_OBJECT)) {
+              do {
+                const field = this.key();
+                if (field === 'items') {
+                  if (items || this.peek() !== OPEN_LIST) throw UNSURE;
+                  items = true;
+                  this.items();
+                } else if (field === 'total') total = this.numberOrNull();
+                else if (field === 'page_size') pageSize = this.numberOrNull();
+                else this.skipValue();
+              } while (this.next(CLOSE_OBJECT));
+            }
+            if (!items) throw UNSURE;
+          }
+        } else this.skipValue();
+      } while (this.next(CLOSE_OBJECT));
+    }
+    this.i = ws(this.b, this.i);
+    if (this.i !== this.b.length || !data || (success !== undefined && success !== true)) throw UNSURE;
+    return { count: this.count, total, pageSize, newest: this.newest, atNewest: this.atNewest };
+  }
+
+  /** The entries of a list, each to the aggregators, and the newest `created_at` as yescale.ts newestOf counts it. */
+  private items(): void {
+    this.open(OPEN_LIST);
+    if (this.close(CLOSE_LIST)) return;
+    do {
+      if (this.peek() !== OPEN_OBJECT) throw UNSURE;
+      this.readEntry();
+      const at = Number(this.entry.created_at) || 0;
+      if (at > this.newest) (this.newest = at), (this.atNewest = 0);
+      if (at === this.newest) this.atNewest++;
+      if (this.count++ >= this.skip) for (const aggregator of this.aggregators) aggregator.add(this.entry as unknown as Record<string, unknown>);
+    } while (this.next(CLOSE_LIST));
+  }
+
+  /** One entry: the fields of FIELDS read, every other value checked and skipped. The hot loop of the scan. */
+  private readEntry(): void {
+    const b = this.b;
+    const entry = this.entry;
+    entry.token_name = entry.model_name = entry.prompt_tokens = entry.completion_tokens = undefined;
+    entry.type = entry.quota = entry.created_at = entry.other = undefined;
+    let i = ws(b, this.i + 1);
+    if (b[i] === CLOSE_OBJECT) {
+      this.i = i + 1;
+      return;
+    }
+    for (;;) {
+      if (b[i] !== QUOTE) throw UNSURE;
+      const start = ++i;
+      const end = this.stringEnd(start);
+      const field = this.escaped ? FIELDS.indexOf(this.decode(start, end) as (typeof FIELDS)[number]) : fieldAt(b, start, end);
+      i = ws(b, end + 1);
+      if (b[i] !== COLON) throw UNSURE;
+      i = ws(b, i + 1);
+      this.i = i;
+      if (field < 0) {
+        if (b[i] === QUOTE) this.i = this.stringEnd(i + 1) + 1;
+        else this.skipValue();
+      } else this.readField(field);
+      i = ws(b, this.i);
+      const c = b[i++];
+      if (c === COMMA) {
+        i = ws(b, i);
+        continue;
+      }
+      if (c !== CLOSE_OBJECT) throw UNSURE;
+      this.i = i;
+      return;
+    }
+  }
+
+  /** Named stores, one per field: a computed key would make the hot loop's store generic. */
+  private readField(field: number): void {
+    const entry = this.entry;
+    switch (field) {
+      case 0: entry.token_name = this.name(); break;
+      case 1: entry.model_name = this.name(); break;
+      case 2: entry.prompt_tokens = this.scalar(); break;
+      case 3: entry.completion_tokens = this.scalar(); break;
+      case 4: entry.type = this.scalar(); break;
+      case 5: entry.quota = this.scalar(); break;
+      case 6: entry.created_at = this.scalar(); break;
+      default: entry.other = this.otherValue();
+    }
+  }
+
+  /**
+   * token_name or model_name: a string is made once per distinct name of the page (a page
+   * holds a few dozen names and 10,000 entries), found again by its bytes.
+   */
+  private name(): unknown {
+    const b = this.b;
+    if (b[this.i] !== QUOTE) return this.scalar();
+    const start = this.i + 1;
+    const end = this.stringEnd(start);
+    this.i = end + 1;
+    if (this.escaped) return this.decode(start, end);
+    let hash = end - start;
+    for (let p = start; p < end; p++) hash = (hash * 31 + b[p]) | 0;
+    const known = this.names.get(hash);
+    if (known && known.end - known.start === end - start) {
+      let k = 0;
+      while (k < end - start && b[known.start + k] === b[start + k]) k++;
+      if (k === end - start) return known.text;
+    }
+    const text = b.toString('latin1', start, end);
+    this.names.set(hash, { start, end, text });
+    return text;
+  }
+
+  /** `other`: a string's cache_tokens and frt, read from its text; null and numbers as they are. */
+  private otherValue(): unknown {
+    if (this.b[this.i] !== QUOTE) return this.scalar();
+    const start = this.i + 1;
+    const end = this.stringEnd(start);
+    this.i = end + 1;
+    if (this.unicode) return this.decode(start, end);
+    this.other.cache_tokens = this.otherNumber(start, end, CACHE_TOKENS);
+    this.other.frt = this.otherNumber(start, end, FRT);
+    return this.other;
+  }
+
+  /** aggregate.ts otherNumber over the string's text [start, end) */
+  private otherNumber(start: number, end: number, which: number): number | null {
+    const b = this.b;
+    const marker = MARKERS[which];
+    const last = end - marker.length;
+    let at = start;
+    // the first place of the marker in the string; it opens with a backslash, rare but for `\"`
+    for (; at <= last; at++) {
+      if (b[at] !== BACKSLASH) continue;
+      let k = 1;
+      while (k < marker.length && b[at + k] === marker[k]) k++;
+      if (k === marker.length) break;
+    }
+    if (at > last) return null;
+    let p = at + marker.length;
+    while (p < end && b[p] === 32) p++;
+    const from = p;
+    let value = 0;
+    let plain = true;
+    for (let c = b[p]; p < end && ((c >= 48 && c <= 57) || c === 45 || c === 46 || c === 43 || c === 101 || c === 69); c = b[++p]) {
+      if (c >= 48 && c <= 57) value = value * 10 + (c - 48);
+      else plain = false;
+    }
+    if (p === from) return null;
+    // digits alone, at most 15: the sum is the number; anything else is converted as Number() does
+    if (plain && p - from <= 15) return value;
+    value = Number(b.toString('latin1', from, p));
+    return Number.isFinite(value) ? value : null;
+  }
+
+}
+
+/** Which of FIELDS the key [start, end) names, or -1; compared byte by byte, no string made. */
+function fieldAt(b: Buffer, start: number, end: number): number {
+  const length = end - start;
+  for (let f = 0; f < FIELD_BYTES.length; f++) {
+    const name = FIELD_BYTES[f];
+    if (name.length !== length) continue;
+    let k = 0;
+    while (k < length && b[start + k] === name[k]) k++;
+    if (k === length) return f;
+  }
+  return -1;
+}
