@@ -91,6 +91,8 @@ export interface RequestSupport {
 
 export type Gateway = YogaServerInstance<Record<string, never>, Context> & {
   upstream: UpstreamHttp;
+  /** the threads of usage scans (src/usage/page-pool.ts); ended by dispose */
+  usagePool: PagePool;
   limits: Limits;
   metrics: Metrics | null;
   /** the subscriptions' pollers; src/http/server.ts ends their streams on shutdown */
@@ -211,6 +213,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
   return Object.assign(yoga, {
     upstream: http,
+    usagePool,
     limits,
     metrics,
     live,

@@ -27,18 +27,3 @@ export class BodyBuffer {
     return this.buffer.toString(encoding, 0, size);
   }
 }
-
-/**
- * `chunks` (`size` bytes in all) in a SharedArrayBuffer of their own: a worker thread reads them
- * without a copy, and every caller joined in flight may hand them on (a transferred buffer would
- * be gone for all but the first).
- */
-export function sharedBytes(chunks: readonly Buffer[], size: number): Uint8Array {
-  const bytes = new Uint8Array(new SharedArrayBuffer(size));
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
-}

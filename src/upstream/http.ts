@@ -9,7 +9,7 @@
  *   -> concurrency limiter (overall and per credential) -> the HTTP request.
  */
 import { Pool, errors as undiciErrors } from 'undici';
-import { BodyBuffer, sharedBytes } from './body-buffer.js';
+import { BodyBuffer } from './body-buffer.js';
 import { CircuitBreaker, CircuitOpenError, DEFAULT_BREAKER_OPTIONS, type BreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { UpstreamError } from './errors.js';
 import { decode } from './envelope.js';
@@ -41,10 +41,11 @@ export const DEFAULT_HTTP_OPTIONS: Omit<HttpOptions, 'baseUrl'> = {
 
 export type Query = Record<string, string | number | undefined>;
 
-/** A 2xx answer's body, unread (UpstreamHttp.getBody). */
+/** A 2xx answer's body, unread (UpstreamHttp.getBody): its chunks as received, `size` bytes in all. */
 export interface RawBody {
   status: number;
-  bytes: Uint8Array;
+  chunks: readonly Buffer[];
+  size: number;
 }
 
 /**
@@ -125,8 +126,8 @@ export class UpstreamHttp {
   /**
    * GET `path?query` and return a 2xx answer's body as bytes, unread: for a caller that parses
    * them elsewhere (a worker thread, src/usage/) and checks the envelope there with `decode`
-   * (envelope.ts). Any other status is classified here, as by getData. The bytes sit in a
-   * SharedArrayBuffer: a worker reads them without a copy, and so does every caller joined in flight.
+   * (envelope.ts). Any other status is classified here, as by getData. The chunks are never
+   * written to: every caller joined in flight may read them.
    */
   async getBody(path: string, query: Query, caller: Caller): Promise<RawBody> {
     return (await this.get(path, query, caller, 'bytes')) as RawBody;
@@ -192,7 +193,7 @@ export class UpstreamHttp {
         const textEncoding = encoding === 'bytes' ? 'latin1' : encoding;
         const data: unknown =
           encoding === 'bytes' && ok
-            ? ({ status, bytes: sharedBytes(chunks, size) } satisfies RawBody)
+            ? ({ status, chunks, size } satisfies RawBody)
             : // a write's answer is `{"message":"","success":true}`, no `data` (as YEScale documents)
               decode(path, status, this.bodyBuffer.text(chunks, size, textEncoding), textEncoding, write === undefined);
         this.breaker.success();

@@ -1,23 +1,30 @@
 /**
  * Worker threads that parse and aggregate the pages of usage scans (page.ts), so that a scan of a
  * whole log history neither holds the main thread (other tenants' requests wait behind a parse)
- * nor fills its heap with parsed pages: a page goes in as bytes (shared, not copied) and comes out
- * as figures. One pool per gateway: threads start on demand, end after `idleMs` without work, and
- * all end at `close()` (the gateway's dispose). A thread that dies fails its pages with a coded
- * error and is replaced by the next page.
+ * nor fills its heap with parsed pages: a page goes in as bytes and comes out as figures. The
+ * bytes travel in an ArrayBuffer that is transferred to the thread and back with the figures, and
+ * reused for a later page: no copy but the one assembling the body, no fresh memory per page, and
+ * no buffer left waiting in a thread for a GC that a thread allocating little seldom runs. One pool
+ * per gateway: threads start on demand, end after `idleMs` without work (their buffers with
+ * them), and all end at `close()` (the gateway's dispose). A thread that dies fails its pages with
+ * a coded error and is replaced by the next page.
  */
+import { Buffer } from 'node:buffer';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UpstreamError } from '../upstream/errors.js';
-import { aggregatePage, fromPageError, type PageError, type PageFigures, type PageTask } from './page.js';
+import type { RawBody } from '../upstream/http.js';
+import { aggregatePage, fromPageError, type PageError, type PageFigures, type PageJob, type PageTask } from './page.js';
 
 export interface PagePoolOptions {
   /** threads at most; 0: pages are aggregated on the calling thread */
   size: number;
   /** a thread without work for this long ends */
   idleMs: number;
+  /** a thread's heap limit (V8's default when absent): past it the thread dies, not the process */
+  heapMb?: number;
 }
 
 /** Two threads take a page each while the main thread reads the next ones; more cores than that wait on the upstream. */
@@ -37,15 +44,18 @@ interface Thread {
 
 export class PagePool {
   private readonly threads: Thread[] = [];
+  /** buffers back from the threads, for the next pages */
+  private buffers: ArrayBuffer[] = [];
   private nextId = 0;
   private closed = false;
 
   constructor(private readonly options: PagePoolOptions = DEFAULT_PAGE_POOL) {}
 
   /** The figures of one page, from the least busy thread (a new one while fewer than `size` run). */
-  run(task: PageTask): Promise<PageFigures> {
-    if (this.options.size === 0) return Promise.resolve(task).then(aggregatePage);
-    if (this.closed) return Promise.reject(new UpstreamError('UPSTREAM_UNAVAILABLE', 'The gateway is shutting down', { path: task.path }));
+  run(body: RawBody, job: PageJob): Promise<PageFigures> {
+    if (this.options.size === 0) return Promise.resolve().then(() => aggregatePage({ ...job, status: body.status, bytes: Buffer.concat(body.chunks, body.size) }));
+    if (this.closed) return Promise.reject(new UpstreamError('UPSTREAM_UNAVAILABLE', 'The gateway is shutting down', { path: job.path }));
+    const task: PageTask = { ...job, status: body.status, bytes: this.assemble(body) };
     let thread = this.threads.reduce<Thread | undefined>((least, t) => (!least || t.pending.size < least.pending.size ? t : least), undefined);
     if (!thread || (thread.pending.size > 0 && this.threads.length < this.options.size)) thread = this.start();
     const id = this.nextId++;
@@ -53,8 +63,21 @@ export class PagePool {
     if (thread.pending.size === 0) thread.worker.ref();
     const { promise, resolve, reject } = withResolvers<PageFigures>();
     thread.pending.set(id, { path: task.path, resolve, reject });
-    thread.worker.postMessage({ id, task });
+    thread.worker.postMessage({ id, task }, [task.bytes.buffer as ArrayBuffer]);
     return promise;
+  }
+
+  /** The body in a buffer of the pool's (or a new one, a quarter larger, for pages of slightly different sizes). */
+  private assemble(body: RawBody): Uint8Array {
+    const at = this.buffers.findIndex((buffer) => buffer.byteLength >= body.size);
+    const buffer = at >= 0 ? this.buffers.splice(at, 1)[0] : new ArrayBuffer(Math.ceil(body.size * 1.25));
+    const bytes = new Uint8Array(buffer, 0, body.size);
+    let offset = 0;
+    for (const chunk of body.chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return bytes;
   }
 
   /** Threads running now (tests, metrics). */
@@ -69,9 +92,11 @@ export class PagePool {
   }
 
   private start(): Thread {
-    const thread: Thread = { worker: startWorker(), pending: new Map(), idle: null };
+    const thread: Thread = { worker: startWorker(this.options.heapMb), pending: new Map(), idle: null };
     this.threads.push(thread);
-    thread.worker.on('message', ({ id, figures, error }: { id: number; figures?: PageFigures; error?: PageError }) => {
+    thread.worker.on('message', ({ id, figures, error, buffer }: { id: number; figures?: PageFigures; error?: PageError; buffer: ArrayBuffer }) => {
+      // as many buffers kept as pages can be in the threads at once; idle threads keep none
+      if (this.buffers.length < this.options.size * 4) this.buffers.push(buffer);
       const pending = thread.pending.get(id);
       if (!pending) return;
       thread.pending.delete(id);
@@ -93,10 +118,13 @@ export class PagePool {
     return thread;
   }
 
-  /** An idle thread keeps no process alive and ends after idleMs. */
+  /** An idle thread keeps no process alive and ends after idleMs, and with the last one the buffers go. */
   private rest(thread: Thread): void {
     thread.worker.unref();
-    thread.idle = setTimeout(() => void thread.worker.terminate(), this.options.idleMs).unref();
+    thread.idle = setTimeout(() => {
+      void thread.worker.terminate();
+      if (this.threads.every((t) => t === thread || t.pending.size === 0)) this.buffers = [];
+    }, this.options.idleMs).unref();
   }
 }
 
@@ -105,12 +133,13 @@ export class PagePool {
  * tsx) the thread loads page-worker.ts through tsx, a devDependency: Node 20 threads do not take
  * the parent's loader.
  */
-function startWorker(): Worker {
+function startWorker(heapMb: number | undefined): Worker {
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = new URL(`./page-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  if (!fromSource) return new Worker(entry);
+  const options = heapMb ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {};
+  if (!fromSource) return new Worker(entry, options);
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
-  return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)}))`, { eval: true });
+  return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)}))`, { ...options, eval: true });
 }
 
 /** No threads: for loaders that never scan (a mutation's fresh key list, src/schema/api-key.ts). */

@@ -11,17 +11,21 @@ import { newestOf } from '../upstream/yescale.js';
 import { UsageAggregator, type AggregatorOptions, type UsagePart } from './aggregate.js';
 import { scanLogPage } from './page-scan.js';
 
-export interface PageTask {
+/** What to do with a page, whatever its bytes. */
+export interface PageJob {
   /** the upstream path, for errors */
   path: string;
-  /** the answer's HTTP status (2xx) */
-  status: number;
-  /** the body, read as latin1 as listLogsRaw reads it (aggregate.ts compares names in that form) */
-  bytes: Uint8Array;
   /** leading entries already visited on an earlier page (log-scan.ts) */
   skip: number;
   /** one aggregator per report sharing the scan; maxGroups is applied where the parts are merged */
   aggregators: AggregatorOptions[];
+}
+
+export interface PageTask extends PageJob {
+  /** the answer's HTTP status (2xx) */
+  status: number;
+  /** the body, read as latin1 as listLogsRaw reads it (aggregate.ts compares names in that form) */
+  bytes: Uint8Array;
 }
 
 export interface PageFigures {
