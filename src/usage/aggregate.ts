@@ -120,6 +120,8 @@ export class UsageAggregator {
   private overflow = false;
   /** the tree keys of each of `groups`, for part() */
   private readonly groupKeys: (string | number)[][] = [];
+  /** the tree level where group() found (or did not find) the last group */
+  private node: GroupTree = this.tree;
   /** reused by add(): the keys of the entry at hand */
   private readonly keys: (string | number)[] = [];
 
@@ -158,25 +160,27 @@ export class UsageAggregator {
         : dimension === 'HOUR' ? bucket!.hour
         : type;
     }
-    const group = this.group(keys, () => {
+    let group: UsageGroupRecord | null | undefined = this.group(keys);
+    if (group === undefined) {
       const has = (d: UsageDimension) => this.groupBy.includes(d);
-      return {
+      group = this.insert(keys, {
         ...emptyFigures(),
         model: has('MODEL') ? fromLatin1(model) : null,
         tokenName: has('API_KEY') ? fromLatin1(tokenName) : null,
         day: has('DAY') ? bucket!.day : null,
         hour: has('HOUR') ? bucket!.hour : null,
         logType: has('LOG_TYPE') ? (Number.isInteger(type) && type >= 0 && type <= 6 ? type : 0) : null,
-      };
-    });
+      });
+    }
     if (group) tally(group, prompt, completion, cache, quota, refund, frt);
   }
 
   /**
-   * The group under `keys` (one value per grouped dimension, names as read from the body), made
-   * by `make` if new; null past maxGroups. No key string is built: a tree of Maps, one level per dimension.
+   * The group under `keys` (one value per grouped dimension, names as read from the body), or
+   * undefined. No key string is built: a tree of Maps, one level per dimension; `node` is left at
+   * the leaf's level for insert().
    */
-  private group(keys: readonly (string | number)[], make: () => UsageGroupRecord): UsageGroupRecord | null {
+  private group(keys: readonly (string | number)[]): UsageGroupRecord | undefined {
     const depth = this.groupBy.length;
     let node = this.tree;
     for (let i = 0; i < depth - 1; i++) {
@@ -184,17 +188,19 @@ export class UsageAggregator {
       if (!next) node.set(keys[i], (next = new Map()));
       node = next;
     }
-    let group = node.get(keys[depth - 1]) as UsageGroupRecord | undefined;
-    if (!group) {
-      if (this.groups.length >= this.options.maxGroups) {
-        this.overflow = true;
-        return null;
-      }
-      group = make();
-      node.set(keys[depth - 1], group);
-      this.groups.push(group);
-      this.groupKeys.push(keys.slice(0, depth));
+    this.node = node;
+    return node.get(keys[depth - 1]) as UsageGroupRecord | undefined;
+  }
+
+  /** A new group under the `keys` just looked up with group(); null past maxGroups. */
+  private insert(keys: readonly (string | number)[], group: UsageGroupRecord): UsageGroupRecord | null {
+    if (this.groups.length >= this.options.maxGroups) {
+      this.overflow = true;
+      return null;
     }
+    this.node.set(keys[this.groupBy.length - 1], group);
+    this.groups.push(group);
+    this.groupKeys.push(keys.slice(0, this.groupBy.length));
     return group;
   }
 
@@ -212,7 +218,7 @@ export class UsageAggregator {
     add(this.totals, part.totals);
     if (part.overflow) this.overflow = true;
     part.groups.forEach((from, i) => {
-      const group = this.group(part.keys[i], () => ({ ...from, ...emptyFigures() }));
+      const group = this.group(part.keys[i]) ?? this.insert(part.keys[i], { ...from, ...emptyFigures() });
       if (group) add(group, from);
     });
   }

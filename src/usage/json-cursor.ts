@@ -23,6 +23,9 @@ const ESCAPED: Record<number, string> = { 34: '"', 92: '\\', 47: '/', 98: '\b', 
 /** 1 at the bytes that may follow a backslash (but `u`) */
 const ESCAPE = new Uint8Array(256);
 for (const c of Object.keys(ESCAPED)) ESCAPE[Number(c)] = 1;
+/** 1 at the bytes that stand for themselves inside a string: all but quote, backslash and control characters */
+const PLAIN = new Uint8Array(256).fill(1, 32);
+PLAIN[QUOTE] = PLAIN[BACKSLASH] = 0;
 
 export class JsonCursor {
   /** the byte at hand */
@@ -77,16 +80,13 @@ export class JsonCursor {
   }
 
   protected literalOrNumber(): unknown {
-    const c = this.b[this.i];
+    const b = this.b;
+    const i = this.i;
+    const c = b[i];
     if (c === MINUS || (c >= 48 && c <= 57)) return this.number();
-    for (const [word, value] of LITERALS) {
-      let k = 0;
-      while (k < word.length && this.b[this.i + k] === word[k]) k++;
-      if (k === word.length) {
-        this.i += k;
-        return value;
-      }
-    }
+    if (c === 116 && b[i + 1] === 114 && b[i + 2] === 117 && b[i + 3] === 101) return (this.i += 4), true;
+    if (c === 102 && b[i + 1] === 97 && b[i + 2] === 108 && b[i + 3] === 115 && b[i + 4] === 101) return (this.i += 5), false;
+    if (c === 110 && b[i + 1] === 117 && b[i + 2] === 108 && b[i + 3] === 108) return (this.i += 4), null;
     throw UNSURE;
   }
 
@@ -130,24 +130,20 @@ export class JsonCursor {
     let escaped = false;
     let unicode = false;
     for (;;) {
+      // the common byte costs one look-up: only quotes, backslashes and control characters stop here
+      while (i < n && PLAIN[b[i]] === 1) i++;
       if (i >= n) throw UNSURE;
       const c = b[i];
       if (c === QUOTE) break;
-      if (c === BACKSLASH) {
-        escaped = true;
-        const e = b[i + 1];
-        if (e === 117) {
-          unicode = true;
-          for (let k = 2; k < 6; k++) if (!isHex(b[i + k])) throw UNSURE;
-          i += 6;
-          continue;
-        }
-        if (ESCAPE[e] !== 1) throw UNSURE;
-        i += 2;
-        continue;
-      }
-      if (c < 32) throw UNSURE;
-      i++;
+      if (c !== BACKSLASH) throw UNSURE; // a control character
+      escaped = true;
+      const e = b[i + 1];
+      if (e === 117) {
+        unicode = true;
+        for (let k = 2; k < 6; k++) if (!isHex(b[i + k])) throw UNSURE;
+        i += 6;
+      } else if (ESCAPE[e] === 1) i += 2;
+      else throw UNSURE;
     }
     this.escaped = escaped;
     this.unicode = unicode;
@@ -209,11 +205,6 @@ export class JsonCursor {
   }
 }
 
-const LITERALS: [Buffer, unknown][] = [
-  [Buffer.from('true'), true],
-  [Buffer.from('false'), false],
-  [Buffer.from('null'), null],
-];
 
 /** The index of the first byte from `i` on that is not JSON whitespace. */
 export function ws(b: Buffer, i: number): number {

@@ -209,31 +209,34 @@ class PageScan extends JsonCursor {
 
   /** `other`: a string's cache_tokens and frt, read from its text; null and numbers as they are. */
   private otherValue(): unknown {
-    if (this.b[this.i] !== QUOTE) return this.scalar();
+    const b = this.b;
+    if (b[this.i] !== QUOTE) return this.scalar();
     const start = this.i + 1;
     const end = this.stringEnd(start);
     this.i = end + 1;
     if (this.unicode) return this.decode(start, end);
-    this.other.cache_tokens = this.otherNumber(start, end, CACHE_TOKENS);
-    this.other.frt = this.otherNumber(start, end, FRT);
+    // one pass over the escapes (each backslash here opens one): a marker opens with an escaped quote
+    let cache = -1;
+    let frt = -1;
+    if (this.escaped) {
+      for (let p = start; p < end; p++) {
+        if (b[p] !== BACKSLASH) continue;
+        if (b[p + 1] === QUOTE) {
+          if (cache < 0 && b[p + 2] === 99 && at(b, p, end, MARKERS[CACHE_TOKENS])) cache = p + MARKERS[CACHE_TOKENS].length;
+          else if (frt < 0 && b[p + 2] === 102 && at(b, p, end, MARKERS[FRT])) frt = p + MARKERS[FRT].length;
+        }
+        p++;
+      }
+    }
+    this.other.cache_tokens = cache < 0 ? null : this.otherNumber(cache, end);
+    this.other.frt = frt < 0 ? null : this.otherNumber(frt, end);
     return this.other;
   }
 
-  /** aggregate.ts otherNumber over the string's text [start, end) */
-  private otherNumber(start: number, end: number, which: number): number | null {
+  /** aggregate.ts otherNumber from just after its marker, in the string's text ending at `end` */
+  private otherNumber(after: number, end: number): number | null {
     const b = this.b;
-    const marker = MARKERS[which];
-    const last = end - marker.length;
-    let at = start;
-    // the first place of the marker in the string; it opens with a backslash, rare but for `\"`
-    for (; at <= last; at++) {
-      if (b[at] !== BACKSLASH) continue;
-      let k = 1;
-      while (k < marker.length && b[at + k] === marker[k]) k++;
-      if (k === marker.length) break;
-    }
-    if (at > last) return null;
-    let p = at + marker.length;
+    let p = after;
     while (p < end && b[p] === 32) p++;
     const from = p;
     let value = 0;
@@ -249,6 +252,13 @@ class PageScan extends JsonCursor {
     return Number.isFinite(value) ? value : null;
   }
 
+}
+
+/** Whether `marker` is at `p`, within `end`. */
+function at(b: Buffer, p: number, end: number, marker: Buffer): boolean {
+  if (p + marker.length > end) return false;
+  for (let k = 0; k < marker.length; k++) if (b[p + k] !== marker[k]) return false;
+  return true;
 }
 
 /** Which of FIELDS the key [start, end) names, or -1; compared byte by byte, no string made. */
