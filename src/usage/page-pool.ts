@@ -27,8 +27,12 @@ export interface PagePoolOptions {
   heapMb?: number;
 }
 
-/** Two threads take a page each while the main thread reads the next ones; more cores than that wait on the upstream. */
-export const DEFAULT_PAGE_POOL: PagePoolOptions = { size: Math.min(2, availableParallelism()), idleMs: 10_000 };
+/**
+ * A core is left to the main thread, which serves every other request: on 2 cores one thread
+ * (two were no faster on a shared 2-core machine, the main thread and the upstream's answers
+ * busy too, and held ~30 MB more at peak: docs/benchmarks.md), two from 3 cores on.
+ */
+export const DEFAULT_PAGE_POOL: PagePoolOptions = { size: Math.max(1, Math.min(2, availableParallelism() - 1)), idleMs: 10_000 };
 
 interface Pending {
   path: string;
