@@ -211,7 +211,7 @@ describe('the worker threads', () => {
       const error = await pool.run(body(huge), job()).then(() => null, (e: unknown) => e);
       expect(error).toBeInstanceOf(UpstreamError);
       expect(error).toMatchObject({ kind: 'UPSTREAM_BAD_RESPONSE' });
-      expect((error as Error).message).toMatch(/^The usage scan could not read a page of \/yescale\/logs: its worker thread stopped/);
+      expect((error as Error).message).toMatch(/^The usage scan could not read a page of \/yescale\/logs: its worker thread stopped \(.*memory.*\)$/);
       expect(await pool.run(body(envelope(logs.slice(0, 10))), job())).toEqual(parsePage(task(envelope(logs.slice(0, 10)))));
       expect(pool.size()).toBe(1);
     } finally {

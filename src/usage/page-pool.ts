@@ -44,6 +44,8 @@ interface Thread {
   worker: Worker;
   pending: Map<number, Pending>;
   idle: NodeJS.Timeout | null;
+  /** why the thread died, when it threw (out of memory, a bug) */
+  error?: Error;
 }
 
 export class PagePool {
@@ -109,12 +111,12 @@ export class PagePool {
       if (thread.pending.size === 0) this.rest(thread);
     });
     // An uncaught error ends the thread: 'exit' follows and fails what it held.
-    thread.worker.on('error', () => {});
+    thread.worker.on('error', (error) => (thread.error = error));
     thread.worker.on('exit', (code) => {
-      this.threads.splice(this.threads.indexOf(thread), 1);
+      this.forget(thread);
       if (thread.idle) clearTimeout(thread.idle);
       for (const { path, reject } of thread.pending.values()) {
-        const why = this.closed ? 'the gateway is shutting down' : `its worker thread stopped (exit code ${code})`;
+        const why = this.closed ? 'the gateway is shutting down' : `its worker thread stopped (${thread.error?.message ?? `exit code ${code}`})`;
         reject(new UpstreamError('UPSTREAM_BAD_RESPONSE', `The usage scan could not read a page of ${path}: ${why}`, { path }));
       }
       thread.pending.clear();
@@ -126,9 +128,16 @@ export class PagePool {
   private rest(thread: Thread): void {
     thread.worker.unref();
     thread.idle = setTimeout(() => {
+      // out of the pool before it ends: no page is sent to a thread on its way out
+      this.forget(thread);
       void thread.worker.terminate();
-      if (this.threads.every((t) => t === thread || t.pending.size === 0)) this.buffers = [];
+      if (this.threads.every((t) => t.pending.size === 0)) this.buffers = [];
     }, this.options.idleMs).unref();
+  }
+
+  private forget(thread: Thread): void {
+    const at = this.threads.indexOf(thread);
+    if (at >= 0) this.threads.splice(at, 1);
   }
 }
 
