@@ -24,7 +24,7 @@ const ESCAPED: Record<number, string> = { 34: '"', 92: '\\', 47: '/', 98: '\b', 
 const ESCAPE = new Uint8Array(256);
 for (const c of Object.keys(ESCAPED)) ESCAPE[Number(c)] = 1;
 /** 1 at the bytes that stand for themselves inside a string: all but quote, backslash and control characters */
-const PLAIN = new Uint8Array(256).fill(1, 32);
+export const PLAIN = new Uint8Array(256).fill(1, 32);
 PLAIN[QUOTE] = PLAIN[BACKSLASH] = 0;
 
 export class JsonCursor {

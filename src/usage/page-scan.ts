@@ -17,7 +17,7 @@
  */
 import { Buffer } from 'node:buffer';
 import type { UsageAggregator } from './aggregate.js';
-import { BACKSLASH, CLOSE_LIST, CLOSE_OBJECT, COLON, COMMA, JsonCursor, OPEN_LIST, OPEN_OBJECT, QUOTE, UNSURE, ws } from './json-cursor.js';
+import { BACKSLASH, CLOSE_LIST, CLOSE_OBJECT, COLON, COMMA, JsonCursor, OPEN_LIST, OPEN_OBJECT, PLAIN, QUOTE, UNSURE, ws } from './json-cursor.js';
 
 /** The fields of an entry that UsageAggregator.add reads, in the form JSON.parse gives them. */
 interface Entry {
@@ -41,7 +41,7 @@ export interface ScannedPage {
 
 const FIELDS = ['token_name', 'model_name', 'prompt_tokens', 'completion_tokens', 'type', 'quota', 'created_at', 'other'] as const;
 const FIELD_BYTES = FIELDS.map((name) => Buffer.from(name, 'latin1'));
-const OTHER = FIELDS.indexOf('other');
+const [TOKEN_NAME, MODEL_NAME, PROMPT_TOKENS, COMPLETION_TOKENS, TYPE, QUOTA, CREATED_AT, OTHER] = FIELDS.map((_, i) => i);
 /** `"cache_tokens":` and `"frt":` as they appear inside the `other` string's JSON text */
 const MARKERS = [Buffer.from('\\"cache_tokens\\":', 'latin1'), Buffer.from('\\"frt\\":', 'latin1')];
 const CACHE_TOKENS = 0;
@@ -146,8 +146,15 @@ class PageScan extends JsonCursor {
     for (;;) {
       if (b[i] !== QUOTE) throw UNSURE;
       const start = ++i;
-      const end = this.stringEnd(start);
-      const field = this.escaped ? FIELDS.indexOf(this.decode(start, end) as (typeof FIELDS)[number]) : fieldAt(b, start, end);
+      // a key is short and plain: its end found here, the general string reader only for an escape
+      let end = start;
+      while (PLAIN[b[end]] === 1) end++;
+      let field: number;
+      if (b[end] === QUOTE) field = fieldAt(b, start, end);
+      else {
+        end = this.stringEnd(start);
+        field = this.escaped ? FIELDS.indexOf(this.decode(start, end) as (typeof FIELDS)[number]) : fieldAt(b, start, end);
+      }
       i = ws(b, end + 1);
       if (b[i] !== COLON) throw UNSURE;
       i = ws(b, i + 1);
@@ -172,13 +179,13 @@ class PageScan extends JsonCursor {
   private readField(field: number): void {
     const entry = this.entry;
     switch (field) {
-      case 0: entry.token_name = this.name(); break;
-      case 1: entry.model_name = this.name(); break;
-      case 2: entry.prompt_tokens = this.scalar(); break;
-      case 3: entry.completion_tokens = this.scalar(); break;
-      case 4: entry.type = this.scalar(); break;
-      case 5: entry.quota = this.scalar(); break;
-      case 6: entry.created_at = this.scalar(); break;
+      case TOKEN_NAME: entry.token_name = this.name(); break;
+      case MODEL_NAME: entry.model_name = this.name(); break;
+      case PROMPT_TOKENS: entry.prompt_tokens = this.scalar(); break;
+      case COMPLETION_TOKENS: entry.completion_tokens = this.scalar(); break;
+      case TYPE: entry.type = this.scalar(); break;
+      case QUOTA: entry.quota = this.scalar(); break;
+      case CREATED_AT: entry.created_at = this.scalar(); break;
       default: entry.other = this.otherValue();
     }
   }
@@ -261,15 +268,29 @@ function at(b: Buffer, p: number, end: number, marker: Buffer): boolean {
   return true;
 }
 
-/** Which of FIELDS the key [start, end) names, or -1; compared byte by byte, no string made. */
+/** Which of FIELDS the key [start, end) names, or -1: by its length and first byte, then byte by byte; no string made. */
 function fieldAt(b: Buffer, start: number, end: number): number {
-  const length = end - start;
-  for (let f = 0; f < FIELD_BYTES.length; f++) {
-    const name = FIELD_BYTES[f];
-    if (name.length !== length) continue;
-    let k = 0;
-    while (k < length && b[start + k] === name[k]) k++;
-    if (k === length) return f;
+  let field: number;
+  switch (end - start) {
+    case 4:
+      field = TYPE;
+      break;
+    case 5:
+      field = b[start] === 113 ? QUOTA : OTHER;
+      break;
+    case 10:
+      field = b[start] === 116 ? TOKEN_NAME : b[start] === 109 ? MODEL_NAME : CREATED_AT;
+      break;
+    case 13:
+      field = PROMPT_TOKENS;
+      break;
+    case 17:
+      field = COMPLETION_TOKENS;
+      break;
+    default:
+      return -1;
   }
-  return -1;
+  const name = FIELD_BYTES[field];
+  for (let k = 0; k < name.length; k++) if (b[start + k] !== name[k]) return -1;
+  return field;
 }
