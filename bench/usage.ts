@@ -194,7 +194,8 @@ async function main(): Promise<void> {
     "either), and only the page's figures come back to be merged. The main thread only receives the bytes, so another",
     "tenant's `me` is answered while a scan runs. Memory does not grow with the window: the pages in flight, their",
     '(reused) buffers and the groups. What remains above the floor is the scan itself (a JavaScript byte loop, about',
-    "1.5x `JSON.parse`'s time per byte on one core), the transfer from the proxy, which shares the 2 cores, and the merge.",
+    "1.2x `JSON.parse`'s time on one core, 1.6x with the aggregation), the main thread's share (receiving, copying and",
+    'collecting the bodies) and the transfer from the proxy, which shares the 2 cores.',
     'Profile a run with `BENCH_CPU_PROF=<dir> npm run bench:usage` (a profile per thread). On a shared machine compare the load average.',
     '',
   ].join('\n');
