@@ -33,20 +33,27 @@ export class JsonCursor {
   /** set by stringEnd: the string had a backslash, a `\u` */
   protected escaped = false;
   protected unicode = false;
+  /** set by string(): the bounds of the string's text, quotes excluded */
+  protected start = 0;
+  protected end = 0;
 
   constructor(protected readonly b: Buffer) {}
 
   /** A string, number, true, false or null as JSON.parse gives it; an object or a list is not read here. */
   protected scalar(): unknown {
     const c = this.peek();
-    if (c === QUOTE) {
-      const start = ++this.i;
-      const end = this.stringEnd(this.i);
-      this.i = end + 1;
-      return this.escaped ? this.decode(start, end) : this.b.toString('latin1', start, end);
-    }
+    if (this.string()) return this.escaped ? this.decode(this.start, this.end) : this.b.toString('latin1', this.start, this.end);
     if (c === OPEN_OBJECT || c === OPEN_LIST) throw UNSURE;
     return this.literalOrNumber();
+  }
+
+  /** At a string: its text's bounds in `start` and `end` (escapes not applied) and past its closing quote; false at any other value. */
+  protected string(): boolean {
+    if (this.b[this.i] !== QUOTE) return false;
+    this.start = this.i + 1;
+    this.end = this.stringEnd(this.start);
+    this.i = this.end + 1;
+    return true;
   }
 
   protected numberOrNull(): number | null {

@@ -195,11 +195,8 @@ class PageScan extends JsonCursor {
    * holds a few dozen names and 10,000 entries), found again by its bytes.
    */
   private name(): unknown {
-    const b = this.b;
-    if (b[this.i] !== QUOTE) return this.scalar();
-    const start = this.i + 1;
-    const end = this.stringEnd(start);
-    this.i = end + 1;
+    if (!this.string()) return this.scalar();
+    const { b, start, end } = this;
     if (this.escaped) return this.decode(start, end);
     let hash = end - start;
     for (let p = start; p < end; p++) hash = (hash * 31 + b[p]) | 0;
@@ -216,11 +213,8 @@ class PageScan extends JsonCursor {
 
   /** `other`: a string's cache_tokens and frt, read from its text; null and numbers as they are. */
   private otherValue(): unknown {
-    const b = this.b;
-    if (b[this.i] !== QUOTE) return this.scalar();
-    const start = this.i + 1;
-    const end = this.stringEnd(start);
-    this.i = end + 1;
+    if (!this.string()) return this.scalar();
+    const { b, start, end } = this;
     if (this.unicode) return this.decode(start, end);
     // one pass over the escapes (each backslash here opens one): a marker opens with an escaped quote
     let cache = -1;
