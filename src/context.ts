@@ -3,6 +3,7 @@ import type { LiveHub } from './live/hub.js';
 import { createLoaders, type Loaders } from './loaders/index.js';
 import type { Credential } from './upstream/credential.js';
 import type { UpstreamHttp } from './upstream/http.js';
+import type { PagePool } from './usage/page-pool.js';
 import type { Caller } from './upstream/yescale.js';
 
 export interface Settings {
@@ -28,11 +29,13 @@ export interface Context {
 export function createContext(
   http: UpstreamHttp,
   live: LiveHub,
+  /** the gateway's threads for usage scans */
+  usagePool: PagePool,
   credential: Credential | null,
   settings: Settings,
   signal?: AbortSignal,
   deadline?: number,
 ): Context {
   const caller = credential ? { credential, signal, deadline, upstreamCalls: 0 } : null;
-  return { caller, loaders: createLoaders(http, caller, settings), http, settings, live };
+  return { caller, loaders: createLoaders(http, caller, settings, usagePool), http, settings, live };
 }

@@ -25,6 +25,7 @@ import { UpstreamError } from './upstream/errors.js';
 import { Deadlines } from './upstream/deadlines.js';
 import { credentialOf, requestCredentials, toCredential, type Credential } from './upstream/credential.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
+import { PagePool } from './usage/page-pool.js';
 import { schema, withoutMutations } from './schema/index.js';
 import { MAX_FIRST } from './queries/log-connection.js';
 
@@ -90,6 +91,8 @@ export interface RequestSupport {
 
 export type Gateway = YogaServerInstance<Record<string, never>, Context> & {
   upstream: UpstreamHttp;
+  /** the threads of usage scans (src/usage/page-pool.ts); ended by dispose */
+  usagePool: PagePool;
   limits: Limits;
   metrics: Metrics | null;
   /** the subscriptions' pollers; src/http/server.ts ends their streams on shutdown */
@@ -130,6 +133,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const live = new LiveHub(options.coordinator ?? new LocalCoordinator(), { ...DEFAULT_LIVE, ...options.live });
   metrics?.watchLive(live);
   const telemetry = createTelemetry({ metrics, logger: logger ?? null });
+  // usage scans parse and aggregate their pages in these threads, off the thread that serves everyone
+  const usagePool = new PagePool();
   // The credential of a request, parsed and hashed once: the cache (session, enabled) and the context all ask.
   // the server's own key, hashed once; `credentialOf` hands back this very object when no key is sent
   const serverCredential = options.accessKey ? toCredential(options.accessKey) : null;
@@ -162,6 +167,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // Streams end before the coordinator goes: their pollers release their leases first.
     { onDispose: () => (live.close(), live.coordinator.close()) },
     { onDispose: () => http.close() },
+    { onDispose: () => usagePool.close() },
   ];
   // src/http/fast-path.ts runs envelop's hooks, not yoga's HTTP-level ones: it serves only when no
   // plugin needs those but these, which it reproduces (telemetry) or which have nothing to do on
@@ -178,7 +184,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // The deadline alone: listening to request.signal as well (a client that leaves) cost a third
       // of the CPU of a typical request (whatwg-node's per-request signal plus AbortSignal.any).
       const deadline = deadlines.next();
-      return createContext(http, live, requestCredential(request), settings, deadline.signal, deadline.at);
+      return createContext(http, live, usagePool, requestCredential(request), settings, deadline.signal, deadline.at);
     },
     maskedErrors: { maskError },
     graphiql: options.graphiql === false ? false : () => ({ title: 'YEScale GraphQL', defaultTabs: exampleTabs() }),
@@ -201,12 +207,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       // an export is long and rare: its own deadline, and it stops when the client leaves
       const deadline = AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]);
       setMaxListeners(0, deadline);
-      return createContext(http, live, credential, settings, deadline, Date.now() + timeoutMs);
+      return createContext(http, live, usagePool, credential, settings, deadline, Date.now() + timeoutMs);
     },
     logger: logger ?? null,
   };
   return Object.assign(yoga, {
     upstream: http,
+    usagePool,
     limits,
     metrics,
     live,

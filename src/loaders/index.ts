@@ -2,7 +2,8 @@
 import type DataLoader from 'dataloader';
 import type { UpstreamHttp } from '../upstream/http.js';
 import type { LogRecord, Page } from '../upstream/records.js';
-import { getUser, listApiKeys, listLogs, listLogsRaw, listTasks, type Caller } from '../upstream/yescale.js';
+import { getLogsBody, getUser, listApiKeys, listLogs, listTasks, type Caller } from '../upstream/yescale.js';
+import { INLINE_PAGES, type PagePool } from '../usage/page-pool.js';
 import type { WireApiKeyQuery, WireLogQuery, WireTaskQuery } from '../upstream/wire.js';
 import { logByIdLoader, taskByIdLoader } from './by-id.js';
 import { keyLogsLoader } from './key-logs.js';
@@ -14,7 +15,7 @@ import { MAX_USAGE_GROUPS, usageLoader } from './usage.js';
 /** GET /yescale/logs, one page per key. */
 export type LogPageLoader = DataLoader<WireLogQuery, Page<LogRecord>, string>;
 
-export function createLoaders(http: UpstreamHttp, caller: Caller | null, settings: { logPageConcurrency: number }) {
+export function createLoaders(http: UpstreamHttp, caller: Caller | null, settings: { logPageConcurrency: number }, usagePool: PagePool = INLINE_PAGES) {
   const logPages: LogPageLoader = queryLoader(caller, async (c, q: WireLogQuery) => {
     const page = await listLogs(http, c, q);
     rememberListing(page.items); // the node ids of identical entries count within their page
@@ -36,8 +37,8 @@ export function createLoaders(http: UpstreamHttp, caller: Caller | null, setting
     keyLogs: keyLogsLoader(logPages, walk),
     /** log entries by node id: one GET /yescale/logs per distinct second */
     logById: logByIdLoader(logPages),
-    /** usage reports: streamed scans of GET /yescale/logs, one per distinct filter */
-    usage: usageLoader(caller, (c, q) => listLogsRaw(http, c, q), { ...walk, maxGroups: MAX_USAGE_GROUPS }),
+    /** usage reports: streamed scans of GET /yescale/logs, one per distinct filter, pages aggregated in `usagePool`'s threads */
+    usage: usageLoader(caller, (c, q) => getLogsBody(http, c, q), usagePool, { ...walk, maxGroups: MAX_USAGE_GROUPS }),
   };
 }
 

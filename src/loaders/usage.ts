@@ -2,13 +2,17 @@
  * Usage reports of one request. Identical usage fields share one report, and every report
  * over the same filter shares one scan of the logs; reports that differ only in the API key
  * (ApiKey.usage over many keys) share one scan without `token_name`, split by key name here.
+ * Each page is parsed and aggregated in a worker thread (src/usage/page-pool.ts); its figures
+ * are merged here in the listing's order, which gives the report of adding entry by entry.
  */
 import DataLoader from 'dataloader';
 import { UpstreamError } from '../upstream/errors.js';
-import type { WireLogQuery } from '../upstream/wire.js';
-import type { Caller, RawLogPage } from '../upstream/yescale.js';
-import { UsageAggregator, type UsageDimension, type UsageReportRecord } from '../usage/aggregate.js';
-import { scanLogs, type WalkOptions } from '../queries/log-scan.js';
+import type { RawBody } from '../upstream/http.js';
+import { PATHS, type WireLogQuery } from '../upstream/wire.js';
+import type { Caller } from '../upstream/yescale.js';
+import { UsageAggregator, type AggregatorOptions, type UsageDimension, type UsageReportRecord } from '../usage/aggregate.js';
+import type { PagePool } from '../usage/page-pool.js';
+import { walkLogs, type WalkOptions } from '../queries/log-scan.js';
 import { NO_CREDENTIAL, queryKey } from './query-loader.js';
 
 export interface UsageKey {
@@ -30,7 +34,8 @@ const usageKey = (key: UsageKey): string => `${queryKey(key.query)}|${key.groupB
 
 export function usageLoader(
   caller: Caller | null,
-  fetch: (caller: Caller, query: WireLogQuery) => Promise<RawLogPage>,
+  fetch: (caller: Caller, query: WireLogQuery) => Promise<RawBody>,
+  pool: PagePool,
   options: UsageOptions,
 ): DataLoader<UsageKey, UsageReportRecord, string> {
   return new DataLoader<UsageKey, UsageReportRecord, string>(
@@ -47,19 +52,19 @@ export function usageLoader(
           const names = new Set(group.map((key) => key.query.token_name));
           const shared = names.size > 1;
           const query = shared ? { ...group[0].query, token_name: undefined } : group[0].query;
-          const aggregators = group.map(
-            (key) =>
-              new UsageAggregator({
-                groupBy: key.groupBy,
-                timeZone: key.timeZone,
-                tokenName: shared ? key.query.token_name : undefined,
-                modelName: key.query.model_name,
-                maxGroups: options.maxGroups,
-              }),
-          );
+          const settings: AggregatorOptions[] = group.map((key) => ({
+            groupBy: key.groupBy,
+            timeZone: key.timeZone,
+            tokenName: shared ? key.query.token_name : undefined,
+            modelName: key.query.model_name,
+            maxGroups: options.maxGroups,
+          }));
+          const aggregators = settings.map((aggregator) => new UsageAggregator(aggregator));
           try {
-            await scanLogs((q) => fetch(caller, q), query, options, (items) => {
-              for (const aggregator of aggregators) for (const raw of items) aggregator.add(raw);
+            const fetchPage = async (q: WireLogQuery, skip: number) =>
+              pool.run(await fetch(caller, q), { path: PATHS.logs, skip, aggregators: settings });
+            await walkLogs(fetchPage, query, options, (page) => {
+              aggregators.forEach((aggregator, i) => aggregator.merge(page.parts[i]));
             });
             group.forEach((key, i) => results.set(key, aggregators[i].report()));
           } catch (error) {

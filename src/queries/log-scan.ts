@@ -10,7 +10,7 @@
  * change, so its pages are fetched concurrently once its total is known. The page size the
  * upstream actually served (new-api clamps it) is the one used for the later pages.
  */
-import type { RawLogPage } from '../upstream/yescale.js';
+import { newestOf, type RawLogPage } from '../upstream/yescale.js';
 import { mapConcurrent } from '../upstream/map-concurrent.js';
 import type { WireLogQuery } from '../upstream/wire.js';
 
@@ -55,30 +55,63 @@ export async function mapInOrder<T, R, U>(items: readonly T[], limit: number, fe
  * not say, the length of a short page that is evidently not the last one.
  */
 export function servedPageSize(page: { items: unknown[]; total: number | null; pageSize: number | null }, asked: number): number {
-  if (page.pageSize !== null) return page.pageSize > 0 && page.pageSize < asked ? page.pageSize : asked;
-  const short = page.items.length > 0 && page.items.length < asked;
-  return short && (page.total === null || page.total > page.items.length) ? page.items.length : asked;
+  return servedSize({ ...page, count: page.items.length }, asked);
 }
 
-const createdAt = (raw: Record<string, unknown>): number => Number(raw.created_at) || 0;
+function servedSize(page: { count: number; total: number | null; pageSize: number | null }, asked: number): number {
+  if (page.pageSize !== null) return page.pageSize > 0 && page.pageSize < asked ? page.pageSize : asked;
+  const short = page.count > 0 && page.count < asked;
+  return short && (page.total === null || page.total > page.count) ? page.count : asked;
+}
 
+/** What a walk needs to know of a page, whatever form its entries take. */
+export interface WalkPage {
+  /** entries the upstream served on the page, skipped ones included */
+  count: number;
+  total: number | null;
+  pageSize: number | null;
+  /** the newest `created_at` on the page and how many entries have it (yescale.ts newestOf) */
+  newest: number;
+  atNewest: number;
+}
+
+/**
+ * A page fetched for a walk. `skip`: its leading entries that the walk has visited already (the
+ * first page of a range that starts mid-page); what `visit` is given of it must leave them out.
+ */
+export type FetchWalkPage<P extends WalkPage> = (query: WireLogQuery, skip: number) => Promise<P>;
+
+/** scanLogs over raw entries: `visit` is given each page's entries. */
 export async function scanLogs(fetch: FetchRawPage, query: WireLogQuery, options: WalkOptions, visit: Visit): Promise<void> {
-  const first = await fetch({ ...query, p: 1, page_size: options.pageRows });
-  const items = first.items;
-  if (items.length === 0) return;
-  const size = servedPageSize(first, options.pageRows);
-  const more = first.total !== null ? first.total > items.length : items.length >= size;
-  if (!more) return visit(items);
+  const fetchPage = async (q: WireLogQuery, skip: number) => {
+    const page = await fetch(q);
+    const items = skip > 0 ? page.items.slice(skip) : page.items;
+    return { count: page.items.length, total: page.total, pageSize: page.pageSize, ...newestOf(page.items), items };
+  };
+  return walkLogs(fetchPage, query, options, (page) => visit(page.items));
+}
 
-  const anchor = items.reduce((max, raw) => Math.max(max, createdAt(raw)), 0);
-  const atAnchor = items.filter((raw) => createdAt(raw) === anchor).length;
+/**
+ * The walk itself, over pages of any form (a usage scan's pages are aggregated in a worker thread,
+ * src/usage/page-pool.ts, and only their figures come back). `visit` gets every page that holds
+ * entries to visit, in the listing's order.
+ */
+export async function walkLogs<P extends WalkPage>(fetch: FetchWalkPage<P>, query: WireLogQuery, options: WalkOptions, visit: (page: P) => void | Promise<void>): Promise<void> {
+  const first = await fetch({ ...query, p: 1, page_size: options.pageRows }, 0);
+  if (first.count === 0) return;
+  const size = servedSize(first, options.pageRows);
+  const more = first.total !== null ? first.total > first.count : first.count >= size;
+  if (!more) return visit(first);
+
+  const anchor = first.newest;
+  const atAnchor = first.atNewest;
   const older: WireLogQuery = { ...query, end_timestamp: anchor - 1 };
   const olderExists = anchor > 1 && (query.start_timestamp === undefined || query.start_timestamp <= anchor - 1);
-  if (atAnchor < items.length) {
-    await visit(items);
+  if (atAnchor < first.count) {
+    await visit(first);
     if (!olderExists) return;
     const olderTotal = first.total !== null ? first.total - atAnchor : null;
-    return walk(fetch, older, items.length - atAnchor, size, olderTotal, options.concurrency, visit);
+    return walk(fetch, older, first.count - atAnchor, size, olderTotal, options.concurrency, visit);
   }
   // Page 1 is a single second with more to come: that second on its own, then everything older.
   await walk(fetch, { ...query, start_timestamp: anchor, end_timestamp: anchor }, 0, size, null, options.concurrency, visit);
@@ -86,31 +119,32 @@ export async function scanLogs(fetch: FetchRawPage, query: WireLogQuery, options
 }
 
 /** Entries [offset, end) of one listing. `total` null: learn it from the first page fetched. */
-async function walk(
-  fetch: FetchRawPage,
+async function walk<P extends WalkPage>(
+  fetch: FetchWalkPage<P>,
   query: WireLogQuery,
   offset: number,
   size: number,
   total: number | null,
   concurrency: number,
-  visit: Visit,
+  visit: (page: P) => void | Promise<void>,
 ): Promise<void> {
   const firstPage = Math.floor(offset / size) + 1;
   const skip = offset - (firstPage - 1) * size;
   /** one page's share of the range, and whether the page was full */
   const fetchPage = async (p: number) => {
-    const page = await fetch({ ...query, p, page_size: size });
-    return { items: p === firstPage && skip > 0 ? page.items.slice(skip) : page.items, full: page.items.length >= size, total: page.total };
+    const skipped = p === firstPage ? skip : 0;
+    const page = await fetch({ ...query, p, page_size: size }, skipped);
+    return { page, visible: page.count > skipped, full: page.count >= size };
   };
-  const take = async (page: { items: Record<string, unknown>[]; full: boolean }): Promise<boolean> => {
-    if (page.items.length > 0) await visit(page.items);
-    return page.full;
+  const take = async ({ page, visible, full }: { page: P; visible: boolean; full: boolean }): Promise<boolean> => {
+    if (visible) await visit(page);
+    return full;
   };
   let p = firstPage;
   if (total === null) {
-    const page = await fetchPage(p);
-    if (!(await take(page))) return;
-    total = page.total;
+    const fetched = await fetchPage(p);
+    if (!(await take(fetched))) return;
+    total = fetched.page.total;
     p++;
   }
   if (total !== null) {

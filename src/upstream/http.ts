@@ -12,12 +12,13 @@ import type { Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import { BodyBuffer } from './body-buffer.js';
 import { CircuitBreaker, CircuitOpenError, DEFAULT_BREAKER_OPTIONS, type BreakerOptions, type CircuitState } from './circuit-breaker.js';
-import { UpstreamError, envelopeError, statusError } from './errors.js';
+import { UpstreamError } from './errors.js';
+import { decode } from './envelope.js';
 import type { Credential } from './credential.js';
 import { InFlight } from './in-flight.js';
 import { DEFAULT_LIMITER_OPTIONS, Limiter, type LimiterOptions } from './limiter.js';
 import { DEFAULT_RETRY_OPTIONS, withRetry, type RetryOptions } from './retry.js';
-import { fromLatin1, isObject, type BodyEncoding } from './json.js';
+import type { BodyEncoding } from './json.js';
 
 export interface HttpOptions extends RetryOptions, BreakerOptions, LimiterOptions {
   baseUrl: string;
@@ -40,6 +41,13 @@ export const DEFAULT_HTTP_OPTIONS: Omit<HttpOptions, 'baseUrl'> = {
 };
 
 export type Query = Record<string, string | number | undefined>;
+
+/** A 2xx answer's body, unread (UpstreamHttp.getBody): its chunks as received, `size` bytes in all. */
+export interface RawBody {
+  status: number;
+  chunks: readonly Buffer[];
+  size: number;
+}
 
 /**
  * Who a call is for: the credential sent upstream (in the header only), the request's deadline
@@ -113,6 +121,20 @@ export class UpstreamHttp {
    * A body without `success` (as /yescale/apikeylist sends) is accepted when it has `data`.
    */
   async getData(path: string, query: Query, caller: Caller, encoding: BodyEncoding = 'utf8'): Promise<unknown> {
+    return this.get(path, query, caller, encoding);
+  }
+
+  /**
+   * GET `path?query` and return a 2xx answer's body as bytes, unread: for a caller that parses
+   * them elsewhere (a worker thread, src/usage/) and checks the envelope there with `decode`
+   * (envelope.ts). Any other status is classified here, as by getData. The chunks are never
+   * written to: every caller joined in flight may read them.
+   */
+  async getBody(path: string, query: Query, caller: Caller): Promise<RawBody> {
+    return (await this.get(path, query, caller, 'bytes')) as RawBody;
+  }
+
+  private get(path: string, query: Query, caller: Caller, encoding: BodyEncoding | 'bytes'): Promise<unknown> {
     const target = this.basePath + path + toSearch(query);
     const result = this.inFlight.run(`${caller.credential.id} ${encoding} ${target}`, caller.deadline ?? Infinity, caller.signal, (shared, latest) =>
       withRetry(this.options, (attempt) => this.attempt(path, target, caller, shared, attempt, encoding), latest, shared),
@@ -145,7 +167,7 @@ export class UpstreamHttp {
     caller: Caller,
     signal: AbortSignal,
     attempt: number,
-    encoding: BodyEncoding,
+    encoding: BodyEncoding | 'bytes',
     write?: { method: 'DELETE' | 'PUT'; body: unknown },
   ): Promise<unknown> {
     if (this.breaker.state() === 'open') throw this.refuse(path, attempt);
@@ -166,9 +188,15 @@ export class UpstreamHttp {
           signal,
         });
         status = res.statusCode;
-        const text = await readCapped(res.body, this.options.maxBodyBytes, path, encoding, this.bodyBuffer);
-        // a write's answer is `{"message":"","success":true}`, no `data` (as YEScale documents)
-        const data = decode(path, res.statusCode, text, encoding, write === undefined);
+        const { chunks, size } = await readCapped(res.body, this.options.maxBodyBytes, path);
+        const ok = status >= 200 && status < 300;
+        // bytes of a 2xx answer are checked where they are parsed (getBody); an error body is read here
+        const textEncoding = encoding === 'bytes' ? 'latin1' : encoding;
+        const data: unknown =
+          encoding === 'bytes' && ok
+            ? ({ status, chunks, size } satisfies RawBody)
+            : // a write's answer is `{"message":"","success":true}`, no `data` (as YEScale documents)
+              decode(path, status, this.bodyBuffer.text(chunks, size, textEncoding), textEncoding, write === undefined);
         this.breaker.success();
         this.emit({ path, status, ms: performance.now() - started, attempt, circuit: this.breaker.state(), callerId: caller.credential.id });
         return data;
@@ -215,10 +243,10 @@ function toSearch(query: Query): string {
 }
 
 /**
- * The body as text, refused past `max` bytes. Read with 'data' events: an async iterator over the
+ * The body's chunks, refused past `max` bytes. Read with 'data' events: an async iterator over the
  * stream cost more than the read itself on small answers (docs/benchmarks.md, "The fast path").
  */
-function readCapped(body: Readable, max: number, path: string, encoding: BodyEncoding, into: BodyBuffer): Promise<string> {
+function readCapped(body: Readable, max: number, path: string): Promise<{ chunks: Buffer[]; size: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -228,38 +256,11 @@ function readCapped(body: Readable, max: number, path: string, encoding: BodyEnc
       body.destroy();
       reject(new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answer to ${path} exceeded ${max} bytes`, { path }));
     });
-    body.on('end', () => resolve(into.text(chunks, size, encoding)));
+    body.on('end', () => resolve({ chunks, size }));
     body.on('error', reject);
     // destroyed without an error before its end (after 'end' this settles nothing)
     body.on('close', () => reject(new Error('the upstream body closed before its end')));
   });
-}
-
-function decode(path: string, status: number, text: string, encoding: BodyEncoding, needsData = true): unknown {
-  let json: unknown;
-  try {
-    json = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    if (status >= 200 && status < 300) {
-      throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answered ${path} with a body that is not JSON`, { path, status });
-    }
-  }
-  const envelope = isObject(json) ? json : undefined;
-  const raw = typeof envelope?.message === 'string' ? envelope.message : undefined;
-  const message = raw !== undefined && encoding === 'latin1' ? fromLatin1(raw) : raw;
-  if (status < 200 || status >= 300) throw statusError(path, status, message);
-  if (!envelope) {
-    throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answered ${path} without a JSON object`, { path, status });
-  }
-  if (envelope.success === false) throw envelopeError(path, status, message ?? '');
-  if (!needsData) {
-    if (envelope.success !== true) throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answered ${path} without "success":true`, { path, status });
-    return undefined;
-  }
-  if (!('data' in envelope)) {
-    throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answered ${path} without "data"`, { path, status });
-  }
-  return envelope.data;
 }
 
 function toUpstreamError(path: string, cause: unknown): UpstreamError {

@@ -1,6 +1,6 @@
 /** One function per YEScale System API endpoint: wire query in, domain records out. */
 import { UpstreamError } from './errors.js';
-import type { Caller, UpstreamHttp } from './http.js';
+import type { Caller, RawBody, UpstreamHttp } from './http.js';
 import type { BodyEncoding } from './json.js';
 import { toApiKey, toLog, toPage, toTask, toUser } from './records.js';
 import type { ApiKeyRecord, LogRecord, Page, TaskRecord, UserRecord } from './records.js';
@@ -122,4 +122,27 @@ export type RawLogPage = Page<Record<string, unknown>>;
 export async function listLogsRaw(http: UpstreamHttp, caller: Caller, query: WireLogQuery, encoding: BodyEncoding = 'latin1'): Promise<RawLogPage> {
   const data = await http.getData(PATHS.logs, { ...query }, caller, encoding);
   return toPage(PATHS.logs, data, (raw) => raw);
+}
+
+/**
+ * GET /yescale/logs, the body left unread: a usage scan parses and aggregates it in a worker
+ * thread (src/usage/page-worker.ts), where its envelope is checked as listLogsRaw would.
+ */
+export async function getLogsBody(http: UpstreamHttp, caller: Caller, query: WireLogQuery): Promise<RawBody> {
+  return http.getBody(PATHS.logs, { ...query }, caller);
+}
+
+/**
+ * The newest `created_at` among raw log entries and how many entries have it: where a walk over
+ * a listing that grows at its head anchors itself (src/queries/log-scan.ts).
+ */
+export function newestOf(items: readonly Record<string, unknown>[]): { newest: number; atNewest: number } {
+  let newest = 0;
+  let atNewest = 0;
+  for (const raw of items) {
+    const at = Number(raw.created_at) || 0;
+    if (at > newest) (newest = at), (atNewest = 0);
+    if (at === newest) atNewest++;
+  }
+  return { newest, atNewest };
 }

@@ -94,6 +94,16 @@ export function otherNumber(other: unknown, key: 'cache_tokens' | 'frt'): number
   return Number.isFinite(value) ? value : null;
 }
 
+/** What one aggregator counted (UsageAggregator.part), to be merged into another. */
+export interface UsagePart {
+  totals: UsageFigures;
+  /** in the order they first appeared */
+  groups: UsageGroupRecord[];
+  /** each group's tree keys: its grouped values as read from the body (latin1 names) */
+  keys: (string | number)[][];
+  overflow: boolean;
+}
+
 /** A tree of Maps, one level per dimension: no key string is built per entry. */
 type GroupTree = Map<string | number, GroupTree | UsageGroupRecord>;
 
@@ -108,6 +118,12 @@ export class UsageAggregator {
   /** options.modelName as it appears in a latin1-read entry */
   private readonly onlyModel: string | undefined;
   private overflow = false;
+  /** the tree keys of each of `groups`, for part() */
+  private readonly groupKeys: (string | number)[][] = [];
+  /** the tree level where group() found (or did not find) the last group */
+  private node: GroupTree = this.tree;
+  /** reused by add(): the keys of the entry at hand */
+  private readonly keys: (string | number)[] = [];
 
   constructor(private readonly options: AggregatorOptions) {
     this.groupBy = [...new Set(options.groupBy)];
@@ -134,43 +150,77 @@ export class UsageAggregator {
     if (depth === 0) return;
 
     const bucket = this.bucketer?.at(count(raw.created_at));
-    let node = this.tree;
-    let leaf: string | number = '';
+    const keys = this.keys;
     for (let i = 0; i < depth; i++) {
       const dimension = this.groupBy[i];
-      const v =
+      keys[i] =
         dimension === 'MODEL' ? model
         : dimension === 'API_KEY' ? tokenName
         : dimension === 'DAY' ? bucket!.day
         : dimension === 'HOUR' ? bucket!.hour
         : type;
-      if (i === depth - 1) {
-        leaf = v;
-        break;
-      }
-      let next = node.get(v) as GroupTree | undefined;
-      if (!next) node.set(v, (next = new Map()));
-      node = next;
     }
-    let group = node.get(leaf) as UsageGroupRecord | undefined;
-    if (!group) {
-      if (this.groups.length >= this.options.maxGroups) {
-        this.overflow = true;
-        return;
-      }
+    let group: UsageGroupRecord | null | undefined = this.group(keys);
+    if (group === undefined) {
       const has = (d: UsageDimension) => this.groupBy.includes(d);
-      group = {
+      group = this.insert(keys, {
         ...emptyFigures(),
         model: has('MODEL') ? fromLatin1(model) : null,
         tokenName: has('API_KEY') ? fromLatin1(tokenName) : null,
         day: has('DAY') ? bucket!.day : null,
         hour: has('HOUR') ? bucket!.hour : null,
         logType: has('LOG_TYPE') ? (Number.isInteger(type) && type >= 0 && type <= 6 ? type : 0) : null,
-      };
-      node.set(leaf, group);
-      this.groups.push(group);
+      });
     }
-    tally(group, prompt, completion, cache, quota, refund, frt);
+    if (group) tally(group, prompt, completion, cache, quota, refund, frt);
+  }
+
+  /**
+   * The group under `keys` (one value per grouped dimension, names as read from the body), or
+   * undefined. No key string is built: a tree of Maps, one level per dimension; `node` is left at
+   * the leaf's level for insert().
+   */
+  private group(keys: readonly (string | number)[]): UsageGroupRecord | undefined {
+    const depth = this.groupBy.length;
+    let node = this.tree;
+    for (let i = 0; i < depth - 1; i++) {
+      let next = node.get(keys[i]) as GroupTree | undefined;
+      if (!next) node.set(keys[i], (next = new Map()));
+      node = next;
+    }
+    this.node = node;
+    return node.get(keys[depth - 1]) as UsageGroupRecord | undefined;
+  }
+
+  /** A new group under the `keys` just looked up with group(); null past maxGroups. */
+  private insert(keys: readonly (string | number)[], group: UsageGroupRecord): UsageGroupRecord | null {
+    if (this.groups.length >= this.options.maxGroups) {
+      this.overflow = true;
+      return null;
+    }
+    this.node.set(keys[this.groupBy.length - 1], group);
+    this.groups.push(group);
+    this.groupKeys.push(keys.slice(0, this.groupBy.length));
+    return group;
+  }
+
+  /**
+   * What this aggregator counted, groups in the order they first appeared, for `merge`: a page
+   * aggregated apart (a worker thread, usage/page-worker.ts) and merged in page order gives
+   * the very groups, and the very overflow, of adding its entries here one by one.
+   */
+  part(): UsagePart {
+    return { totals: this.totals, groups: this.groups, keys: this.groupKeys, overflow: this.overflow };
+  }
+
+  /** Adds the figures of a `part()` of an aggregator with the same options. */
+  merge(part: UsagePart): void {
+    add(this.totals, part.totals);
+    if (part.overflow) this.overflow = true;
+    part.groups.forEach((from, i) => {
+      const group = this.group(part.keys[i]) ?? this.insert(part.keys[i], { ...from, ...emptyFigures() });
+      if (group) add(group, from);
+    });
   }
 
   /** Groups sorted by the grouped dimensions in order: times ascending, names alphabetically. */
@@ -197,6 +247,17 @@ function tally(f: UsageFigures, prompt: number, completion: number, cache: numbe
     f.firstResponseMsSum += frt;
     f.firstResponseCount++;
   }
+}
+
+function add(into: UsageFigures, from: UsageFigures): void {
+  into.requests += from.requests;
+  into.promptTokens += from.promptTokens;
+  into.completionTokens += from.completionTokens;
+  into.cacheTokens += from.cacheTokens;
+  into.quota += from.quota;
+  into.refundQuota += from.refundQuota;
+  into.firstResponseMsSum += from.firstResponseMsSum;
+  into.firstResponseCount += from.firstResponseCount;
 }
 
 function compare(a: UsageGroupRecord, b: UsageGroupRecord, dimension: UsageDimension): number {

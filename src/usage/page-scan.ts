@@ -1,0 +1,290 @@
+/**
+ * A usage page read straight from its bytes: the entries' few aggregated fields are picked out
+ * of the JSON text and nothing else is built, where JSON.parse made ~20 MB of objects per
+ * 10,000-entry page (and the latin1 string before it) only for them to die after aggregation.
+ *
+ * Each entry is handed to the aggregators as the object JSON.parse of the latin1 text would have
+ * made, cut down to the fields they read, so the figures cannot differ: strings are their latin1
+ * readings with escapes applied as JSON.parse applies them, numbers are JSON numbers. `other` is
+ * given as `{cache_tokens, frt}`, read from the escaped text as aggregate.ts's otherNumber reads
+ * the string (inside a JSON string `\"` always stands for a quote, so `\"frt\":` in the text is
+ * `"frt":` in the string); an `other` with `\u` escapes is decoded and given as the string.
+ *
+ * The page must be the plain shape new-api sends (`{"success":true,"data":{"items":[{...}]...}}`
+ * or `data` a list) and valid JSON; anything else (an error envelope, `data:null`, duplicate
+ * `data`, a non-object entry, invalid JSON) answers null, and the caller reads the page with
+ * JSON.parse, whose errors and results are the reference (page.ts).
+ */
+import { Buffer } from 'node:buffer';
+import type { UsageAggregator } from './aggregate.js';
+import { BACKSLASH, CLOSE_LIST, CLOSE_OBJECT, COLON, COMMA, JsonCursor, OPEN_LIST, OPEN_OBJECT, PLAIN, QUOTE, UNSURE, ws } from './json-cursor.js';
+
+/** The fields of an entry that UsageAggregator.add reads, in the form JSON.parse gives them. */
+interface Entry {
+  token_name: unknown;
+  model_name: unknown;
+  prompt_tokens: unknown;
+  completion_tokens: unknown;
+  type: unknown;
+  quota: unknown;
+  created_at: unknown;
+  other: unknown;
+}
+
+export interface ScannedPage {
+  count: number;
+  total: number | null;
+  pageSize: number | null;
+  newest: number;
+  atNewest: number;
+}
+
+const FIELDS = ['token_name', 'model_name', 'prompt_tokens', 'completion_tokens', 'type', 'quota', 'created_at', 'other'] as const;
+const FIELD_BYTES = FIELDS.map((name) => Buffer.from(name, 'latin1'));
+const [TOKEN_NAME, MODEL_NAME, PROMPT_TOKENS, COMPLETION_TOKENS, TYPE, QUOTA, CREATED_AT, OTHER] = FIELDS.map((_, i) => i);
+/** `"cache_tokens":` and `"frt":` as they appear inside the `other` string's JSON text */
+const MARKERS = [Buffer.from('\\"cache_tokens\\":', 'latin1'), Buffer.from('\\"frt\\":', 'latin1')];
+const CACHE_TOKENS = 0;
+const FRT = 1;
+
+/**
+ * Adds the entries of the page in `bytes` (after the first `skip`) to `aggregators` and answers
+ * what a walk needs of it, or null when the page is not one this scan reads (see above); the
+ * aggregators may then hold part of the page and must be dropped.
+ */
+export function scanLogPage(bytes: Uint8Array, skip: number, aggregators: readonly UsageAggregator[]): ScannedPage | null {
+  try {
+    return new PageScan(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), skip, aggregators).page();
+  } catch (error) {
+    // a nesting deeper than the stack is as unsure as anything else
+    if (error === UNSURE || error instanceof RangeError) return null;
+    throw error;
+  }
+}
+
+class PageScan extends JsonCursor {
+  private readonly entry: Entry = { token_name: undefined, model_name: undefined, prompt_tokens: undefined, completion_tokens: undefined, type: undefined, quota: undefined, created_at: undefined, other: undefined };
+  private readonly other = { cache_tokens: null as number | null, frt: null as number | null };
+  /** the names read so far (name()), by a hash of their bytes */
+  private readonly names = new Map<number, { start: number; end: number; text: string }>();
+  private count = 0;
+  private newest = 0;
+  private atNewest = 0;
+
+  constructor(
+    b: Buffer,
+    private readonly skip: number,
+    private readonly aggregators: readonly UsageAggregator[],
+  ) {
+    super(b);
+  }
+
+  page(): ScannedPage {
+    let success: unknown;
+    let data = false;
+    let total: number | null = null;
+    let pageSize: number | null = null;
+    this.open(OPEN_OBJECT);
+    if (!this.close(CLOSE_OBJECT)) {
+      do {
+        const key = this.key();
+        if (key === 'success') success = this.scalar();
+        else if (key === 'data') {
+          if (data) throw UNSURE;
+          data = true;
+          if (this.peek() === OPEN_LIST) this.items();
+          else {
+            let items = false;
+            this.open(OPEN_OBJECT);
+            if (!this.close(CLOSE_OBJECT)) {
+              do {
+                const field = this.key();
+                if (field === 'items') {
+                  if (items || this.peek() !== OPEN_LIST) throw UNSURE;
+                  items = true;
+                  this.items();
+                } else if (field === 'total') total = this.numberOrNull();
+                else if (field === 'page_size') pageSize = this.numberOrNull();
+                else this.skipValue();
+              } while (this.next(CLOSE_OBJECT));
+            }
+            if (!items) throw UNSURE;
+          }
+        } else this.skipValue();
+      } while (this.next(CLOSE_OBJECT));
+    }
+    this.i = ws(this.b, this.i);
+    if (this.i !== this.b.length || !data || (success !== undefined && success !== true)) throw UNSURE;
+    return { count: this.count, total, pageSize, newest: this.newest, atNewest: this.atNewest };
+  }
+
+  /** The entries of a list, each to the aggregators, and the newest `created_at` as yescale.ts newestOf counts it. */
+  private items(): void {
+    this.open(OPEN_LIST);
+    if (this.close(CLOSE_LIST)) return;
+    do {
+      if (this.peek() !== OPEN_OBJECT) throw UNSURE;
+      this.readEntry();
+      const at = Number(this.entry.created_at) || 0;
+      if (at > this.newest) (this.newest = at), (this.atNewest = 0);
+      if (at === this.newest) this.atNewest++;
+      if (this.count++ >= this.skip) for (const aggregator of this.aggregators) aggregator.add(this.entry as unknown as Record<string, unknown>);
+    } while (this.next(CLOSE_LIST));
+  }
+
+  /** One entry: the fields of FIELDS read, every other value checked and skipped. The hot loop of the scan. */
+  private readEntry(): void {
+    const b = this.b;
+    const entry = this.entry;
+    entry.token_name = entry.model_name = entry.prompt_tokens = entry.completion_tokens = undefined;
+    entry.type = entry.quota = entry.created_at = entry.other = undefined;
+    let i = ws(b, this.i + 1);
+    if (b[i] === CLOSE_OBJECT) {
+      this.i = i + 1;
+      return;
+    }
+    for (;;) {
+      if (b[i] !== QUOTE) throw UNSURE;
+      const start = ++i;
+      // a key is short and plain: its end found here, the general string reader only for an escape
+      let end = start;
+      while (PLAIN[b[end]] === 1) end++;
+      let field: number;
+      if (b[end] === QUOTE) field = fieldAt(b, start, end);
+      else {
+        end = this.stringEnd(start);
+        field = this.escaped ? FIELDS.indexOf(this.decode(start, end) as (typeof FIELDS)[number]) : fieldAt(b, start, end);
+      }
+      i = ws(b, end + 1);
+      if (b[i] !== COLON) throw UNSURE;
+      i = ws(b, i + 1);
+      this.i = i;
+      if (field < 0) {
+        if (b[i] === QUOTE) this.i = this.stringEnd(i + 1) + 1;
+        else this.skipValue();
+      } else this.readField(field);
+      i = ws(b, this.i);
+      const c = b[i++];
+      if (c === COMMA) {
+        i = ws(b, i);
+        continue;
+      }
+      if (c !== CLOSE_OBJECT) throw UNSURE;
+      this.i = i;
+      return;
+    }
+  }
+
+  /** Named stores, one per field: a computed key would make the hot loop's store generic. */
+  private readField(field: number): void {
+    const entry = this.entry;
+    switch (field) {
+      case TOKEN_NAME: entry.token_name = this.name(); break;
+      case MODEL_NAME: entry.model_name = this.name(); break;
+      case PROMPT_TOKENS: entry.prompt_tokens = this.scalar(); break;
+      case COMPLETION_TOKENS: entry.completion_tokens = this.scalar(); break;
+      case TYPE: entry.type = this.scalar(); break;
+      case QUOTA: entry.quota = this.scalar(); break;
+      case CREATED_AT: entry.created_at = this.scalar(); break;
+      default: entry.other = this.otherValue();
+    }
+  }
+
+  /**
+   * token_name or model_name: a string is made once per distinct name of the page (a page
+   * holds a few dozen names and 10,000 entries), found again by its bytes.
+   */
+  private name(): unknown {
+    if (!this.string()) return this.scalar();
+    const { b, start, end } = this;
+    if (this.escaped) return this.decode(start, end);
+    let hash = end - start;
+    for (let p = start; p < end; p++) hash = (hash * 31 + b[p]) | 0;
+    const known = this.names.get(hash);
+    if (known && known.end - known.start === end - start) {
+      let k = 0;
+      while (k < end - start && b[known.start + k] === b[start + k]) k++;
+      if (k === end - start) return known.text;
+    }
+    const text = b.toString('latin1', start, end);
+    this.names.set(hash, { start, end, text });
+    return text;
+  }
+
+  /** `other`: a string's cache_tokens and frt, read from its text; null and numbers as they are. */
+  private otherValue(): unknown {
+    if (!this.string()) return this.scalar();
+    const { b, start, end } = this;
+    if (this.unicode) return this.decode(start, end);
+    // one pass over the escapes (each backslash here opens one): a marker opens with an escaped quote
+    let cache = -1;
+    let frt = -1;
+    if (this.escaped) {
+      for (let p = start; p < end; p++) {
+        if (b[p] !== BACKSLASH) continue;
+        if (b[p + 1] === QUOTE) {
+          if (cache < 0 && b[p + 2] === 99 && at(b, p, end, MARKERS[CACHE_TOKENS])) cache = p + MARKERS[CACHE_TOKENS].length;
+          else if (frt < 0 && b[p + 2] === 102 && at(b, p, end, MARKERS[FRT])) frt = p + MARKERS[FRT].length;
+        }
+        p++;
+      }
+    }
+    this.other.cache_tokens = cache < 0 ? null : this.otherNumber(cache, end);
+    this.other.frt = frt < 0 ? null : this.otherNumber(frt, end);
+    return this.other;
+  }
+
+  /** aggregate.ts otherNumber from just after its marker, in the string's text ending at `end` */
+  private otherNumber(after: number, end: number): number | null {
+    const b = this.b;
+    let p = after;
+    while (p < end && b[p] === 32) p++;
+    const from = p;
+    let value = 0;
+    let plain = true;
+    for (let c = b[p]; p < end && ((c >= 48 && c <= 57) || c === 45 || c === 46 || c === 43 || c === 101 || c === 69); c = b[++p]) {
+      if (c >= 48 && c <= 57) value = value * 10 + (c - 48);
+      else plain = false;
+    }
+    if (p === from) return null;
+    // digits alone, at most 15: the sum is the number; anything else is converted as Number() does
+    if (plain && p - from <= 15) return value;
+    value = Number(b.toString('latin1', from, p));
+    return Number.isFinite(value) ? value : null;
+  }
+
+}
+
+/** Whether `marker` is at `p`, within `end`. */
+function at(b: Buffer, p: number, end: number, marker: Buffer): boolean {
+  if (p + marker.length > end) return false;
+  for (let k = 0; k < marker.length; k++) if (b[p + k] !== marker[k]) return false;
+  return true;
+}
+
+/** Which of FIELDS the key [start, end) names, or -1: by its length and first byte, then byte by byte; no string made. */
+function fieldAt(b: Buffer, start: number, end: number): number {
+  let field: number;
+  switch (end - start) {
+    case 4:
+      field = TYPE;
+      break;
+    case 5:
+      field = b[start] === 113 ? QUOTA : OTHER;
+      break;
+    case 10:
+      field = b[start] === 116 ? TOKEN_NAME : b[start] === 109 ? MODEL_NAME : CREATED_AT;
+      break;
+    case 13:
+      field = PROMPT_TOKENS;
+      break;
+    case 17:
+      field = COMPLETION_TOKENS;
+      break;
+    default:
+      return -1;
+  }
+  const name = FIELD_BYTES[field];
+  for (let k = 0; k < name.length; k++) if (b[start + k] !== name[k]) return -1;
+  return field;
+}
