@@ -186,21 +186,23 @@ describe('the worker threads', () => {
     return { status: 200, chunks: [bytes.subarray(0, 100), bytes.subarray(100)], size: bytes.length };
   };
   const job = (skip = 0) => ({ path: '/yescale/logs', skip, aggregators: AGGREGATORS });
+  const a = { tenant: 'a' };
+  const b = { tenant: 'b' };
 
   it('answer what the calling thread would, reuse their buffers, and end at close', async () => {
     const pool = new PagePool({ size: 2, idleMs: 60_000 });
     try {
       const pages = [envelope(logs.slice(0, 1_000)), envelope(logs.slice(1_000, 1_500)), envelope(logs.slice(1_500, 3_000)), envelope(logs.slice(0, 10))];
-      const answers = await Promise.all(pages.map((page, i) => pool.run(body(page), job(i))));
+      const answers = await Promise.all(pages.map((page, i) => pool.run(body(page), job(i), a)));
       answers.forEach((answer, i) => expect(answer).toEqual(parsePage(task(pages[i], i))));
       expect(pool.size()).toBe(2);
-      const error = await pool.run(body('{"success":false,"message":"busy"}'), job()).then(() => null, (e: unknown) => e);
+      const error = await pool.run(body('{"success":false,"message":"busy"}'), job(), a).then(() => null, (e: unknown) => e);
       expect(error).toMatchObject({ kind: 'UPSTREAM_ERROR', message: 'The upstream refused /yescale/logs: busy' });
     } finally {
       await pool.close();
     }
     expect(pool.size()).toBe(0);
-    await expect(pool.run(body(envelope([])), job())).rejects.toMatchObject({ kind: 'UPSTREAM_UNAVAILABLE' });
+    await expect(pool.run(body(envelope([])), job(), a)).rejects.toMatchObject({ kind: 'UPSTREAM_UNAVAILABLE' });
   });
 
   it('a thread that dies (out of memory on a page) fails that page with a coded error, and the next page gets a new thread', async () => {
@@ -208,12 +210,41 @@ describe('the worker threads', () => {
     try {
       // entries inside lists: the scanner leaves the page to JSON.parse, whose objects outgrow the 32 MB heap
       const huge = JSON.stringify({ success: true, data: Array.from({ length: 40 }, () => logs.slice(0, 3_000).map((l) => [l])) });
-      const error = await pool.run(body(huge), job()).then(() => null, (e: unknown) => e);
+      const error = await pool.run(body(huge), job(), a).then(() => null, (e: unknown) => e);
       expect(error).toBeInstanceOf(UpstreamError);
       expect(error).toMatchObject({ kind: 'UPSTREAM_BAD_RESPONSE' });
       expect((error as Error).message).toMatch(/^The usage scan could not read a page of \/yescale\/logs: its worker thread stopped \(.*memory.*\)$/);
-      expect(await pool.run(body(envelope(logs.slice(0, 10))), job())).toEqual(parsePage(task(envelope(logs.slice(0, 10)))));
+      expect(await pool.run(body(envelope(logs.slice(0, 10))), job(), a)).toEqual(parsePage(task(envelope(logs.slice(0, 10)))));
       expect(pool.size()).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('callers take turns, a page that kills its thread fails only itself, and a page its deadline passed is dropped unread', async () => {
+    const pool = new PagePool({ size: 1, idleMs: 60_000, heapMb: 32 });
+    try {
+      const small = envelope(logs.slice(0, 10));
+      const done: string[] = [];
+      const page = (owner: { tenant: string; signal?: AbortSignal }, name: string, text = small) =>
+        pool.run(body(text), job(), owner).then(
+          () => done.push(name),
+          (e: Error) => done.push(`${name}: ${e.message}`),
+        );
+      const huge = JSON.stringify({ success: true, data: Array.from({ length: 40 }, () => logs.slice(0, 3_000).map((l) => [l])) });
+      const late = new AbortController();
+      await Promise.all([
+        page(a, 'a1'),
+        page(a, 'a2', huge),
+        page(a, 'a3'),
+        page(b, 'b1'),
+        page({ tenant: 'c', signal: late.signal }, 'c1'),
+        page(b, 'b2'),
+        Promise.resolve().then(() => late.abort()),
+      ]);
+      expect(done[0]).toBe('c1: The upstream is unavailable on /yescale/logs: request aborted (deadline)');
+      // a's second page went to the thread first (a asked first), then b's turn came before a's third
+      expect(done.slice(1)).toEqual(['a1', expect.stringMatching(/^a2: .*worker thread stopped/), 'b1', 'a3', 'b2']);
     } finally {
       await pool.close();
     }
@@ -221,7 +252,7 @@ describe('the worker threads', () => {
 
   it('idle threads end by themselves', async () => {
     const pool = new PagePool({ size: 1, idleMs: 50 });
-    await pool.run(body(envelope(logs.slice(0, 10))), job());
+    await pool.run(body(envelope(logs.slice(0, 10))), job(), a);
     expect(pool.size()).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(pool.size()).toBe(0);

@@ -62,7 +62,7 @@ export function usageLoader(
           const aggregators = settings.map((aggregator) => new UsageAggregator(aggregator));
           try {
             const fetchPage = async (q: WireLogQuery, skip: number) =>
-              pool.run(await fetch(caller, q), { path: PATHS.logs, skip, aggregators: settings });
+              pool.run(await fetch(caller, q), { path: PATHS.logs, skip, aggregators: settings }, { tenant: caller.credential.id, signal: caller.signal });
             await walkLogs(fetchPage, query, options, (page) => {
               aggregators.forEach((aggregator, i) => aggregator.merge(page.parts[i]));
             });

@@ -213,7 +213,11 @@ export class UsageAggregator {
     return { totals: this.totals, groups: this.groups, keys: this.groupKeys, overflow: this.overflow };
   }
 
-  /** Adds the figures of a `part()` of an aggregator with the same options. */
+  /**
+   * Adds the figures of a `part()` of an aggregator with the same options. Sums are taken per page,
+   * then added: the same as entry by entry for integers below 2^53 (quota and tokens are integers
+   * upstream), possibly not in the last bits for fractional ones.
+   */
   merge(part: UsagePart): void {
     add(this.totals, part.totals);
     if (part.overflow) this.overflow = true;

@@ -23,26 +23,41 @@ export interface PagePoolOptions {
   size: number;
   /** a thread without work for this long ends */
   idleMs: number;
-  /** a thread's heap limit (V8's default when absent): past it the thread dies, not the process */
+  /** a thread's heap limit: past it the thread dies (its page fails), not the process */
   heapMb?: number;
 }
 
 /**
  * A core is left to the main thread, which serves every other request: on 2 cores one thread
  * (two were no faster on a shared 2-core machine, the main thread and the upstream's answers
- * busy too, and held ~30 MB more at peak: docs/benchmarks.md), two from 3 cores on.
+ * busy too, and held ~30 MB more at peak: docs/benchmarks.md), two from 3 cores on. A page is
+ * at most 64 MB (the upstream body cap); its fallback parse fits in 512 MB.
  */
-export const DEFAULT_PAGE_POOL: PagePoolOptions = { size: Math.max(1, Math.min(2, availableParallelism() - 1)), idleMs: 10_000 };
+export const DEFAULT_PAGE_POOL: PagePoolOptions = { size: Math.max(1, Math.min(2, availableParallelism() - 1)), idleMs: 10_000, heapMb: 512 };
 
-interface Pending {
-  path: string;
+/** Buffers kept for later pages: a few, and none much larger than a usual page (10,000 entries, ~5 MB). */
+const KEPT_BUFFER_BYTES = 16 * 1024 * 1024;
+
+/** Whose page it is: pages are taken from the callers in turn, and a page not started when `signal` aborts is dropped. */
+export interface PageOwner {
+  /** the caller's Credential.id */
+  tenant: string;
+  signal?: AbortSignal;
+}
+
+interface Job {
+  id: number;
+  task: PageTask;
   resolve: (figures: PageFigures) => void;
   reject: (error: Error) => void;
+  /** removes the abort listener */
+  settle(): void;
 }
 
 interface Thread {
   worker: Worker;
-  pending: Map<number, Pending>;
+  /** the page it works on: one at a time, so a slow page or a thread that dies holds only its own */
+  job: Job | null;
   idle: NodeJS.Timeout | null;
   /** why the thread died, when it threw (out of memory, a bug) */
   error?: Error;
@@ -50,6 +65,8 @@ interface Thread {
 
 export class PagePool {
   private readonly threads: Thread[] = [];
+  /** pages waiting for a thread, per caller; callers are served in turn (the Map's order, rotated) */
+  private readonly waiting = new Map<string, Job[]>();
   /** buffers back from the threads, for the next pages */
   private buffers: ArrayBuffer[] = [];
   private nextId = 0;
@@ -57,19 +74,27 @@ export class PagePool {
 
   constructor(private readonly options: PagePoolOptions = DEFAULT_PAGE_POOL) {}
 
-  /** The figures of one page, from the least busy thread (a new one while fewer than `size` run). */
-  run(body: RawBody, job: PageJob): Promise<PageFigures> {
+  /** The figures of one page, from the next free thread, callers taking turns. */
+  run(body: RawBody, job: PageJob, owner: PageOwner): Promise<PageFigures> {
     if (this.options.size === 0) return Promise.resolve().then(() => aggregatePage({ ...job, status: body.status, bytes: Buffer.concat(body.chunks, body.size) }));
-    if (this.closed) return Promise.reject(new UpstreamError('UPSTREAM_UNAVAILABLE', 'The gateway is shutting down', { path: job.path }));
-    const task: PageTask = { ...job, status: body.status, bytes: this.assemble(body) };
-    let thread = this.threads.reduce<Thread | undefined>((least, t) => (!least || t.pending.size < least.pending.size ? t : least), undefined);
-    if (!thread || (thread.pending.size > 0 && this.threads.length < this.options.size)) thread = this.start();
-    const id = this.nextId++;
-    if (thread.idle) clearTimeout(thread.idle), (thread.idle = null);
-    if (thread.pending.size === 0) thread.worker.ref();
+    if (this.closed) return Promise.reject(shuttingDown(job.path));
+    if (owner.signal?.aborted) return Promise.reject(deadline(job.path));
     const { promise, resolve, reject } = withResolvers<PageFigures>();
-    thread.pending.set(id, { path: task.path, resolve, reject });
-    thread.worker.postMessage({ id, task }, [task.bytes.buffer as ArrayBuffer]);
+    const queued: Job = { id: this.nextId++, task: { ...job, status: body.status, bytes: this.assemble(body) }, resolve, reject, settle: () => {} };
+    const abort = () => {
+      const jobs = this.waiting.get(owner.tenant);
+      const at = jobs?.indexOf(queued) ?? -1;
+      if (at < 0) return; // already in a thread: it finishes
+      jobs!.splice(at, 1);
+      if (jobs!.length === 0) this.waiting.delete(owner.tenant);
+      reject(deadline(job.path));
+    };
+    owner.signal?.addEventListener('abort', abort, { once: true });
+    queued.settle = () => owner.signal?.removeEventListener('abort', abort);
+    const jobs = this.waiting.get(owner.tenant);
+    if (jobs) jobs.push(queued);
+    else this.waiting.set(owner.tenant, [queued]);
+    this.dispatch();
     return promise;
   }
 
@@ -91,35 +116,62 @@ export class PagePool {
     return this.threads.length;
   }
 
-  /** Ends every thread; pages still running fail. */
+  /** Ends every thread; pages still running or waiting fail. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const jobs of this.waiting.values()) for (const job of jobs) job.settle(), job.reject(shuttingDown(job.task.path));
+    this.waiting.clear();
     await Promise.all(this.threads.map((thread) => thread.worker.terminate()));
   }
 
+  /** Gives each free thread (or a new one, up to `size`) the next page, from the caller whose turn it is. */
+  private dispatch(): void {
+    while (this.waiting.size > 0 && !this.closed) {
+      const thread = this.threads.find((t) => t.job === null) ?? (this.threads.length < this.options.size ? this.start() : undefined);
+      if (!thread) return;
+      const [tenant, jobs] = this.waiting.entries().next().value as [string, Job[]];
+      const job = jobs.shift()!;
+      // the caller goes to the back of the turns, with what it still has waiting
+      this.waiting.delete(tenant);
+      if (jobs.length > 0) this.waiting.set(tenant, jobs);
+      job.settle();
+      if (thread.idle) clearTimeout(thread.idle), (thread.idle = null);
+      thread.worker.ref();
+      thread.job = job;
+      thread.worker.postMessage({ id: job.id, task: job.task }, [job.task.bytes.buffer as ArrayBuffer]);
+    }
+  }
+
   private start(): Thread {
-    const thread: Thread = { worker: startWorker(this.options.heapMb), pending: new Map(), idle: null };
+    const thread: Thread = { worker: startWorker(this.options.heapMb), job: null, idle: null };
     this.threads.push(thread);
     thread.worker.on('message', ({ id, figures, error, buffer }: { id: number; figures?: PageFigures; error?: PageError; buffer: ArrayBuffer }) => {
-      // as many buffers kept as pages can be in the threads at once; idle threads keep none
-      if (this.buffers.length < this.options.size * 4) this.buffers.push(buffer);
-      const pending = thread.pending.get(id);
-      if (!pending) return;
-      thread.pending.delete(id);
-      if (error) pending.reject(fromPageError(error));
-      else pending.resolve(figures!);
-      if (thread.pending.size === 0) this.rest(thread);
+      // as many buffers kept as pages can be in the threads at once, none of an unusual size; idle threads keep none
+      if (this.buffers.length < this.options.size * 4 && buffer.byteLength <= KEPT_BUFFER_BYTES) this.buffers.push(buffer);
+      const job = thread.job;
+      if (!job || job.id !== id) return;
+      thread.job = null;
+      if (error) job.reject(fromPageError(error));
+      else job.resolve(figures!);
+      if (this.waiting.size > 0) this.dispatch();
+      else this.rest(thread);
     });
-    // An uncaught error ends the thread: 'exit' follows and fails what it held.
+    // An uncaught error ends the thread: 'exit' follows and fails its page.
     thread.worker.on('error', (error) => (thread.error = error));
+    // an answer that cannot be read back: the thread is ended (and its page fails) rather than waited for
+    thread.worker.on('messageerror', (error) => ((thread.error = error), void thread.worker.terminate()));
     thread.worker.on('exit', (code) => {
       this.forget(thread);
       if (thread.idle) clearTimeout(thread.idle);
-      for (const { path, reject } of thread.pending.values()) {
-        const why = this.closed ? 'the gateway is shutting down' : `its worker thread stopped (${thread.error?.message ?? `exit code ${code}`})`;
-        reject(new UpstreamError('UPSTREAM_BAD_RESPONSE', `The usage scan could not read a page of ${path}: ${why}`, { path }));
+      const job = thread.job;
+      thread.job = null;
+      if (job) {
+        const path = job.task.path;
+        if (this.closed) job.reject(shuttingDown(path));
+        else job.reject(new UpstreamError('UPSTREAM_BAD_RESPONSE', `The usage scan could not read a page of ${path}: its worker thread stopped (${thread.error?.message ?? `exit code ${code}`})`, { path }));
       }
-      thread.pending.clear();
+      // the pages waiting go to a new thread
+      this.dispatch();
     });
     return thread;
   }
@@ -131,7 +183,7 @@ export class PagePool {
       // out of the pool before it ends: no page is sent to a thread on its way out
       this.forget(thread);
       void thread.worker.terminate();
-      if (this.threads.every((t) => t.pending.size === 0)) this.buffers = [];
+      if (this.threads.every((t) => t.job === null)) this.buffers = [];
     }, this.options.idleMs).unref();
   }
 
@@ -140,6 +192,10 @@ export class PagePool {
     if (at >= 0) this.threads.splice(at, 1);
   }
 }
+
+const shuttingDown = (path: string) => new UpstreamError('UPSTREAM_UNAVAILABLE', 'The gateway is shutting down', { path });
+/** as the upstream client words a call its deadline cut (src/upstream/http.ts) */
+const deadline = (path: string) => new UpstreamError('UPSTREAM_UNAVAILABLE', `The upstream is unavailable on ${path}: request aborted (deadline)`, { path });
 
 /**
  * The built package runs page-worker.js. From the TypeScript sources (tests, `npm start` through
