@@ -68,7 +68,12 @@ export interface Config {
   live: Partial<LiveOptions>;
   /** WebSocket keep-alive ping interval */
   heartbeatMs: number;
+  /** serve/demo: how far the heap may grow past what the last full GC kept, in percent; 0 leaves it to V8 */
+  heapGrowthPercent: number;
 }
+
+/** V8 lets a busy heap grow to several times its live size between full GCs; half again is enough here (docs/benchmarks.md). */
+export const DEFAULT_HEAP_GROWTH_PERCENT = 50;
 
 /** Numeric limits and upstream policies: [flag, env, where, key, min, max]. Defaults live in limits.ts and upstream/. */
 const TUNABLES = [
@@ -146,6 +151,8 @@ Subscriptions (SSE and graphql-ws at /graphql):
   --heartbeat MS            WebSocket keep-alive ping (${DEFAULT_HEARTBEAT_MS})   env HEARTBEAT_MS
   --subscription-lease MS   with --redis-url: another instance takes over a dead one's polls after this (${DEFAULT_LEASE_MS})
                             env SUBSCRIPTION_LEASE_MS
+  --heap-growth PERCENT     the heap grows at most this far past what the last full GC kept (${DEFAULT_HEAP_GROWTH_PERCENT}; 0: V8's own)
+                            env HEAP_GROWTH_PERCENT
   --access-key-file F       read the access key from file F (instead of YESCALE_ACCESS_KEY)
 Env: YESCALE_ACCESS_KEY  server-side access key, used when a request sends no Authorization header`;
 
@@ -253,6 +260,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
         'cors-origin': { type: 'string', multiple: true },
         heartbeat: { type: 'string' },
         'subscription-lease': { type: 'string' },
+        'heap-growth': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -337,5 +345,6 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     live,
     heartbeatMs: integer(values.heartbeat !== undefined ? '--heartbeat' : 'HEARTBEAT_MS', values.heartbeat ?? env.HEARTBEAT_MS, DEFAULT_HEARTBEAT_MS, 1_000, 600_000),
     subscriptionLeaseMs: integer(values['subscription-lease'] !== undefined ? '--subscription-lease' : 'SUBSCRIPTION_LEASE_MS', values['subscription-lease'] ?? env.SUBSCRIPTION_LEASE_MS, DEFAULT_LEASE_MS, 1_000, 600_000),
+    heapGrowthPercent: integer(values['heap-growth'] !== undefined ? '--heap-growth' : 'HEAP_GROWTH_PERCENT', values['heap-growth'] ?? env.HEAP_GROWTH_PERCENT, DEFAULT_HEAP_GROWTH_PERCENT, 0, 1_000),
   };
 }

@@ -18,6 +18,8 @@ export class BodyBuffer {
 
   /** `chunks` (`size` bytes in all) as text */
   text(chunks: readonly Buffer[], size: number, encoding: BodyEncoding): string {
+    // (most answers arrive in one chunk: read it where it is, no copy)
+    if (chunks.length === 1) return chunks[0]!.toString(encoding, 0, size);
     if (size < REUSE_FROM_BYTES) return Buffer.concat(chunks, size).toString(encoding);
     // grown by a quarter more than needed, so pages of slightly different sizes fit the same buffer
     if (!this.buffer || this.buffer.length < size) this.buffer = Buffer.allocUnsafeSlow(Math.ceil(size * 1.25));
