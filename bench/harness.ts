@@ -68,7 +68,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       logDir: o.outDir,
     });
     started.push(emuProc);
-    // the emulator prints every user's access key at start (src/main.ts), the generated users last
+    // the emulator prints every user's access key at start (src/cli.ts), the generated users last
     const keys = await waitFor(
       'emulator',
       () => {

@@ -231,7 +231,7 @@ export async function runCheck(opts: CheckOptions): Promise<EndpointReport[]> {
   }
 }
 
-/** The `check` command as main.ts runs it: the report to print, and exit code 1 when any endpoint has a problem. */
+/** The `check` command as cli.ts runs it: the report to print, and exit code 1 when any endpoint has a problem. */
 export async function checkCommand(config: { upstream: string; accessKey?: string; requestTimeoutMs: number }): Promise<{ report: string; exitCode: 0 | 1 }> {
   // parseConfig refuses `check` without a key
   const reports = await runCheck({ upstream: config.upstream, accessKey: config.accessKey!, timeoutMs: config.requestTimeoutMs });

@@ -32,7 +32,10 @@ const RANKS: Record<string, number> = {
   'http/': 7,
   'check.ts': 8,
   'config.ts': 8,
-  'main.ts': 9,
+  // the CLI process's V8 settings, set by main.ts before it loads the CLI
+  'heap.ts': 8,
+  'cli.ts': 9,
+  'main.ts': 10,
 };
 /** The emulator stands beside the gateway and shares only the wire shapes with it. */
 const EMULATOR = 'emulator/';

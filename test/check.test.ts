@@ -27,7 +27,7 @@ function check(args: string[], env: Record<string, string | undefined>): Promise
   return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
 }
 
-/** What the command prints and its exit status, run in this process as main.ts runs it. */
+/** What the command prints and its exit status, run in this process as cli.ts runs it. */
 async function checkHere(args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string }> {
   const { report, exitCode } = await checkCommand(parseConfig(['check', ...args], env));
   return { status: exitCode, stdout: `${report}\n` };

@@ -1,0 +1,32 @@
+/**
+ * V8 heap settings of the CLI process: src/main.ts holds the young generation before it loads the
+ * CLI and the gateway's modules (src/cli.ts), and the CLI settles the heap once it serves.
+ *
+ * - While loading, the young generation keeps its initial size. V8 doubles it when many objects
+ *   survive a minor GC, as they do while the schema is built, and never gives that back: an idle
+ *   gateway held 32 MB of empty young generation. Once serving (`settleHeap`), it may grow again
+ *   as V8 likes, so a gateway under load has the same young generation as before.
+ * - Under load V8 lets the old generation grow to several times what the last full GC kept before
+ *   collecting again, and most of the gateway's memory under load was that headroom over a live
+ *   heap of 25-35 MB. `settleHeap` caps the growth (`--heap-growth`, 50% by default).
+ * V8 reads both flags when it resizes, so setting them at run time takes effect. A value given to
+ * node itself (NODE_OPTIONS or a node flag) is left as it is. Figures: docs/benchmarks.md.
+ */
+import { setFlagsFromString } from 'node:v8';
+
+/** V8's own factor (`node --v8-options`) */
+const DEFAULT_SEMI_SPACE_GROWTH = 2;
+
+const givenToNode = (flags: string[]) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => flags.some((flag) => arg.includes(flag)));
+const youngGenerationGiven = givenToNode(['semi-space']);
+
+/** Before loading: the young generation keeps its initial size until `settleHeap`. */
+export function holdYoungGeneration(): void {
+  if (!youngGenerationGiven) setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+/** Once serving: the young generation may grow again; the old one grows at most `growthPercent` (0: as V8 likes). */
+export function settleHeap(growthPercent: number): void {
+  if (!youngGenerationGiven) setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_SEMI_SPACE_GROWTH}`);
+  if (growthPercent > 0 && !givenToNode(['heap-growing-percent'])) setFlagsFromString(`--heap-growing-percent=${growthPercent}`);
+}
