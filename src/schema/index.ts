@@ -41,14 +41,18 @@ function subgraphView(served: GraphQLSchema): GraphQLSchema {
   );
 }
 
-const subgraphSdl = printSubgraphSchema(subgraphView(schema));
+// Built when first asked for, as is the public schema below: each is a copy of the whole schema
+// that a gateway serving clients never needs (docs/benchmarks.md, "Memory after start").
+let subgraphSdl: string | undefined;
+const printSubgraph = () => (subgraphSdl ??= printSubgraphSchema(subgraphView(schema)));
 
 // `_service { sdl }` is what IntrospectAndCompose and `rover subgraph introspect` compose from, so
 // it must say what schema/subgraph.graphql says, not print the served schema as the plugin does.
-schema.getQueryType()!.getFields()._service.resolve = () => ({ sdl: subgraphSdl });
+schema.getQueryType()!.getFields()._service.resolve = () => ({ sdl: printSubgraph() });
 
+let built: GraphQLSchema | undefined;
 /** The client-facing API without federation plumbing: what schema/schema.graphql holds. */
-export const publicSchema: GraphQLSchema = builder.toSchema();
+export const publicSchema = (): GraphQLSchema => (built ??= builder.toSchema());
 
 /**
  * A schema without Mutation (--read-only): the Mutation type and the input and payload types only
@@ -67,6 +71,6 @@ export function withoutMutations(served: GraphQLSchema): GraphQLSchema {
 }
 
 export const printPublicSchema = (readOnly = false): string =>
-  printSchema(lexicographicSortSchema(readOnly ? withoutMutations(publicSchema) : publicSchema));
+  printSchema(lexicographicSortSchema(readOnly ? withoutMutations(publicSchema()) : publicSchema()));
 
-export const printFederationSchema = (): string => subgraphSdl;
+export const printFederationSchema = (): string => printSubgraph();
