@@ -66,8 +66,12 @@ export async function loadLogConnection(
     pageInfo: {
       hasNextPage: frameTotal !== null ? offset + items.length < frameTotal : first > 0 && items.length === first,
       hasPreviousPage: offset > 0,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
     },
   };
 }
