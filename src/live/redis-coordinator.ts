@@ -1,15 +1,16 @@
 /**
  * Subscriptions shared by several gateway instances through one Redis: one instance at a time
  * polls a key under a lease (src/live/lease.ts), and events reach every instance's subscribers
- * over Redis pub/sub. Keys and topics are hashed once more here, so whatever string a caller
- * passes, Redis holds only a digest of it. Redis being away never throws: the error is reported,
- * publishing and `latest` degrade to nothing, and leases are retried until Redis is back.
+ * over Redis pub/sub. Keys and topics are used as given: they are already hashes of the
+ * credential's id and the query (pollKey in src/live/caller.ts, the one place they are hashed).
+ * Redis being away never throws: the error is reported, publishing and `latest` degrade to
+ * nothing, and leases are retried until Redis is back.
  *
  * Pub/sub is written here rather than taken from @graphql-yoga/redis-event-target: that one leaves
  * the promises of PUBLISH and UNSUBSCRIBE unhandled (a rejection while Redis is down would end the
  * process) and has no place for a topic's latest payload.
  */
-import { hash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { connectRedis, REDIS_KEY_PREFIX } from '../redis.js';
 import type { Coordinator } from './coordinator.js';
@@ -34,8 +35,6 @@ const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call(
 return 0`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0`;
-
-const digest = (value: string) => hash('sha256', value, 'hex');
 
 export class RedisCoordinator implements Coordinator {
   /** this instance in lease values, so an operator can tell who polls what */
@@ -76,7 +75,7 @@ export class RedisCoordinator implements Coordinator {
 
   lead(key: string, start: (signal: AbortSignal) => void): { release(): void } {
     const holder = `${this.instanceId}:${++this.leaseCount}`;
-    const lease = holdLease(this.store, `live:lease:${digest(key)}`, holder, { ttlMs: this.leaseMs, onError: this.report }, start);
+    const lease = holdLease(this.store, `live:lease:${key}`, holder, { ttlMs: this.leaseMs, onError: this.report }, start);
     this.leases.add(lease);
     return {
       release: () => {
@@ -147,10 +146,10 @@ export class RedisCoordinator implements Coordinator {
 }
 
 function latestKey(topic: string): string {
-  return `live:latest:${digest(topic)}`;
+  return `live:latest:${topic}`;
 }
 
 /** ioredis prefixes keys but not channels: the prefix is added here so channels share the namespace. */
 function channel(topic: string): string {
-  return `${REDIS_KEY_PREFIX}live:${digest(topic)}`;
+  return `${REDIS_KEY_PREFIX}live:${topic}`;
 }
