@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 import { connectRedis, REDIS_KEY_PREFIX } from '../redis.js';
 import type { Coordinator } from './coordinator.js';
 import { DEFAULT_LEASE_MS, holdLease, type HeldLease, type LeaseStore } from './lease.js';
+import { redisLeaseStore } from './redis-lease.js';
 
 /** How long a topic's latest payload is kept after it was published (pollers publish on change only). */
 export const DEFAULT_LATEST_MS = 60 * 60_000;
@@ -27,14 +28,6 @@ export interface RedisCoordinatorOptions {
   /** a Redis error (unreachable, timed out); the coordinator goes on degraded */
   onError?: (error: Error) => void;
 }
-
-// Lua: each is one atomic step on the lease key (ARGV[1] the holder, ARGV[2] the TTL in ms).
-const ACQUIRE = `if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
-return redis.call('pttl', KEYS[1])`;
-const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
-return 0`;
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0`;
 
 export class RedisCoordinator implements Coordinator {
   /** this instance in lease values, so an operator can tell who polls what */
@@ -65,12 +58,7 @@ export class RedisCoordinator implements Coordinator {
     this.subscriber.on('ready', () => {
       if (this.listeners.size) this.subscriber.subscribe(...this.listeners.keys()).catch(this.report);
     });
-    const redis = this.redis;
-    this.store = {
-      acquire: async (key, holder, ttlMs) => Number(await redis.eval(ACQUIRE, 1, key, holder, ttlMs)),
-      extend: async (key, holder, ttlMs) => Number(await redis.eval(EXTEND, 1, key, holder, ttlMs)) === 1,
-      release: async (key, holder) => void (await redis.eval(RELEASE, 1, key, holder)),
-    };
+    this.store = redisLeaseStore(this.redis);
   }
 
   lead(key: string, start: (signal: AbortSignal) => void): { release(): void } {
