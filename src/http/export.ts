@@ -11,7 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from '../context.js';
 import type { Gateway } from '../gateway.js';
-import { logQuery } from '../queries/log-filter.js';
+import { logQuery, matchesModel } from '../queries/log-filter.js';
 import { scanLogs } from '../queries/log-scan.js';
 import { rememberListing } from '../queries/node-id.js';
 import { NO_CREDENTIAL } from '../loaders/query-loader.js';
@@ -146,8 +146,6 @@ export async function handleExport(gateway: Gateway, req: IncomingMessage, res: 
 async function exportLogs(ctx: Context, params: URLSearchParams, csv: CsvResponse): Promise<void> {
   const query = logQuery(logParams(params));
   const caller = ctx.caller!;
-  // The upstream matches model_name with LIKE: only exact names are kept, as Query.logs does (log-range.ts).
-  const exactModel = query.model_name;
   const walk = { pageRows: EXPORT_PAGE, concurrency: ctx.settings.logPageConcurrency };
   await scanLogs((q) => listLogsRaw(ctx.http, caller, q, 'utf8'), query, walk, async (items) => {
     const entries = items.map(toLog);
@@ -156,7 +154,8 @@ async function exportLogs(ctx: Context, params: URLSearchParams, csv: CsvRespons
     let records = '';
     let count = 0;
     for (const entry of entries) {
-      if (exactModel !== undefined && entry.modelName !== exactModel) continue;
+      // the upstream matched model_name with LIKE: only exact names are kept, as Query.logs does
+      if (!matchesModel(entry, query.model_name)) continue;
       records += logRecord(entry);
       count++;
     }
