@@ -5,6 +5,7 @@
  * through the fault modes. Every answer is classified: data, or errors that all carry a code.
  */
 import { FAULT_MODES, type Emulator, type FaultMode } from '../src/emulator/index.js';
+import { percentile } from './numbers.js';
 
 export interface LoadOptions {
   url: string;
@@ -84,8 +85,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   options.emulator.setFault(null);
   result.ms = performance.now() - started;
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]! * 10) / 10;
-  result.latencyMs = { p50: at(0.5), p99: at(0.99), max: at(1) };
+  const at = (p: number) => Math.round(percentile(latencies, p) * 10) / 10;
+  result.latencyMs = { p50: at(50), p99: at(99), max: at(100) };
   return result;
 }
 

@@ -1,6 +1,7 @@
 /** The built-in Node load loop: exact request counts (calls under load) and smoke tests without wrk. */
 import http from 'node:http';
 import { request } from './http.js';
+import { percentile } from './numbers.js';
 import type { Caller, LoadResult } from './options.js';
 
 /**
@@ -51,6 +52,6 @@ export async function nodeLoad(
   const durS = (performance.now() - t0) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] : 0);
+  const pct = (p: number) => percentile(latencies, p);
   return { requests: latencies.length, issued, durationS: durS, rps: latencies.length / durS, p50Ms: pct(50), p90Ms: pct(90), p99Ms: pct(99), maxMs: pct(100), errors, wrongCaller };
 }

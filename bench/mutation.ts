@@ -12,7 +12,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { request } from './http.js';
-import { fmtMs } from './numbers.js';
+import { fmtMs, percentile } from './numbers.js';
 import { ROOT } from './options.js';
 import { cliEntry, freePort, killAllSync, start, stop, waitFor } from './process.js';
 import { replaceSection } from './report.js';
@@ -31,10 +31,6 @@ const TITLES: Record<Kind, string> = {
   putAndList: 'direct PUT, then `GET /yescale/apikeylist` (the two calls the mutation makes)',
   mutation: 'GraphQL `updateApiKeyQuota` through the gateway',
 };
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 async function main(): Promise<void> {
   const docs = !process.argv.includes('--no-docs');

@@ -8,6 +8,7 @@ import { DEFAULT_LIVE, type LiveOptions } from './live/hub.js';
 import { DEFAULT_LEASE_MS } from './live/lease.js';
 import { DEFAULT_EMULATOR, MAX_GENERATED_USERS } from './emulator/index.js';
 import { LIKE_DIALECTS, type LikeDialect } from './emulator/log-query.js';
+import { ERAS, type Era } from './emulator/log-text.js';
 import { LOG_LEVELS, type LogLevel } from './observability/logger.js';
 import type { HttpOptions } from './upstream/http.js';
 
@@ -36,7 +37,7 @@ export interface Config {
   /** emulator: how model_name is matched, recent new-api 'escaped' or YEScale-era 'raw' */
   likeDialect: LikeDialect;
   /** emulator: which new-api build's task billing logs to write */
-  era: 'yescale' | 'latest';
+  era: Era;
   /** emulator: emulated seconds per real second (tasks move, log entries arrive) */
   speed: number;
   requestTimeoutMs: number;
@@ -174,10 +175,10 @@ function speed(raw: string | undefined): number {
   return value;
 }
 
-function era(raw: string | undefined): Config['era'] {
+function era(raw: string | undefined): Era {
   if (raw === undefined) return DEFAULT_EMULATOR.era;
-  if (raw !== 'yescale' && raw !== 'latest') throw new ConfigError(`--era must be yescale or latest, got "${raw}"`);
-  return raw;
+  if (!ERAS.includes(raw as Era)) throw new ConfigError(`--era must be ${ERAS.join(' or ')}, got "${raw}"`);
+  return raw as Era;
 }
 
 /** An on/off environment variable: 1/true or 0/false; undefined when unset. */

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBench } from '../bench/harness.js';
+import { percentile } from '../bench/numbers.js';
 import { manyCallersLines, markdownTable } from '../bench/report.js';
 
 const hasWrk = spawnSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' }).status === 0;
@@ -64,4 +65,13 @@ describe('bench harness', () => {
     expect(rows[1]).toContain('floor: node:http + undici');
     expect(manyCallersLines(result).join('\n')).toMatch(/ours did \*\*[\d.]+×\*\* the req\/s of the Node floor .* [\d.]+ ms of server CPU per request against the floor's [\d.]+ ms/);
   }, 180_000); // two servers on a shared machine
+});
+
+describe('bench numbers', () => {
+  it('percentile is the nearest rank: the smallest value with at least p% of the values at or below it', () => {
+    const ten = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    expect([0, 10, 50, 51, 90, 99, 100].map((p) => percentile(ten, p))).toEqual([1, 1, 5, 6, 9, 10, 10]);
+    expect(percentile([7], 50)).toBe(7);
+    expect(percentile([], 99)).toBe(0);
+  });
 });

@@ -9,9 +9,12 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GraphQLInputObjectType } from 'graphql';
 import { createEmulator } from '../src/emulator/index.js';
 import { createGateway } from '../src/gateway.js';
+import { logParams, usageParams } from '../src/http/export-params.js';
 import { startServer, type RunningServer } from '../src/http/server.js';
+import { schema } from '../src/schema/index.js';
 import { startHarness, total, type Harness } from './helpers.js';
 
 interface Answer {
@@ -65,6 +68,17 @@ function parseCsv(text: string): string[][] {
 }
 
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+
+describe('export parameters', () => {
+  it('are the fields of the GraphQL filter they stand for, every one of them', () => {
+    for (const [typeName, read] of [['LogFilter', logParams], ['UsageFilter', usageParams]] as const) {
+      const fields = Object.keys((schema.getType(typeName) as GraphQLInputObjectType).getFields());
+      expect(fields).toContain('modelName');
+      // an empty value is an omitted field (a null type): accepted for every field, refused for none
+      for (const field of fields) expect(() => read(new URLSearchParams({ [field]: '' })), `${typeName}.${field}`).not.toThrow();
+    }
+  });
+});
 
 describe('GET /export/logs.csv and /export/usage.csv', () => {
   let h: Harness;

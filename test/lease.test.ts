@@ -1,11 +1,17 @@
 /**
- * The lease's timing under fake timers, over a store that behaves as the Redis scripts in
- * src/live/redis-coordinator.ts do (atomic set-if-absent with expiry, compare-and-extend,
- * compare-and-delete). A holder that dies or loses the store is replaced within one TTL, and two
- * holders never lead at once.
+ * The lease's timing under fake timers, over an in-memory store that behaves as the Redis scripts
+ * of src/live/redis-lease.ts do (atomic set-if-absent with expiry, compare-and-extend,
+ * compare-and-delete); the last suite runs those very scripts on a real redis-server beside it.
+ * A holder that dies or loses the store is replaced within one TTL, and two holders never lead at once.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { holdLease, type LeaseStore } from '../src/live/lease.js';
+import { redisLeaseStore } from '../src/live/redis-lease.js';
+import { requireProgram } from './programs.js';
+import { startRedis, type RedisServer } from './redis-server.js';
+
+const hasRedisServer = requireProgram('redis-server', 'apt-get install redis-server');
 
 const TTL = 9_000;
 
@@ -72,10 +78,10 @@ async function run(ms: number, ...contenders: { leading: boolean }[]) {
   }
 }
 
-beforeEach(() => vi.useFakeTimers());
-afterEach(() => vi.useRealTimers());
-
 describe('lease', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
   it('one of two contenders leads, and keeps leading while it renews', async () => {
     const { store, holderOf } = memoryStore();
     const a = contender(store, 'a');
@@ -157,5 +163,52 @@ describe('lease', () => {
     const b = contender(store, 'b', 'k2');
     await vi.advanceTimersByTimeAsync(1);
     expect([a.leading, b.leading]).toEqual([true, true]);
+  });
+});
+
+/** The same steps on a store, with `acquire`'s "ms left" read as whether someone else holds the key. */
+async function steps(store: LeaseStore) {
+  const TTL_MS = 60_000;
+  const acquire = async (key: string, holder: string) => {
+    const left = await store.acquire(key, holder, TTL_MS);
+    return left === 0 ? 'taken' : left > 0 && left <= TTL_MS ? 'held by another' : left;
+  };
+  const said: unknown[] = [];
+  said.push(await acquire('k', 'a'));
+  said.push(await acquire('k', 'b'));
+  said.push(await store.extend('k', 'b', TTL_MS));
+  said.push(await store.extend('k', 'a', TTL_MS));
+  await store.release('k', 'b'); // not b's: left alone
+  said.push(await acquire('k', 'b'));
+  await store.release('k', 'a');
+  said.push(await acquire('k', 'b'));
+  said.push(await store.extend('nobody', 'a', TTL_MS));
+  // a lease nobody renews runs out by itself
+  said.push(await store.acquire('short', 'a', 1));
+  await vi.waitFor(async () => expect(await acquire('short', 'b')).toBe('taken'));
+  return said;
+}
+
+describe.skipIf(!hasRedisServer)('the Redis lease scripts', () => {
+  let server: RedisServer;
+  let redis: Redis;
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  it('answer as the in-memory store of the timing tests above does', async () => {
+    const expected = ['taken', 'held by another', false, true, 'held by another', 'taken', false, 0];
+    expect(await steps(memoryStore().store)).toEqual(expected);
+    expect(await steps(redisLeaseStore(redis))).toEqual(expected);
+  });
+
+  it('a key without an expiry (not a lease of ours) reads as -1: contenders retry instead of waiting forever', async () => {
+    await redis.set('stray', 'x');
+    expect(await redisLeaseStore(redis).acquire('stray', 'a', 60_000)).toBe(-1);
   });
 });

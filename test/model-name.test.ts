@@ -60,6 +60,14 @@ describe.each<[LikeDialect, number]>([
     expect(usage.data.usage.totals.requests).toBe(5);
   });
 
+  it('the CSV export keeps only the exact name', async () => {
+    const res = await fetch(`${h.server.url}/export/logs.csv?modelName=mj_imagine`, { headers: { authorization: `Bearer ${h.emulator.demoAccessKey}` } });
+    expect(res.status).toBe(200);
+    const [, ...rows] = (await res.text()).trim().split('\r\n');
+    expect(rows).toHaveLength(5);
+    for (const row of rows) expect(row).toContain(',mj_imagine,');
+  });
+
   it('refuses `%` in modelName before any upstream call', async () => {
     h.reset();
     const res = await h.gql(LIST, { m: 'mj%' });

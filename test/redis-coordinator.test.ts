@@ -6,7 +6,9 @@
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { pollKey } from '../src/live/caller.js';
 import { RedisCoordinator } from '../src/live/redis-coordinator.js';
+import { toCredential } from '../src/upstream/credential.js';
 import { requireProgram } from './programs.js';
 import { freePort, startRedis, type RedisServer } from './redis-server.js';
 
@@ -14,8 +16,9 @@ const hasRedisServer = requireProgram('redis-server', 'apt-get install redis-ser
 
 // long enough that a loaded CI machine's event-loop stalls (hundreds of ms) do not let a live lease lapse
 const LEASE_MS = 2_000;
-/** what a careless caller might put in a key or topic: the credential itself */
 const SECRET = 'sk-live-secret-credential-0123456789';
+/** keys and topics as the hub makes them (pollKey), from a credential whose secret must never reach Redis */
+const key = (query: string) => pollKey(toCredential(SECRET), query);
 
 /** A coordinator and what it has been told: whether it leads, how often it started, its errors. */
 function instance(url: string) {
@@ -62,8 +65,8 @@ describe.skipIf(!hasRedisServer)('RedisCoordinator on a real Redis', () => {
   it('two instances on one Redis: exactly one leads a key, for as long as it lives', async () => {
     const a = instance(server.url);
     const b = instance(server.url);
-    const onA = leader(a.coordinator, `${SECRET}/lead`);
-    const onB = leader(b.coordinator, `${SECRET}/lead`);
+    const onA = leader(a.coordinator, key('lead'));
+    const onB = leader(b.coordinator, key('lead'));
     await vi.waitFor(() => expect(onA.leading || onB.leading).toBe(true), { timeout: 5_000 });
     // several renewals later, still the same one and only one
     await sleep(3 * LEASE_MS);
@@ -74,9 +77,9 @@ describe.skipIf(!hasRedisServer)('RedisCoordinator on a real Redis', () => {
   });
 
   it('a killed leader (a separate process, SIGKILL) is replaced once its lease runs out', async () => {
-    const key = `${SECRET}/crash`;
+    const crashKey = key('crash');
     let b: ReturnType<typeof instance> | undefined;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/lease-holder.ts', server.url, key, String(LEASE_MS)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/lease-holder.ts', server.url, crashKey, String(LEASE_MS)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
@@ -85,7 +88,7 @@ describe.skipIf(!hasRedisServer)('RedisCoordinator on a real Redis', () => {
         child.once('exit', (code) => reject(new Error(`lease holder exited (${code}) before leading`)));
       });
       b = instance(server.url);
-      const onB = leader(b.coordinator, key);
+      const onB = leader(b.coordinator, crashKey);
       await sleep(2 * LEASE_MS);
       expect(onB.leading).toBe(false); // the live holder keeps renewing
       const [leaseKey] = await raw.keys('yescale-graphql:live:lease:*');
@@ -108,9 +111,9 @@ describe.skipIf(!hasRedisServer)('RedisCoordinator on a real Redis', () => {
   it('a closing leader releases its lease and aborts its poller; the other instance takes over', async () => {
     const a = instance(server.url);
     const b = instance(server.url);
-    const onA = leader(a.coordinator, `${SECRET}/close`);
+    const onA = leader(a.coordinator, key('close'));
     await vi.waitFor(() => expect(onA.leading).toBe(true), { timeout: 5_000 });
-    const onB = leader(b.coordinator, `${SECRET}/close`);
+    const onB = leader(b.coordinator, key('close'));
     await a.coordinator.close();
     expect(onA.signal!.aborted).toBe(true);
     await vi.waitFor(() => expect(onB.leading).toBe(true), { timeout: 5 * LEASE_MS });
@@ -122,7 +125,7 @@ describe.skipIf(!hasRedisServer)('RedisCoordinator on a real Redis', () => {
 
   it('a release() just before close() (the hub ends its streams, then closes the coordinator) still frees the key', async () => {
     const a = instance(server.url);
-    const onA = leader(a.coordinator, `${SECRET}/shutdown`);
+    const onA = leader(a.coordinator, key('shutdown'));
     await vi.waitFor(() => expect(onA.leading).toBe(true), { timeout: 5_000 });
     onA.release();
     await a.coordinator.close();
@@ -135,22 +138,22 @@ describe.skipIf(!hasRedisServer)('RedisCoordinator on a real Redis', () => {
     const a = instance(server.url);
     const b = instance(server.url);
     const got = { a1: [] as string[], b1: [] as string[], b2: [] as string[] };
-    const offA1 = a.coordinator.subscribe(`${SECRET}/topic-1`, (p) => got.a1.push(p));
-    const offB1 = b.coordinator.subscribe(`${SECRET}/topic-1`, (p) => got.b1.push(p));
-    const offB2 = b.coordinator.subscribe(`${SECRET}/topic-2`, (p) => got.b2.push(p));
+    const offA1 = a.coordinator.subscribe(key('topic-1'), (p) => got.a1.push(p));
+    const offB1 = b.coordinator.subscribe(key('topic-1'), (p) => got.b1.push(p));
+    const offB2 = b.coordinator.subscribe(key('topic-2'), (p) => got.b2.push(p));
     await channelsReach(2);
-    await a.coordinator.publish(`${SECRET}/topic-1`, '{"n":1}');
-    await b.coordinator.publish(`${SECRET}/topic-2`, '{"n":2}');
+    await a.coordinator.publish(key('topic-1'), '{"n":1}');
+    await b.coordinator.publish(key('topic-2'), '{"n":2}');
     await vi.waitFor(() => expect([got.a1, got.b1, got.b2]).toEqual([['{"n":1}'], ['{"n":1}'], ['{"n":2}']]));
     // the latest of each topic, from either instance
-    expect(await b.coordinator.latest(`${SECRET}/topic-1`)).toBe('{"n":1}');
-    expect(await a.coordinator.latest(`${SECRET}/topic-2`)).toBe('{"n":2}');
-    expect(await a.coordinator.latest(`${SECRET}/topic-3`)).toBe(null);
+    expect(await b.coordinator.latest(key('topic-1'))).toBe('{"n":1}');
+    expect(await a.coordinator.latest(key('topic-2'))).toBe('{"n":2}');
+    expect(await a.coordinator.latest(key('topic-3'))).toBe(null);
     // unsubscribed: nothing more, and the channel is given up once its last listener left
     offB1();
     offB2();
     await channelsReach(1);
-    await b.coordinator.publish(`${SECRET}/topic-1`, '{"n":3}');
+    await b.coordinator.publish(key('topic-1'), '{"n":3}');
     await vi.waitFor(() => expect(got.a1).toEqual(['{"n":1}', '{"n":3}']));
     expect([got.b1, got.b2]).toEqual([['{"n":1}'], ['{"n":2}']]);
     offA1();
@@ -158,11 +161,11 @@ describe.skipIf(!hasRedisServer)('RedisCoordinator on a real Redis', () => {
     await Promise.all([a.coordinator.close(), b.coordinator.close()]);
   });
 
-  it('no key, value, channel or command sent to Redis holds the secret (all of the above used it in keys and topics)', async () => {
+  it('no key, value, channel or command sent to Redis holds the secret (all of the above made their keys and topics from it)', async () => {
     await vi.waitFor(() => expect(commands.some((c) => c.startsWith('publish'))).toBe(true));
     expect(commands.length).toBeGreaterThan(10);
     const stored: string[] = [];
-    for (const key of await raw.keys('*')) stored.push(key, (await raw.type(key)) === 'string' ? ((await raw.get(key)) ?? '') : '');
+    for (const name of await raw.keys('*')) stored.push(name, (await raw.type(name)) === 'string' ? ((await raw.get(name)) ?? '') : '');
     expect(stored.length).toBeGreaterThan(0);
     for (const text of [...commands, ...stored]) expect(text).not.toContain(SECRET);
   });

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LocalCoordinator } from '../src/live/coordinator.js';
+import { createLogger } from '../src/observability/logger.js';
 import { startHarness, total, type Harness } from './helpers.js';
 import { sse, wsClient, wsSubscribe, type Stream } from './live/clients.js';
 
@@ -314,6 +315,47 @@ describe('trusted documents over WebSocket', () => {
       await byHash.next(1);
       expect(byHash.events[0].data.taskUpdated.taskId).toBe(task.task_id);
       byHash.cancel();
+    } finally {
+      await client.dispose();
+      await h.close();
+    }
+  });
+});
+
+describe('telemetry over WebSocket', () => {
+  it('each operation is one log line and one metrics sample when it completes, as over HTTP', async () => {
+    const raw: string[] = [];
+    const logger = createLogger({ level: 'info', pretty: false, destination: { write: (line: string) => raw.push(line) } });
+    const lines = () => raw.map((line) => JSON.parse(line)).filter((line) => line.msg === 'graphql');
+    const h = await startHarness({ logger, live: { minMs: 60_000, maxMs: 60_000 } }, { logsPerUser: 100 });
+    const [demo] = h.emulator.users;
+    const client = wsClient(h.server.url, demo.accessKey);
+    try {
+      const recent = h.emulator.now() - 6 * 86_400;
+      const finished = h.emulator.tasks(demo.username).find((t) => (t.status === 'SUCCESS' || t.status === 'FAILURE') && t.submit_time >= recent)!;
+      const streams = [
+        wsSubscribe(client, 'query Me { me { username } }'),
+        wsSubscribe(client, 'subscription Finished($id: ID!) { taskUpdated(id: $id) { status } }', { id: finished.task_id }),
+        wsSubscribe(client, 'subscription Missing { taskUpdated(id: "no-such-task") { status } }'),
+        wsSubscribe(client, 'mutation Refused { deleteApiKey(input: { id: "1" }) { deletedApiKeyId } }'),
+      ];
+      for (const stream of streams) expect(await stream.ended).toBe(true);
+      // ended by the client: logged when it leaves
+      const left = wsSubscribe(client, 'subscription Watching { logAdded { modelName } }');
+      await expect.poll(() => h.calls()['/yescale/logs'] ?? 0).toBe(1);
+      left.cancel();
+      await expect.poll(() => lines().length).toBe(5);
+      const byName = Object.fromEntries(lines().map((line) => [line.operation, line]));
+      expect(byName.Me).toMatchObject({ level: 30, status: 101, upstreamCalls: 1 });
+      expect(byName.Me.errors).toBeUndefined();
+      expect(byName.Finished).toMatchObject({ level: 30, status: 101 });
+      expect(byName.Missing).toMatchObject({ level: 40, errors: ['NOT_FOUND'] });
+      expect(byName.Refused).toMatchObject({ level: 40, errors: ['BAD_REQUEST'] });
+      expect(byName.Watching).toMatchObject({ level: 30, status: 101 });
+      for (const line of lines()) expect(line.durationMs).toBeGreaterThanOrEqual(0);
+      const metrics = await (await fetch(`${h.server.url}/metrics`)).text();
+      for (const name of ['Me', 'Finished', 'Missing', 'Refused', 'Watching']) expect(metrics).toContain(`graphql_operations_total{operation="${name}"} 1`);
+      expect(metrics).toContain('graphql_errors_total{operation="Missing",code="NOT_FOUND"} 1');
     } finally {
       await client.dispose();
       await h.close();

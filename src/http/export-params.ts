@@ -4,14 +4,17 @@
  * an export accepts exactly what the same GraphQL field accepts, and refuses the rest with the
  * same BAD_USER_INPUT naming the parameter, before any upstream call.
  */
-import { coerceInputValue, type GraphQLInputType } from 'graphql';
+import { coerceInputValue, type GraphQLInputObjectType, type GraphQLInputType } from 'graphql';
 import { schema } from '../schema/index.js';
 import type { LogFilterShape } from '../queries/log-filter.js';
 import { badInput } from '../queries/validate.js';
 import type { UsageDimension } from '../usage/aggregate.js';
 
-const FILTER_FIELDS = ['type', 'tokenName', 'modelName', 'username', 'from', 'to'] as const;
-const USAGE_FILTER_FIELDS = ['type', 'tokenName', 'modelName', 'from', 'to'] as const;
+const LOG_FILTER = schema.getType('LogFilter') as GraphQLInputObjectType;
+const USAGE_FILTER = schema.getType('UsageFilter') as GraphQLInputObjectType;
+// the input types' own fields: a field added to the GraphQL filter is an export parameter too
+const FILTER_FIELDS = Object.keys(LOG_FILTER.getFields());
+const USAGE_FILTER_FIELDS = Object.keys(USAGE_FILTER.getFields());
 
 export interface UsageParams {
   filter: Omit<LogFilterShape, 'username'>;
@@ -22,7 +25,7 @@ export interface UsageParams {
 /** GET /export/logs.csv: the LogFilter fields; all optional. */
 export function logParams(params: URLSearchParams): LogFilterShape {
   const given = single(params, FILTER_FIELDS);
-  return coerce(given, 'LogFilter', FILTER_FIELDS) as LogFilterShape;
+  return coerce(given, LOG_FILTER) as LogFilterShape;
 }
 
 /**
@@ -33,7 +36,7 @@ export function logParams(params: URLSearchParams): LogFilterShape {
 export function usageParams(params: URLSearchParams): UsageParams {
   const given = single(params, [...USAGE_FILTER_FIELDS, 'groupBy', 'timeZone']);
   const { groupBy, timeZone, ...filterFields } = given;
-  const filter = coerce(filterFields, 'UsageFilter', USAGE_FILTER_FIELDS) as UsageParams['filter'];
+  const filter = coerce(filterFields, USAGE_FILTER) as UsageParams['filter'];
   const dimensions = groupBy ? groupBy.split(',').map((d) => d.trim()) : [];
   const dimensionType = schema.getType('UsageDimension') as GraphQLInputType;
   return {
@@ -55,12 +58,12 @@ function single(params: URLSearchParams, known: readonly string[]): Record<strin
 }
 
 /**
- * The fields of input type `typeName` from their text. An empty value is an omitted field, except
+ * The fields of input type `type` from their text. An empty value is an omitted field, except
  * `type`, where it is an explicit null (every log type), as GraphQL's `type: null`.
  */
-function coerce(given: Record<string, string>, typeName: string, fields: readonly string[]): Record<string, unknown> {
+function coerce(given: Record<string, string>, type: GraphQLInputObjectType): Record<string, unknown> {
   const input: Record<string, unknown> = {};
-  for (const name of fields) {
+  for (const name of Object.keys(type.getFields())) {
     const value = given[name];
     if (value === undefined) continue;
     if (value === '') {
@@ -69,7 +72,7 @@ function coerce(given: Record<string, string>, typeName: string, fields: readonl
     }
     input[name] = value;
   }
-  return coerceOrThrow(input, schema.getType(typeName) as GraphQLInputType) as Record<string, unknown>;
+  return coerceOrThrow(input, type) as Record<string, unknown>;
 }
 
 /** graphql-js reports each bad value with its path; the first one becomes a BAD_USER_INPUT naming the parameter. */

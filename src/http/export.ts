@@ -9,16 +9,15 @@
  * partial file never passes for a complete one.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GraphQLError } from 'graphql';
 import type { Context } from '../context.js';
 import type { Gateway } from '../gateway.js';
-import { logQuery } from '../queries/log-filter.js';
+import { logQuery, matchesModel } from '../queries/log-filter.js';
 import { scanLogs } from '../queries/log-scan.js';
 import { rememberListing } from '../queries/node-id.js';
 import { NO_CREDENTIAL } from '../loaders/query-loader.js';
 import { CSRF_HEADERS } from '../plugins/csrf.js';
+import { maskError } from '../plugins/mask-error.js';
 import { resolveUsage } from '../schema/usage.js';
-import { UpstreamError } from '../upstream/errors.js';
 import { toLog } from '../upstream/records.js';
 import { listLogsRaw } from '../upstream/yescale.js';
 import { csvRecord, LOG_COLUMNS, logRecord, usageHeader, usageRecord, usageTotalsRecord } from './csv.js';
@@ -147,8 +146,6 @@ export async function handleExport(gateway: Gateway, req: IncomingMessage, res: 
 async function exportLogs(ctx: Context, params: URLSearchParams, csv: CsvResponse): Promise<void> {
   const query = logQuery(logParams(params));
   const caller = ctx.caller!;
-  // The upstream matches model_name with LIKE: only exact names are kept, as Query.logs does (log-range.ts).
-  const exactModel = query.model_name;
   const walk = { pageRows: EXPORT_PAGE, concurrency: ctx.settings.logPageConcurrency };
   await scanLogs((q) => listLogsRaw(ctx.http, caller, q, 'utf8'), query, walk, async (items) => {
     const entries = items.map(toLog);
@@ -157,7 +154,8 @@ async function exportLogs(ctx: Context, params: URLSearchParams, csv: CsvRespons
     let records = '';
     let count = 0;
     for (const entry of entries) {
-      if (exactModel !== undefined && entry.modelName !== exactModel) continue;
+      // the upstream matched model_name with LIKE: only exact names are kept, as Query.logs does
+      if (!matchesModel(entry, query.model_name)) continue;
       records += logRecord(entry);
       count++;
     }
@@ -204,14 +202,11 @@ function fail(res: ServerResponse, error: unknown, ctx: Context | null, gateway:
 
 function describe(error: unknown, ctx: Context | null): { status: number; message: string; extensions: Record<string, unknown> } {
   if (error instanceof Refusal) return { status: error.status, message: error.message, extensions: { code: error.code } };
-  if (error instanceof GraphQLError && typeof error.extensions.code === 'string') {
-    return { status: STATUS[error.extensions.code] ?? 400, message: error.message, extensions: error.extensions };
-  }
-  if (error instanceof UpstreamError) {
-    // the request's own deadline, not the upstream's answer: a gateway timeout
-    const deadline = error.kind === 'UPSTREAM_UNAVAILABLE' && ctx?.caller?.signal?.aborted === true;
-    const extensions = { code: error.kind, upstreamPath: error.details.path, upstreamStatus: error.details.status, upstreamMessage: error.details.upstreamMessage };
-    return { status: deadline ? 504 : (STATUS[error.kind] ?? 502), message: error.message, extensions };
-  }
-  return { status: 500, message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  // what a GraphQL answer would say of it (src/plugins/mask-error.ts), with the HTTP status of its code
+  const masked = maskError(error);
+  const code = masked.extensions.code;
+  if (typeof code !== 'string' || code === 'INTERNAL_SERVER_ERROR') return { status: 500, message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  // the request's own deadline, not the upstream's answer: a gateway timeout
+  const deadline = code === 'UPSTREAM_UNAVAILABLE' && ctx?.caller?.signal?.aborted === true;
+  return { status: deadline ? 504 : (STATUS[code] ?? 400), message: masked.message, extensions: masked.extensions };
 }

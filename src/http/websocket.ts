@@ -3,15 +3,20 @@
  * documented integration: each operation runs through the gateway's envelop (context with the
  * credential, query limits, masked errors); trusted documents are checked here, as yoga's
  * plugin for them only sees HTTP requests. Mutations are refused: a key write is sent as an HTTP
- * request, with its own record and log line (src/plugins/telemetry.ts), as it always was here.
+ * request, as it always was here. Each operation gets a request record (src/plugins/telemetry.ts)
+ * of its own, ended when the operation completes: one log line and one metrics sample, as over
+ * HTTP, with `status` 101 (the socket's) and the error codes of all its events.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ExecutionArgs } from 'graphql';
+import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { GraphQLError, getOperationAST } from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { Context } from '../context.js';
 import type { Gateway } from '../gateway.js';
+import { RequestRecord } from '../plugins/telemetry.js';
 import { trustedDocument } from '../plugins/trusted-documents.js';
 import type { HeaderSource } from '../upstream/credential.js';
 
@@ -32,40 +37,70 @@ export function attachWebSocket(server: Server, gateway: Gateway, path = '/graph
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
+  /** each operation's record, by its payload (the one object every graphql-ws hook gets for it) */
+  const operations = new WeakMap<SubscribePayload, { record: RequestRecord; errors: readonly GraphQLError[]; context?: Pick<Context, 'caller'> }>();
+  const finish = (params: SubscribePayload, errors: readonly GraphQLError[] = []) => {
+    const operation = operations.get(params);
+    if (!operation) return;
+    operations.delete(params);
+    operation.record.upstreamCalls += operation.context?.caller?.upstreamCalls ?? 0;
+    operation.record.result({ errors: [...operation.errors, ...errors] } as ExecutionResult);
+    operation.record.respond(101, () => undefined);
+  };
+  /** the operation's errors so far; the record reads them when it ends */
+  const saw = (params: SubscribePayload, errors: readonly GraphQLError[] | undefined) => {
+    const operation = operations.get(params);
+    if (operation && errors?.length) operation.errors = [...operation.errors, ...errors];
+  };
+  // Refused before execution: graphql-ws sends the errors and never completes the operation.
+  const refused = (params: SubscribePayload, errors: readonly GraphQLError[]) => (finish(params, errors), errors);
+
   const disposable = useServer(
     {
       execute: (args) => (args.rootValue as Enveloped).execute(args),
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
+        const started = performance.now();
         const query = gateway.trustedDocuments ? trustedDocument(gateway.trustedDocuments, params) : params.query;
-        if (query instanceof GraphQLError) return [query];
         // Browsers cannot set headers on a WebSocket: the credential comes in connectionParams,
         // else the upgrade request's header, else the server's own, as over HTTP.
         const sent = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization ?? ctx.extra.request.headers.authorization;
         // what the context and plugins read of a request: its headers (a fetch Request per operation cost more)
         const authorization = typeof sent === 'string' ? sent : null;
         const request: HeaderSource = { headers: { get: (name) => (name.toLowerCase() === 'authorization' ? authorization : null) } };
+        const record = new RequestRecord(request, gateway.metrics, gateway.requests.logger, started);
+        record.params({ operationName: params.operationName, query: typeof query === 'string' ? query : undefined });
+        operations.set(params, { record, errors: [] });
+        if (query instanceof GraphQLError) return refused(params, [query]);
         const enveloped = gateway.getEnveloped({ request, params });
         let document;
         try {
           document = enveloped.parse(query);
         } catch (error) {
-          if (error instanceof GraphQLError) return [error];
+          if (error instanceof GraphQLError) return refused(params, [error]);
           throw error;
         }
         const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
-        if (getOperationAST(document, params.operationName)?.operation === 'mutation') return [MUTATION_REFUSED];
+        if (errors.length > 0) return refused(params, errors);
+        if (getOperationAST(document, params.operationName)?.operation === 'mutation') return refused(params, [MUTATION_REFUSED]);
+        const contextValue = await enveloped.contextFactory();
+        // the gateway's Context (src/context.ts), typed by envelop as a spread of its plugins' contexts
+        operations.get(params)!.context = contextValue as unknown as Context;
         const args: ExecutionArgs = {
           schema: enveloped.schema,
           operationName: params.operationName,
           document,
           variableValues: params.variables,
-          contextValue: await enveloped.contextFactory(),
+          contextValue,
           rootValue: enveloped,
         };
         return args;
       },
+      onNext: (_ctx, _id, params, _args, result) => saw(params, result.errors),
+      // a stream that failed: its operation completes next
+      onError: (_ctx, _id, params, errors) => saw(params, errors),
+      // also when the client completes it or the socket closes
+      onComplete: (_ctx, _id, params) => finish(params),
     },
     wss,
     gateway.heartbeatMs,

@@ -15,7 +15,7 @@ export function subscriber(caller: Caller | null): PollCredential {
 
 export const pollCaller = (who: PollCredential, signal: AbortSignal): Caller => ({ credential: who, signal, upstreamCalls: 0 });
 
-/** A poll key (and topic): the credential's hash and the query, hashed again so neither shows. */
+/** A poll key (and topic): the credential's id and the query, hashed so neither shows; the coordinators (and Redis) use it as it is. */
 export const pollKey = (who: PollCredential, query: string): string => hash('sha256', `${who.id}\n${query}`, 'hex');
 
 /** Dates travel as ISO strings; these fields come back as Dates. */

@@ -3,7 +3,10 @@
  * in this process; src/live/redis-coordinator.ts does them across instances.
  */
 
-/** Who polls a (credential, query) and how its events reach subscribers. Keys and topics are hashes, never secrets. */
+/**
+ * Who polls a (credential, query) and how its events reach subscribers. Keys and topics are
+ * pollKey's hashes (src/live/caller.ts), never secrets: a coordinator uses them as they are.
+ */
 export interface Coordinator {
   /** Calls `start` when this instance becomes the one that polls `key`; aborts the signal given to it when it stops being that (lease lost, release(), close()). Local: at once. Redis: under a lease other instances take over when it expires. */
   lead(key: string, start: (signal: AbortSignal) => void): { release(): void };

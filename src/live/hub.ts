@@ -46,8 +46,20 @@ export interface Watch {
   replayLatest: boolean;
 }
 
+/** One subscriber's delivery: the payload as received, and its event parsed once for the whole topic. */
+type Deliver = (payload: string, event: LiveEvent) => void;
+
+/** A key's poller on this instance: its lease, its one coordinator subscription, its subscribers here. */
+interface Topic {
+  subscribers: Set<Deliver>;
+  lease: { release(): void };
+  unsubscribe: () => void;
+  /** the topic's payloads parsed; a late subscriber replaying the last one gets the same event */
+  parse: (payload: string) => LiveEvent;
+}
+
 export class LiveHub {
-  private readonly pollers = new Map<string, { subscribers: number; lease: { release(): void } }>();
+  private readonly pollers = new Map<string, Topic>();
   private readonly perOwner = new Map<string, number>();
   private readonly open = new Set<() => void>();
 
@@ -73,6 +85,8 @@ export class LiveHub {
    * so every transport shows it as an event with `errors` before the end of the stream.
    * A Repeater, not an async generator: a client that leaves must end it at once, and an async
    * generator waiting for its next event would only see the request at that event.
+   * The value `toItems` gets is parsed once per event and shared by every subscriber of the key:
+   * it is frozen, so copy it before changing it.
    */
   stream<T>(watch: Watch, toItems: (value: unknown) => T[]): AsyncIterable<T | GraphQLError> {
     return new Repeater<T | GraphQLError>(async (push, stop) => {
@@ -85,24 +99,35 @@ export class LiveHub {
       this.perOwner.set(watch.owner, (this.perOwner.get(watch.owner) ?? 0) + 1);
       this.open.add(stop);
       let last: string | null = null;
-      const deliver = (payload: string) => {
+      const deliver: Deliver = (payload, event) => {
         if (payload === last) return; // the latest replayed and the same publication received
         last = payload;
-        const event = JSON.parse(payload) as LiveEvent;
-        if ('error' in event) void push(eventError(event));
-        else for (const item of toItems(event.value)) void push(item);
-        if (isFinal(event)) stop();
+        let items: (T | GraphQLError)[];
+        let final = isFinal(event);
+        if ('error' in event) items = [eventError(event)];
+        else {
+          // this subscriber's failure (e.g. changing the shared frozen value) ends its stream only
+          try {
+            items = toItems(event.value);
+          } catch (error) {
+            items = [new GraphQLError('This subscription failed to read an event', { originalError: error as Error })];
+            final = true;
+          }
+        }
+        for (const item of items) void push(item);
+        if (final) stop();
       };
-      const unsubscribe = this.coordinator.subscribe(watch.key, deliver);
-      const leave = this.join(watch);
+      const topic = this.join(watch, deliver);
       try {
         const latest = await this.coordinator.latest(watch.key);
-        // An ended poller's last word reaches late subscribers too, or they would wait forever.
-        if (latest !== null && (watch.replayLatest || isFinal(JSON.parse(latest) as LiveEvent))) deliver(latest);
+        if (latest !== null) {
+          const event = topic.parse(latest);
+          // An ended poller's last word reaches late subscribers too, or they would wait forever.
+          if (watch.replayLatest || isFinal(event)) deliver(latest, event);
+        }
         await stop;
       } finally {
-        unsubscribe();
-        leave();
+        this.leave(watch.key, topic, deliver);
         this.open.delete(stop);
         const left = (this.perOwner.get(watch.owner) ?? 1) - 1;
         if (left > 0) this.perOwner.set(watch.owner, left);
@@ -127,20 +152,34 @@ export class LiveHub {
     }
   }
 
-  /** Counts a subscriber of the key; the first one asks to lead its poller, the last one's leaving releases it. */
-  private join(watch: Watch): () => void {
-    let entry = this.pollers.get(watch.key);
-    if (!entry) {
+  /**
+   * Adds a subscriber of the key. The first one subscribes to the key's topic (one coordinator
+   * subscription per key, whose events are parsed once and handed to every subscriber here) and
+   * then asks to lead its poller, so the poller's first event cannot pass before anyone listens.
+   */
+  private join(watch: Watch, deliver: Deliver): Topic {
+    let topic = this.pollers.get(watch.key);
+    if (!topic) {
+      const subscribers = new Set<Deliver>();
+      const parse = parseOnce();
+      const unsubscribe = this.coordinator.subscribe(watch.key, (payload) => {
+        const event = parse(payload);
+        for (const subscriber of [...subscribers]) subscriber(payload, event);
+      });
       const lease = this.coordinator.lead(watch.key, (signal) => void this.run(watch.key, watch.poller(), signal));
-      this.pollers.set(watch.key, (entry = { subscribers: 0, lease }));
+      this.pollers.set(watch.key, (topic = { subscribers, lease, unsubscribe, parse }));
     }
-    const joined = entry;
-    joined.subscribers++;
-    return () => {
-      if (--joined.subscribers > 0) return;
-      if (this.pollers.get(watch.key) === joined) this.pollers.delete(watch.key);
-      joined.lease.release();
-    };
+    topic.subscribers.add(deliver);
+    return topic;
+  }
+
+  /** Removes a subscriber of the key; the last one's leaving unsubscribes and releases the poller's lease. */
+  private leave(key: string, topic: Topic, deliver: Deliver): void {
+    topic.subscribers.delete(deliver);
+    if (topic.subscribers.size > 0) return;
+    if (this.pollers.get(key) === topic) this.pollers.delete(key);
+    topic.unsubscribe();
+    topic.lease.release();
   }
 
   /** The poll loop of one key, while this instance leads it. */
@@ -188,6 +227,21 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
 export function liveValue<T>(value: T | GraphQLError): T {
   if (value instanceof GraphQLError) throw value;
   return value;
+}
+
+/**
+ * Parses a topic's payloads into events frozen all through, keeping the last one: every subscriber
+ * of the topic gets the same object, and none can change what another sees.
+ */
+function parseOnce(): (payload: string) => LiveEvent {
+  let last: { payload: string; event: LiveEvent } | null = null;
+  return (payload) => {
+    if (last?.payload !== payload) {
+      const event = JSON.parse(payload, (_key, value: unknown) => (typeof value === 'object' && value !== null ? Object.freeze(value) : value)) as LiveEvent;
+      last = { payload, event };
+    }
+    return last.event;
+  };
 }
 
 const isFinal = (event: LiveEvent): boolean => 'error' in event || event.done === true;

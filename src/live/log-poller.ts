@@ -4,6 +4,7 @@
  * their keys (src/queries/node-id.ts logNodeId), so one arriving in an already-seen second is still new once.
  */
 import type { UpstreamHttp } from '../upstream/http.js';
+import { matchesModel } from '../queries/log-filter.js';
 import { logNodeId, rememberListing, second } from '../queries/node-id.js';
 import type { LogRecord } from '../upstream/records.js';
 import type { WireLogQuery } from '../upstream/wire.js';
@@ -16,11 +17,10 @@ const PAGE = 100;
 /** Pages read by one poll at most: 10,000 new entries between two polls is far past any account. */
 const MAX_PAGES = 100;
 
-/** `modelName` is compared exactly here: the upstream matches it with LIKE (src/queries/log-filter.ts). */
+/** `modelName` is compared exactly here (matchesModel): the upstream matches it with LIKE. */
 export function logPoller(http: UpstreamHttp, who: PollCredential, query: WireLogQuery, modelName?: string): Poller {
   let since: number | null = null;
   let seen: Set<string> = new Set();
-  const wanted = (entry: LogRecord) => modelName === undefined || entry.modelName === modelName;
 
   return {
     async poll(signal): Promise<PollResult> {
@@ -45,7 +45,7 @@ export function logPoller(http: UpstreamHttp, who: PollCredential, query: WireLo
       } else if (since === null) {
         since = 0; // nothing yet: everything that comes is new
       }
-      const added = fresh.filter(wanted).reverse();
+      const added = fresh.filter((entry) => matchesModel(entry, modelName)).reverse();
       return added.length > 0 ? { value: added } : {};
     },
   };

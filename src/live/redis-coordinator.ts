@@ -1,19 +1,21 @@
 /**
  * Subscriptions shared by several gateway instances through one Redis: one instance at a time
  * polls a key under a lease (src/live/lease.ts), and events reach every instance's subscribers
- * over Redis pub/sub. Keys and topics are hashed once more here, so whatever string a caller
- * passes, Redis holds only a digest of it. Redis being away never throws: the error is reported,
- * publishing and `latest` degrade to nothing, and leases are retried until Redis is back.
+ * over Redis pub/sub. Keys and topics are used as given: they are already hashes of the
+ * credential's id and the query (pollKey in src/live/caller.ts, the one place they are hashed).
+ * Redis being away never throws: the error is reported, publishing and `latest` degrade to
+ * nothing, and leases are retried until Redis is back.
  *
  * Pub/sub is written here rather than taken from @graphql-yoga/redis-event-target: that one leaves
  * the promises of PUBLISH and UNSUBSCRIBE unhandled (a rejection while Redis is down would end the
  * process) and has no place for a topic's latest payload.
  */
-import { hash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { connectRedis, REDIS_KEY_PREFIX } from '../redis.js';
 import type { Coordinator } from './coordinator.js';
 import { DEFAULT_LEASE_MS, holdLease, type HeldLease, type LeaseStore } from './lease.js';
+import { redisLeaseStore } from './redis-lease.js';
 
 /** How long a topic's latest payload is kept after it was published (pollers publish on change only). */
 export const DEFAULT_LATEST_MS = 60 * 60_000;
@@ -26,16 +28,6 @@ export interface RedisCoordinatorOptions {
   /** a Redis error (unreachable, timed out); the coordinator goes on degraded */
   onError?: (error: Error) => void;
 }
-
-// Lua: each is one atomic step on the lease key (ARGV[1] the holder, ARGV[2] the TTL in ms).
-const ACQUIRE = `if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
-return redis.call('pttl', KEYS[1])`;
-const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
-return 0`;
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0`;
-
-const digest = (value: string) => hash('sha256', value, 'hex');
 
 export class RedisCoordinator implements Coordinator {
   /** this instance in lease values, so an operator can tell who polls what */
@@ -66,17 +58,12 @@ export class RedisCoordinator implements Coordinator {
     this.subscriber.on('ready', () => {
       if (this.listeners.size) this.subscriber.subscribe(...this.listeners.keys()).catch(this.report);
     });
-    const redis = this.redis;
-    this.store = {
-      acquire: async (key, holder, ttlMs) => Number(await redis.eval(ACQUIRE, 1, key, holder, ttlMs)),
-      extend: async (key, holder, ttlMs) => Number(await redis.eval(EXTEND, 1, key, holder, ttlMs)) === 1,
-      release: async (key, holder) => void (await redis.eval(RELEASE, 1, key, holder)),
-    };
+    this.store = redisLeaseStore(this.redis);
   }
 
   lead(key: string, start: (signal: AbortSignal) => void): { release(): void } {
     const holder = `${this.instanceId}:${++this.leaseCount}`;
-    const lease = holdLease(this.store, `live:lease:${digest(key)}`, holder, { ttlMs: this.leaseMs, onError: this.report }, start);
+    const lease = holdLease(this.store, `live:lease:${key}`, holder, { ttlMs: this.leaseMs, onError: this.report }, start);
     this.leases.add(lease);
     return {
       release: () => {
@@ -147,10 +134,10 @@ export class RedisCoordinator implements Coordinator {
 }
 
 function latestKey(topic: string): string {
-  return `live:latest:${digest(topic)}`;
+  return `live:latest:${topic}`;
 }
 
 /** ioredis prefixes keys but not channels: the prefix is added here so channels share the namespace. */
 function channel(topic: string): string {
-  return `${REDIS_KEY_PREFIX}live:${digest(topic)}`;
+  return `${REDIS_KEY_PREFIX}live:${topic}`;
 }

@@ -8,6 +8,7 @@
 import type { LogRecord, Page } from '../upstream/records.js';
 import type { WireLogQuery } from '../upstream/wire.js';
 import { mapConcurrent } from '../upstream/map-concurrent.js';
+import { matchesModel } from './log-filter.js';
 import { servedPageSize, type WalkOptions } from './log-scan.js';
 
 /** Pages of one log listing, one per query: the request's page loader (src/loaders/index.ts). */
@@ -69,13 +70,13 @@ export async function loadExactModelRange(
 ): Promise<LogRange> {
   if (!modelName.includes('_')) {
     const range = await loadLogRange(pages, query, offset, count, options);
-    if (range.items.every((entry) => entry.modelName === modelName)) return range;
+    if (range.items.every((entry) => matchesModel(entry, modelName))) return range;
   }
   const items: LogRecord[] = [];
   let matched = 0;
   const keep = (page: Page<LogRecord>) => {
     for (const entry of page.items) {
-      if (entry.modelName !== modelName) continue;
+      if (!matchesModel(entry, modelName)) continue;
       if (matched >= offset && matched < offset + count) items.push(entry);
       matched++;
     }

@@ -23,8 +23,8 @@ function scripted(answers: (n: number) => PollResult | Error) {
 const options = { minMs: 1_000, maxMs: 8_000, maxPerCredential: 3, maxTotal: 5 };
 
 /** Starts reading a watch's stream (each value one item) and collects what arrives; `end` resolves when it ends. */
-function read(hub: LiveHub, watch: Watch) {
-  const stream = hub.stream(watch, (value) => [value]);
+function read(hub: LiveHub, watch: Watch, toItems = (value: unknown): unknown[] => [value]) {
+  const stream = hub.stream(watch, toItems);
   const events: unknown[] = [];
   const iterator = stream[Symbol.asyncIterator]();
   const end = (async () => {
@@ -81,6 +81,42 @@ describe('LiveHub', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(counter.calls).toBe(1);
     expect(late.events).toHaveLength(1);
+  });
+
+  it('parses an event once for every subscriber of its key, late ones included, and hands each the same frozen value', async () => {
+    const { make } = scripted((n) => ({ value: { n, nested: { n } } }));
+    const watch = { owner: 'a', key: 'k', poller: make, replayLatest: true };
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const readers = [read(hub, watch), read(hub, watch), read(hub, watch)];
+      await vi.advanceTimersByTimeAsync(0);
+      const late = read(hub, { ...watch, owner: 'b' }); // the same key: another subscriber of this credential's account
+      await vi.advanceTimersByTimeAsync(0);
+      expect(parse).toHaveBeenCalledTimes(1);
+      const [first] = readers[0].events as { nested: { n: number } }[];
+      for (const reader of [...readers, late]) expect(reader.events).toEqual([first]);
+      for (const reader of [...readers, late]) expect(reader.events[0]).toBe(first);
+      expect(Object.isFrozen(first)).toBe(true);
+      expect(Object.isFrozen(first.nested)).toBe(true);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('a subscriber that changes the shared value ends with an error; the others get it unchanged', async () => {
+    const { make } = scripted(() => ({ value: { nested: { n: 1 } } }));
+    const watch = { owner: 'a', key: 'k', poller: make, replayLatest: true };
+    const careless = read(hub, watch, (value) => {
+      (value as { nested: { n: number } }).nested.n = 2;
+      return [value];
+    });
+    const careful = read(hub, watch);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(careful.events).toEqual([{ nested: { n: 1 } }]);
+    expect(careless.events).toHaveLength(1);
+    expect(careless.events[0]).toBeInstanceOf(GraphQLError);
+    expect(await careless.end).toBeNull();
+    expect(hub.size).toBe(1);
   });
 
   it('slows down while nothing changes, and after a 429', async () => {
