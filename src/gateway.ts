@@ -11,6 +11,7 @@ import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, parse }
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { createResponseCache, type CacheOptions } from './plugins/response-cache.js';
+import { maskError } from './plugins/mask-error.js';
 import { createContext, type Context, type Settings } from './context.js';
 import { yogaLogger, type Logger } from './observability/logger.js';
 import { auditKeyWrites } from './observability/audit.js';
@@ -21,7 +22,6 @@ import { loadTrustedDocuments, requireDocuments, useTrustedDocuments } from './p
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './plugins/limits.js';
 import { LocalCoordinator, type Coordinator } from './live/coordinator.js';
 import { DEFAULT_LIVE, LiveHub, type LiveOptions } from './live/hub.js';
-import { UpstreamError } from './upstream/errors.js';
 import { Deadlines } from './upstream/deadlines.js';
 import { credentialOf, requestCredentials, toCredential, type Credential } from './upstream/credential.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, type HttpOptions } from './upstream/http.js';
@@ -259,26 +259,6 @@ function trustedDocumentsPlugin(manifestPath: string | undefined, manifest: Map<
 
 function operationNames(documents: Map<string, string>): Record<string, string> {
   return Object.fromEntries([...documents].map(([hash, text]) => [getOperationAST(parse(text))?.name?.value, `sha256:${hash}`]));
-}
-
-/** Upstream errors keep their message and get a code; our own GraphQL errors pass; anything else is masked. */
-function maskError(error: unknown): GraphQLError {
-  const located = error instanceof GraphQLError ? error : undefined;
-  const cause = located?.originalError ?? error;
-  const where = { nodes: located?.nodes, path: located?.path };
-  if (cause instanceof UpstreamError) {
-    return new GraphQLError(cause.message, {
-      ...where,
-      extensions: {
-        code: cause.kind,
-        upstreamPath: cause.details.path,
-        upstreamStatus: cause.details.status,
-        upstreamMessage: cause.details.upstreamMessage,
-      },
-    });
-  }
-  if (located && (!located.originalError || located.originalError instanceof GraphQLError)) return located;
-  return new GraphQLError('Unexpected error.', { ...where, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
 
 const OPERATIONS_DIR = new URL('../schema/operations/', import.meta.url);

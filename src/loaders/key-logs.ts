@@ -8,6 +8,7 @@ import DataLoader from 'dataloader';
 import type { LogRecord } from '../upstream/records.js';
 import type { WireLogQuery } from '../upstream/wire.js';
 import { loadExactModelRange, loadLogRange, type LogPages } from '../queries/log-range.js';
+import { matchesModel } from '../queries/log-filter.js';
 import type { WalkOptions } from '../queries/log-scan.js';
 import { queryKey } from './query-loader.js';
 
@@ -69,7 +70,7 @@ async function loadGroup(pages: LogPages, group: KeyLogsKey[], options: WalkOpti
   const shared = await pages.load({ ...query, p: 1, page_size: pageSize });
   const wanted = new Set(group.map((key) => key.tokenName));
   for (const entry of shared.items) {
-    if (!wanted.has(entry.tokenName) || (model && entry.modelName !== model)) continue;
+    if (!wanted.has(entry.tokenName) || !matchesModel(entry, model)) continue;
     const list = byName.get(entry.tokenName) ?? [];
     if (list.length < first) list.push(entry);
     byName.set(entry.tokenName, list);
