@@ -162,7 +162,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // refused by graphql-js with its own clear error. Before the cache, which wraps it.
     useGraphQlJit({}, { enableIf: ({ document, operationName }) => getOperationAST(document, operationName)?.operation === 'query' }) as Plugin,
     telemetry.plugin as Plugin,
-    ...(cache ? [cache.plugin, cache.invalidator] : []),
+    ...(cache ? [cache.http, ...cache.plugins] : []),
     { onDispose: () => cache?.close() },
     // Streams end before the coordinator goes: their pollers release their leases first.
     { onDispose: () => (live.close(), live.coordinator.close()) },
