@@ -271,6 +271,12 @@ function cacheCases(cacheOf: () => Promise<{ fast: CacheOptions; slow: CacheOpti
     expect((await cachedAlike(pair, keys, admin)).cache).toBe('hit');
   });
 
+  it('variables the cache key cannot be made of (too deep for JSON.stringify): the same masked error', async () => {
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+    const { fast } = await cachedAlike(pair, { body: `{"query": "query A($n: Int) { logs(first: $n) { totalCount } }", "variables": {"n": ${deep}}}` });
+    expect(JSON.parse(fast.body).errors[0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
+  });
+
   it('never stores an answer with an error, nor introspection', async () => {
     const query = { body: { query: '{ me { username role } }' } };
     h.reset();
