@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, parse } from 'graphql';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { createResponseCache, type CacheOptions } from './plugins/response-cache.js';
+import { createResponseCache, type CacheOptions, type ResponseCache } from './plugins/response-cache.js';
 import { maskError } from './plugins/mask-error.js';
 import { createContext, type Context, type Settings } from './context.js';
 import { yogaLogger, type Logger } from './observability/logger.js';
@@ -107,7 +107,14 @@ export type Gateway = YogaServerInstance<Record<string, never>, Context> & {
   /** for the CSV exports (src/http/export.ts) */
   requests: RequestSupport;
   /** what src/http/fast-path.ts needs beside yoga's envelop; null when every request must pass yoga's HTTP hooks */
-  fastPath: { track: Telemetry['track']; maskError: (error: unknown) => GraphQLError; /** requests it answered */ served: number } | null;
+  fastPath: {
+    track: Telemetry['track'];
+    maskError: (error: unknown) => GraphQLError;
+    /** the response cache's answer before parsing, as its yoga hook gives it; null without a cache */
+    cachedAnswer: ResponseCache['answer'] | null;
+    /** requests it answered */
+    served: number;
+  } | null;
 };
 
 export const DEFAULT_SETTINGS: Settings = { revealSecrets: false, maxFirst: MAX_FIRST, logPageConcurrency: 4 };
@@ -162,7 +169,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // refused by graphql-js with its own clear error. Before the cache, which wraps it.
     useGraphQlJit({}, { enableIf: ({ document, operationName }) => getOperationAST(document, operationName)?.operation === 'query' }) as Plugin,
     telemetry.plugin as Plugin,
-    ...(cache ? [cache.plugin, cache.invalidator] : []),
+    ...(cache ? [cache.http, ...cache.plugins] : []),
     { onDispose: () => cache?.close() },
     // Streams end before the coordinator goes: their pollers release their leases first.
     { onDispose: () => (live.close(), live.coordinator.close()) },
@@ -170,9 +177,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     { onDispose: () => usagePool.close() },
   ];
   // src/http/fast-path.ts runs envelop's hooks, not yoga's HTTP-level ones: it serves only when no
-  // plugin needs those but these, which it reproduces (telemetry) or which have nothing to do on
-  // what it serves (CSRF: a JSON POST is preflighted; the dashboard's documents: sent by hash only).
-  const fastPathKnows = new Set<Plugin>([csrf, telemetry.plugin as Plugin, ...(trusted && !options.trustedDocuments ? [trusted] : [])]);
+  // plugin needs those but these, which it reproduces (telemetry; the cache's answer before parsing,
+  // and it leaves If-None-Match to yoga) or which have nothing to do on what it serves (CSRF: a JSON
+  // POST is preflighted; the dashboard's documents: sent by hash only).
+  const fastPathKnows = new Set<Plugin>([csrf, telemetry.plugin as Plugin, ...(cache ? [cache.http] : []), ...(trusted && !options.trustedDocuments ? [trusted] : [])]);
   const fastPath = options.fastPath !== false && plugins.every((plugin) => fastPathKnows.has(plugin) || !HTTP_HOOKS.some((hook) => hook in plugin));
 
   const yoga = createYoga<Record<string, never>, Context>({
@@ -222,7 +230,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     corsOrigins: options.corsOrigins ?? [],
     dashboard,
     requests,
-    fastPath: fastPath ? { track: telemetry.track, maskError: logged(maskError, logger), served: 0 } : null,
+    fastPath: fastPath ? { track: telemetry.track, maskError: logged(maskError, logger), cachedAnswer: cache?.answer ?? null, served: 0 } : null,
   });
 }
 

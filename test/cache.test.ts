@@ -6,6 +6,7 @@ import { createGateway } from '../src/gateway.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startServer, type RunningServer } from '../src/http/server.js';
 import { startHarness, type GraphQLResponse, type Harness } from './helpers.js';
+import { wsClient } from './live/clients.js';
 import { requireProgram } from './programs.js';
 import { freePort, startRedis, type RedisServer } from './redis-server.js';
 
@@ -127,6 +128,23 @@ describe('response cache in memory', () => {
     const introspection = '{ __schema { queryType { name } } }';
     await gql(introspection);
     expect((await gql(introspection)).cache).toBe('miss');
+  });
+
+  it('a query over WebSocket is answered, neither from nor into the cache (it has no HTTP request to carry the outcome)', async () => {
+    h.reset();
+    const client = wsClient(h.server.url, demoKey);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const answer = await new Promise((resolve, reject) => {
+          let last: unknown;
+          client.subscribe({ query: '{ me { username quotaUsd } }' }, { next: (value) => (last = value), error: reject, complete: () => resolve(last) });
+        });
+        expect(answer).toEqual({ data: { me: { username: 'demo', quotaUsd: expect.any(Number) } } });
+      }
+    } finally {
+      await client.dispose();
+    }
+    expect(h.calls()).toEqual({ '/yescale/user': 2 });
   });
 
   it('is off unless configured (the CLI turns it on; --no-cache turns it off)', async () => {

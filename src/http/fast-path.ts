@@ -9,9 +9,12 @@
  * Anything else goes to yoga untouched, before anything was executed: other methods, paths or
  * content types, an `Accept` not listed below, an `Origin` (browsers: CORS and CSRF stay yoga's),
  * batches, `extensions` (persisted documents), unexpected parameters, documents that do not parse
- * or validate (yoga words those errors), subscriptions. A gateway whose plugins act at the HTTP
- * level for every request (response cache, trusted documents only) has no fast path
- * (src/gateway.ts). test/fast-path.test.ts compares its answers with yoga's.
+ * or validate (yoga words those errors), subscriptions, and with the response cache on, a request
+ * with If-None-Match (the cache's 304 is a yoga hook). With the cache, a stored answer goes out
+ * before the context is built or anything executes, as the cache's yoga hook serves it
+ * (src/plugins/response-cache.ts). A trusted-documents manifest, whose plugin acts on every HTTP
+ * request, turns the fast path off (src/gateway.ts). test/fast-path.test.ts compares its answers
+ * with yoga's, with the cache off and on.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperationAST, type ExecutionResult } from 'graphql';
@@ -74,10 +77,14 @@ export function answerFast(gateway: Gateway, req: IncomingMessage, res: ServerRe
   const contentType = req.headers['content-type'];
   const mediaType = MEDIA_TYPES.get(req.headers.accept);
   if (!contentType || !JSON_TYPES.has(contentType) || !mediaType) return false;
+  // a revalidation: the response cache's 304 is a yoga hook (src/plugins/response-cache.ts)
+  if (fastPath.cachedAnswer && req.headers['if-none-match'] !== undefined) return false;
   const params = paramsOf(body);
   if (!params) return false;
   const request = new RequestView(req);
-  const enveloped = gateway.getEnveloped({ request, params, req, res });
+  // (the object execution gets as its context: envelop extends it)
+  const initialContext = { request, params, req, res };
+  const enveloped = gateway.getEnveloped(initialContext);
   let document;
   try {
     document = enveloped.parse(params.query);
@@ -99,6 +106,9 @@ export function answerFast(gateway: Gateway, req: IncomingMessage, res: ServerRe
     res.writeHead(init.status, headers).end(body ?? undefined);
   };
   const run = async () => {
+    // as the cache's onParams hook under yoga: a stored answer goes out without a context or execution
+    const cached = fastPath.cachedAnswer && (await fastPath.cachedAnswer(initialContext, request, params));
+    if (cached) return cached;
     const contextValue = await enveloped.contextFactory();
     const args = { schema: enveloped.schema, document, contextValue, variableValues: params.variables, operationName: params.operationName };
     return (await enveloped.execute(args)) as ExecutionResult;

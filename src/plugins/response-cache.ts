@@ -4,15 +4,23 @@
  * Only queries that resolved without any error are stored; introspection never is. A mutation
  * makes every entry of its caller unreachable (a per-caller generation in the key), and no one
  * else's. A broken Redis degrades to "no cache", never to a failed request.
+ *
+ * The work is split as in yoga's own plugin (@graphql-yoga/plugin-response-cache), whose envelop
+ * half cannot run without its yoga half and so not on src/http/fast-path.ts: `plugins` are envelop
+ * hooks (@envelop/response-cache: the lookup before execution, the store with the TTL of the
+ * types in the answer; the generation bump after a mutation), run on every path; `http` holds the
+ * yoga-level hooks: a 304 to a matching If-None-Match, and the answer found from the request's
+ * parameters before anything is parsed. The fast path calls `answer` as `http` does in onParams, and
+ * leaves requests with If-None-Match to yoga.
  */
 import { hash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
-import { getOperationAST } from 'graphql';
+import { createInMemoryCache, resultWithMetadata, useResponseCache, type Cache } from '@envelop/response-cache';
+import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 import { connectRedis } from '../redis.js';
-import type { Credential } from '../upstream/credential.js';
+import type { Credential, HeaderSource } from '../upstream/credential.js';
 
 /**
  * How long an answer may be served from the cache, by the types it contains: the shortest wins.
@@ -36,10 +44,24 @@ export interface CacheOptions {
   ttlMs?: Record<string, number> & { other?: number };
 }
 
+/** What a request asks for: its document text, variables and operation name. */
+export interface OperationParams {
+  query?: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+}
+
 export interface ResponseCache {
-  plugin: Plugin;
-  /** after a mutation, drops the caller's entries; place it beside `plugin` */
-  invalidator: Plugin;
+  /** envelop hooks: serve and store answers, drop the caller's entries after a mutation */
+  plugins: Plugin[];
+  /** yoga's HTTP hooks: a 304 to a matching If-None-Match, the cached answer before parsing */
+  http: Plugin;
+  /**
+   * The cached answer of `params` for this caller, or null; either way the request's key, which
+   * the envelop hooks need, is remembered on `context` (the object its execution gets). Requests
+   * that did not pass here (WebSocket operations) are neither served nor stored.
+   */
+  answer(context: object, request: HeaderSource, params: OperationParams): Promise<ExecutionResult | null>;
   close(): Promise<void>;
 }
 
@@ -49,7 +71,7 @@ export interface ResponseCache {
  */
 export function createResponseCache(
   options: CacheOptions,
-  credentialOf: (request: Request) => Credential | null,
+  credentialOf: (request: HeaderSource) => Credential | null,
   scope: string,
   onRedisError: (error: Error) => void,
 ): ResponseCache {
@@ -60,37 +82,48 @@ export function createResponseCache(
   const generations = redis ? redisGenerations(redis, onRedisError) : memoryGenerations();
   // Never the credential itself: its hash, so neither the cache nor its keys hold a secret.
   const scopeId = hash('sha256', scope, 'hex').slice(0, 16);
-  const sessionOf = (request: Request) => {
+  // A request without a credential fails anyway; it never reads or fills a shared entry.
+  const sessionOf = (request: HeaderSource) => {
     const credential = credentialOf(request);
     return credential ? `${scopeId}.${credential.id}` : null;
   };
-  const plugin = useResponseCache({
+  // The caller's generation is part of every key: a mutation bumps it, so all of that caller's
+  // entries (whatever types they hold) stop being found and expire by TTL; other callers' keys
+  // do not change. No entity index is needed for that (see storeOnly).
+  // (variables in the order sent: another order is only a miss)
+  const keyOf = async (params: OperationParams, session: string) =>
+    hash('sha256', [params.query ?? '', params.operationName ?? '', JSON.stringify(params.variables ?? {}), `${session}#${await generations.get(session)}`].join('|'), 'hex');
+  const keys = new WeakMap<object, Promise<string>>();
+
+  const answer = async (context: object, request: HeaderSource, params: OperationParams) => {
+    const session = sessionOf(request);
+    if (!session) return null;
+    const key = keyOf(params, session);
+    keys.set(context, key);
+    const cached = await cache.get(await key);
+    return cached ? resultWithMetadata(cached, { hit: true }) : null;
+  };
+
+  const store = useResponseCache<{ request: HeaderSource }>({
     cache,
-    session: sessionOf,
-    // The caller's generation is part of every key: a mutation bumps it, so all of that caller's
-    // entries (whatever types they hold) stop being found and expire by TTL; other callers' keys
-    // do not change. No entity index is needed for that (see storeOnly).
-    // (variables in the order sent: another order is only a miss)
-    buildResponseCacheKey: async (params) =>
-      hash(
-        'sha256',
-        [
-          params.documentString,
-          params.operationName ?? '',
-          JSON.stringify(params.variableValues ?? {}),
-          params.sessionId ? `${params.sessionId}#${await generations.get(params.sessionId)}` : '',
-        ].join('|'),
-        'hex',
-      ),
-    // A request without a credential fails anyway; it never reads or fills a shared entry.
-    enabled: (request) => credentialOf(request) !== null,
+    session: (context) => sessionOf(context.request),
+    enabled: (context) => keys.has(context),
+    buildResponseCacheKey: ({ context }) => keys.get(context as object)!,
     ttl: other,
     ttlPerSchemaCoordinate: perType,
-    shouldCacheResult: ({ result }) => !result.errors?.length,
+    // As yoga's plugin: an answer worth storing carries its key as ETag, for a later If-None-Match.
+    shouldCacheResult: ({ cacheKey, result }) => {
+      if (result.errors?.length) return false;
+      const extensions = (result.extensions ??= {}) as { http?: { headers?: Record<string, string> } };
+      const headers = ((extensions.http ??= {}).headers ??= {});
+      headers['ETag'] = cacheKey;
+      headers['Last-Modified'] = new Date().toUTCString();
+      return true;
+    },
     // extensions.responseCache tells the request's record whether the answer was a hit (takeCacheOutcome).
     includeExtensionMetadata: true,
   });
-  const invalidator: Plugin<{ request: Request }> = {
+  const invalidator: Plugin<{ request: HeaderSource }> = {
     onExecute({ args }) {
       if (getOperationAST(args.document, args.operationName)?.operation !== 'mutation') return;
       const session = sessionOf(args.contextValue.request);
@@ -98,9 +131,29 @@ export function createResponseCache(
       return session ? { onExecuteDone: () => generations.bump(session) } : undefined;
     },
   };
+  const http: Plugin = {
+    // yoga's plugin's rule: the entry of that key still lives, and is no older than If-Modified-Since
+    onRequest({ request, fetchAPI, endResponse }) {
+      const etag = request.headers.get('if-none-match');
+      if (!etag || !sessionOf(request)) return;
+      return Promise.resolve(cache.get(etag)).then((cached) => {
+        const lastModified = (cached?.extensions?.http as { headers?: Record<string, string> } | undefined)?.headers?.['Last-Modified'];
+        if (lastModified === undefined) return;
+        const since = request.headers.get('if-modified-since');
+        if (since !== null && !(new Date(since).getTime() >= new Date(lastModified).getTime())) return;
+        endResponse(new fetchAPI.Response(null, { status: 304, headers: { ETag: etag, 'Last-Modified': lastModified } }));
+      });
+    },
+    onParams({ request, params, context, setResult }) {
+      return answer(context, request, params).then((hit) => {
+        if (hit) setResult(hit);
+      });
+    },
+  };
   return {
-    plugin,
-    invalidator: invalidator as Plugin,
+    plugins: [store as Plugin, invalidator as Plugin],
+    http,
+    answer,
     async close() {
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
