@@ -2,9 +2,10 @@
  * Worker threads that parse and aggregate the pages of usage scans (page.ts), so that a scan of a
  * whole log history neither holds the main thread (other tenants' requests wait behind a parse)
  * nor fills its heap with parsed pages: a page goes in as bytes and comes out as figures. The
- * bytes travel in an ArrayBuffer that is transferred to the thread and back with the figures, and
- * reused for a later page: no copy but the one assembling the body, no fresh memory per page, and
- * no buffer left waiting in a thread for a GC that a thread allocating little seldom runs. One pool
+ * bytes lie in a SharedArrayBuffer that the thread reads in place and that is reused for a later
+ * page once the thread answered: no copy but the one assembling the body, no fresh memory per
+ * page, and no ArrayBuffer transferred (each transfer left a detached buffer counted as external
+ * memory until a full GC, which the main thread then ran every few pages: docs/benchmarks.md). One pool
  * per gateway: threads start on demand, end after `idleMs` without work (their buffers with
  * them), and all end at `close()` (the gateway's dispose). A thread that dies fails its pages with
  * a coded error and is replaced by the next page.
@@ -67,8 +68,8 @@ export class PagePool {
   private readonly threads: Thread[] = [];
   /** pages waiting for a thread, per caller; callers are served in turn (the Map's order, rotated) */
   private readonly waiting = new Map<string, Job[]>();
-  /** buffers back from the threads, for the next pages */
-  private buffers: ArrayBuffer[] = [];
+  /** buffers no page is in, for the next pages */
+  private buffers: SharedArrayBuffer[] = [];
   private nextId = 0;
   private closed = false;
 
@@ -87,6 +88,7 @@ export class PagePool {
       if (at < 0) return; // already in a thread: it finishes
       jobs!.splice(at, 1);
       if (jobs!.length === 0) this.waiting.delete(owner.tenant);
+      this.release(queued);
       reject(deadline(job.path));
     };
     owner.signal?.addEventListener('abort', abort, { once: true });
@@ -101,7 +103,7 @@ export class PagePool {
   /** The body in a buffer of the pool's (or a new one, a quarter larger, for pages of slightly different sizes). */
   private assemble(body: RawBody): Uint8Array {
     const at = this.buffers.findIndex((buffer) => buffer.byteLength >= body.size);
-    const buffer = at >= 0 ? this.buffers.splice(at, 1)[0] : new ArrayBuffer(Math.ceil(body.size * 1.25));
+    const buffer = at >= 0 ? this.buffers.splice(at, 1)[0] : new SharedArrayBuffer(Math.ceil(body.size * 1.25));
     const bytes = new Uint8Array(buffer, 0, body.size);
     let offset = 0;
     for (const chunk of body.chunks) {
@@ -138,19 +140,19 @@ export class PagePool {
       if (thread.idle) clearTimeout(thread.idle), (thread.idle = null);
       thread.worker.ref();
       thread.job = job;
-      thread.worker.postMessage({ id: job.id, task: job.task }, [job.task.bytes.buffer as ArrayBuffer]);
+      // the bytes are shared with the thread, not copied (a SharedArrayBuffer)
+      thread.worker.postMessage({ id: job.id, task: job.task });
     }
   }
 
   private start(): Thread {
     const thread: Thread = { worker: startWorker(this.options.heapMb), job: null, idle: null };
     this.threads.push(thread);
-    thread.worker.on('message', ({ id, figures, error, buffer }: { id: number; figures?: PageFigures; error?: PageError; buffer: ArrayBuffer }) => {
-      // as many buffers kept as pages can be in the threads at once, none of an unusual size; idle threads keep none
-      if (this.buffers.length < this.options.size * 4 && buffer.byteLength <= KEPT_BUFFER_BYTES) this.buffers.push(buffer);
+    thread.worker.on('message', ({ id, figures, error }: { id: number; figures?: PageFigures; error?: PageError }) => {
       const job = thread.job;
       if (!job || job.id !== id) return;
       thread.job = null;
+      this.release(job);
       if (error) job.reject(fromPageError(error));
       else job.resolve(figures!);
       if (this.waiting.size > 0) this.dispatch();
@@ -166,6 +168,8 @@ export class PagePool {
       const job = thread.job;
       thread.job = null;
       if (job) {
+        // the thread is gone: nothing reads the page's buffer any more
+        this.release(job);
         const path = job.task.path;
         if (this.closed) job.reject(shuttingDown(path));
         else job.reject(new UpstreamError('UPSTREAM_BAD_RESPONSE', `The usage scan could not read a page of ${path}: its worker thread stopped (${thread.error?.message ?? `exit code ${code}`})`, { path }));
@@ -174,6 +178,15 @@ export class PagePool {
       this.dispatch();
     });
     return thread;
+  }
+
+  /**
+   * The buffer of a page no thread reads any more, kept for a later page: as many as pages can be
+   * in the threads and the queue at once, none of an unusual size; idle threads keep none.
+   */
+  private release(job: Job): void {
+    const buffer = job.task.bytes.buffer as SharedArrayBuffer;
+    if (this.buffers.length < this.options.size * 4 && buffer.byteLength <= KEPT_BUFFER_BYTES) this.buffers.push(buffer);
   }
 
   /** An idle thread keeps no process alive and ends after idleMs, and with the last one the buffers go. */
