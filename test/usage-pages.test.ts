@@ -183,7 +183,7 @@ describe('pages the scanner leaves to JSON.parse', () => {
 describe('the worker threads', () => {
   const body = (text: string) => {
     const bytes = Buffer.from(text, 'utf8');
-    return { status: 200, chunks: [bytes.subarray(0, 100), bytes.subarray(100)], size: bytes.length };
+    return { status: 200, bytes };
   };
   const job = (skip = 0) => ({ path: '/yescale/logs', skip, aggregators: AGGREGATORS });
   const a = { tenant: 'a' };
@@ -257,6 +257,25 @@ describe('the worker threads', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(pool.size()).toBe(0);
     await pool.close();
+  });
+
+  it('two requests scanning alike share the upstream pages in flight, each reading its own copy', async () => {
+    const own = await startHarness({ logPageConcurrency: 3 }, { logsPerUser: 3_000, now: NOW, maxPageSize: 100 });
+    try {
+      const query = `{ usage(filter: {}, groupBy: [DAY, MODEL]) { totals { requests quota cacheTokens } groups { day model requests quota } } }`;
+      const alone = await own.gqlInProcess(query);
+      const pages = own.calls()['/yescale/logs'];
+      expect(pages).toBeGreaterThan(20);
+      own.reset();
+      own.emulator.setFault({ mode: 'latency', latencyMs: 5, path: '/yescale/logs' });
+      const both = await Promise.all([own.gqlInProcess(query), own.gqlInProcess(query)]);
+      expect(both[0].errors).toBeUndefined();
+      expect(both).toEqual([alone, alone]);
+      // joined in flight: one upstream call per page for the two
+      expect(own.calls()['/yescale/logs']).toBe(pages);
+    } finally {
+      await own.close();
+    }
   });
 
   it("the gateway's dispose ends its threads", async () => {

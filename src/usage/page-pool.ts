@@ -2,21 +2,22 @@
  * Worker threads that parse and aggregate the pages of usage scans (page.ts), so that a scan of a
  * whole log history neither holds the main thread (other tenants' requests wait behind a parse)
  * nor fills its heap with parsed pages: a page goes in as bytes and comes out as figures. The
- * bytes lie in a SharedArrayBuffer that the thread reads in place and that is reused for a later
- * page once the thread answered: no copy but the one assembling the body, no fresh memory per
- * page, and no ArrayBuffer transferred (each transfer left a detached buffer counted as external
- * memory until a full GC, which the main thread then ran every few pages: docs/benchmarks.md). One pool
+ * bytes lie in a SharedArrayBuffer of the pool's, into which the upstream client copies the body as
+ * it arrives (`take`, src/upstream/http.ts BodyBuffers); the thread reads it in place, and it is
+ * reused for a later page once the thread answered: no copy but the one assembling the body, no
+ * fresh memory per page, and no ArrayBuffer transferred (each transfer left a detached buffer
+ * counted as external memory until a full GC, which the main thread ran every few pages:
+ * docs/benchmarks.md). One pool
  * per gateway: threads start on demand, end after `idleMs` without work (their buffers with
  * them), and all end at `close()` (the gateway's dispose). A thread that dies fails its pages with
  * a coded error and is replaced by the next page.
  */
-import { Buffer } from 'node:buffer';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UpstreamError } from '../upstream/errors.js';
-import type { RawBody } from '../upstream/http.js';
+import type { BodyBuffers, RawBody } from '../upstream/http.js';
 import { aggregatePage, fromPageError, type PageError, type PageFigures, type PageJob, type PageTask } from './page.js';
 
 export interface PagePoolOptions {
@@ -64,12 +65,14 @@ interface Thread {
   error?: Error;
 }
 
-export class PagePool {
+export class PagePool implements BodyBuffers {
   private readonly threads: Thread[] = [];
   /** pages waiting for a thread, per caller; callers are served in turn (the Map's order, rotated) */
   private readonly waiting = new Map<string, Job[]>();
   /** buffers no page is in, for the next pages */
   private buffers: SharedArrayBuffer[] = [];
+  /** buffers given by take() and not yet back in run() */
+  private readonly lent = new WeakSet<SharedArrayBuffer>();
   private nextId = 0;
   private closed = false;
 
@@ -77,11 +80,11 @@ export class PagePool {
 
   /** The figures of one page, from the next free thread, callers taking turns. */
   run(body: RawBody, job: PageJob, owner: PageOwner): Promise<PageFigures> {
-    if (this.options.size === 0) return Promise.resolve().then(() => aggregatePage({ ...job, status: body.status, bytes: Buffer.concat(body.chunks, body.size) }));
+    if (this.options.size === 0) return Promise.resolve().then(() => aggregatePage({ ...job, status: body.status, bytes: body.bytes }));
     if (this.closed) return Promise.reject(shuttingDown(job.path));
     if (owner.signal?.aborted) return Promise.reject(deadline(job.path));
     const { promise, resolve, reject } = withResolvers<PageFigures>();
-    const queued: Job = { id: this.nextId++, task: { ...job, status: body.status, bytes: this.assemble(body) }, resolve, reject, settle: () => {} };
+    const queued: Job = { id: this.nextId++, task: { ...job, status: body.status, bytes: this.claim(body.bytes) }, resolve, reject, settle: () => {} };
     const abort = () => {
       const jobs = this.waiting.get(owner.tenant);
       const at = jobs?.indexOf(queued) ?? -1;
@@ -100,17 +103,25 @@ export class PagePool {
     return promise;
   }
 
-  /** The body in a buffer of the pool's (or a new one, a quarter larger, for pages of slightly different sizes). */
-  private assemble(body: RawBody): Uint8Array {
-    const at = this.buffers.findIndex((buffer) => buffer.byteLength >= body.size);
-    const buffer = at >= 0 ? this.buffers.splice(at, 1)[0] : new SharedArrayBuffer(Math.ceil(body.size * 1.25));
-    const bytes = new Uint8Array(buffer, 0, body.size);
-    let offset = 0;
-    for (const chunk of body.chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return bytes;
+  /**
+   * A buffer of the pool's for a body of `size` bytes (or a new one, a quarter larger, for pages
+   * of slightly different sizes), to come back in run(); without threads, a plain one.
+   */
+  take(size: number): Uint8Array {
+    if (this.options.size === 0) return new Uint8Array(size);
+    const at = this.buffers.findIndex((buffer) => buffer.byteLength >= size);
+    const buffer = at >= 0 ? this.buffers.splice(at, 1)[0] : new SharedArrayBuffer(Math.ceil(size * 1.25));
+    this.lent.add(buffer);
+    return new Uint8Array(buffer, 0, size);
+  }
+
+  /** The page's bytes in a buffer of the pool's: the one take() lent for them, or a copy. */
+  private claim(bytes: Uint8Array): Uint8Array {
+    if (this.lent.delete(bytes.buffer as SharedArrayBuffer)) return bytes;
+    const copy = this.take(bytes.length);
+    this.lent.delete(copy.buffer as SharedArrayBuffer);
+    copy.set(bytes);
+    return copy;
   }
 
   /** Threads running now (tests, metrics). */
