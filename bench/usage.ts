@@ -101,9 +101,10 @@ async function main(): Promise<void> {
   const port = await freePort();
   const gateway = spawn(
     process.execPath,
-    [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), 'dist/main.js', 'serve', '--port', String(port), '--upstream', upstreamUrl, '--no-cache', '--request-timeout', '600000',
+    [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), 'dist/main.js', 'serve', '--port', String(port), '--upstream', upstreamUrl, '--no-cache', '--request-timeout', '600000',
       '--log-page-concurrency', String(CONCURRENCY), '--log-level', 'warn'],
-    { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'ignore', 'inherit'] },
+    // BENCH_NODE_ARGS (e.g. --trace-gc): more flags for the gateway's node, whose output is then shown
+    { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', process.env.BENCH_NODE_ARGS ? 'inherit' : 'ignore', 'inherit'] },
   );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
