@@ -198,7 +198,7 @@ async function main(): Promise<void> {
     'with the window: the pages in flight, their (reused) buffers and the groups. What remains above the floor is the scan',
     "itself (a JavaScript byte loop: with the aggregation about 1.4x `JSON.parse`'s CPU time on one core), the main",
     "thread's share (undici's HTTP parsing and the copy) and the transfer from the proxy, which shares the 2 cores.",
-    'Profile a run with `BENCH_CPU_PROF=<dir> npm run bench:usage` (a profile per thread). On a shared machine compare the load average.',
+    "Profile a run with `BENCH_CPU_PROF=<dir> npm run bench:usage` (a profile per thread), see the gateway's GCs with `BENCH_NODE_ARGS=--trace-gc`. On a shared machine compare the load average.",
     '',
   ].join('\n');
   console.log(section);
