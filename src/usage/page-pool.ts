@@ -2,15 +2,14 @@
  * Worker threads that parse and aggregate the pages of usage scans (page.ts), so that a scan of a
  * whole log history neither holds the main thread (other tenants' requests wait behind a parse)
  * nor fills its heap with parsed pages: a page goes in as bytes and comes out as figures. The
- * bytes lie in a SharedArrayBuffer of the pool's, into which the upstream client copies the body as
- * it arrives (`take`, src/upstream/http.ts BodyBuffers); the thread reads it in place, and it is
- * reused for a later page once the thread answered: no copy but the one assembling the body, no
+ * bytes lie in a SharedArrayBuffer of the pool's, into which the upstream client copies the body
+ * as it arrives (`take`, BodyBuffers in src/upstream/http.ts); the thread reads it in place, and it
+ * is reused for a later page once the thread answered: no copy but the one assembling the body, no
  * fresh memory per page, and no ArrayBuffer transferred (each transfer left a detached buffer
  * counted as external memory until a full GC, which the main thread ran every few pages:
- * docs/benchmarks.md). One pool
- * per gateway: threads start on demand, end after `idleMs` without work (their buffers with
- * them), and all end at `close()` (the gateway's dispose). A thread that dies fails its pages with
- * a coded error and is replaced by the next page.
+ * docs/benchmarks.md). One pool per gateway: threads start on demand, end after `idleMs` without
+ * work (their buffers with them), and all end at `close()` (the gateway's dispose). A thread that
+ * dies fails its pages with a coded error and is replaced by the next page.
  */
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
