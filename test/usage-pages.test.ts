@@ -278,6 +278,35 @@ describe('the worker threads', () => {
     }
   });
 
+  it('a body read into the pool as it arrives, with a Content-Length or chunked (as Go sends a large answer), and larger than the first buffer', async () => {
+    const text = envelope(logs.slice(0, 3_000).map((l, i) => ({ ...l, content: `${l.content} ${'·'.repeat(i % 300)}` })));
+    const bytes = Buffer.from(text, 'utf8');
+    expect(bytes.length).toBeGreaterThan(2 * 1024 * 1024);
+    const server = createServer((req, res) => {
+      if (req.url!.includes('p=2')) {
+        // no Content-Length: node:http sends it chunked
+        res.writeHead(200, { 'content-type': 'application/json' });
+        for (let at = 0; at < bytes.length; at += 100_000) res.write(bytes.subarray(at, at + 100_000));
+        res.end();
+      } else res.writeHead(200, { 'content-type': 'application/json', 'content-length': bytes.length }).end(bytes);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, retries: 0 });
+    const pool = new PagePool({ size: 1, idleMs: 60_000 });
+    try {
+      const want = parsePage(task(text));
+      for (const p of [2, 1, 2]) {
+        const body = await client.getBody('/yescale/logs', { p }, { credential: toCredential('sk-test'), upstreamCalls: 0 }, pool);
+        expect(Buffer.from(body.bytes).equals(bytes)).toBe(true);
+        expect(await pool.run(body, job(), a)).toEqual(want);
+      }
+    } finally {
+      await pool.close();
+      await client.close();
+      server.close();
+    }
+  });
+
   it("the gateway's dispose ends its threads", async () => {
     const own = await startHarness({}, { logsPerUser: 500, now: NOW });
     const res = await own.gqlInProcess(`{ usage(filter: {}, groupBy: [MODEL]) { totals { requests } } }`);

@@ -276,31 +276,37 @@ async function readCapped(body: Readable, max: number, path: string): Promise<{ 
 }
 
 /**
- * A body as bytes: with a Content-Length, copied into one buffer (of `buffers` when given) chunk
- * by chunk as it arrives; without, joined at its end.
+ * A body as bytes, copied chunk by chunk as it arrives into one buffer (of `buffers` when given):
+ * one of its Content-Length; without one (Go's net/http, new-api's server, sends a large answer
+ * chunked), the whole of the buffer taken, a larger one taken when it fills.
  */
 async function readBytes(res: { headers: Record<string, string | string[] | undefined>; body: Readable }, max: number, path: string, buffers?: BodyBuffers): Promise<Uint8Array> {
   const take = (size: number) => buffers?.take(size) ?? new Uint8Array(size);
   const header = res.headers['content-length'];
   const length = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : -1;
-  if (length < 0) {
-    const { chunks, size } = await readCapped(res.body, max, path);
-    const bytes = take(size);
-    let at = 0;
-    for (const chunk of chunks) bytes.set(chunk, at), (at += chunk.length);
-    return bytes;
-  }
   if (length > max) {
     res.body.destroy();
     throw tooLarge(path, max);
   }
-  const bytes = take(length);
-  // undici ends the body at its Content-Length, and fails one cut short; more bytes are not a
-  // body this client read
-  const size = await readChunks(res.body, length, path, (chunk, at) => bytes.set(chunk, at));
-  if (size !== length) throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answer to ${path} was shorter than its Content-Length`, { path });
-  return bytes;
+  let bytes = length >= 0 ? take(length) : whole(take(UNKNOWN_LENGTH_BYTES));
+  // undici ends the body at its Content-Length, and fails one cut short
+  const size = await readChunks(res.body, length >= 0 ? length : max, path, (chunk, at) => {
+    if (at + chunk.length > bytes.length) {
+      const larger = whole(take(Math.max(2 * bytes.length, at + chunk.length)));
+      larger.set(bytes.subarray(0, at));
+      bytes = larger;
+    }
+    bytes.set(chunk, at);
+  });
+  if (length >= 0 && size !== length) throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answer to ${path} was shorter than its Content-Length`, { path });
+  return bytes.subarray(0, size);
 }
+
+/** The first buffer taken for a body of unknown length (a pool's may be larger: all of it is used). */
+const UNKNOWN_LENGTH_BYTES = 1024 * 1024;
+
+/** All of the memory behind `bytes` from its start. */
+const whole = (bytes: Uint8Array) => new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset);
 
 /**
  * Each chunk of `body` to `use` with its offset, refused past `max` bytes; answers the size. Read
