@@ -101,9 +101,10 @@ async function main(): Promise<void> {
   const port = await freePort();
   const gateway = spawn(
     process.execPath,
-    [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), 'dist/main.js', 'serve', '--port', String(port), '--upstream', upstreamUrl, '--no-cache', '--request-timeout', '600000',
+    [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), 'dist/main.js', 'serve', '--port', String(port), '--upstream', upstreamUrl, '--no-cache', '--request-timeout', '600000',
       '--log-page-concurrency', String(CONCURRENCY), '--log-level', 'warn'],
-    { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'ignore', 'inherit'] },
+    // BENCH_NODE_ARGS (e.g. --trace-gc): more flags for the gateway's node, whose output is then shown
+    { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', process.env.BENCH_NODE_ARGS ? 'inherit' : 'ignore', 'inherit'] },
   );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
@@ -191,12 +192,13 @@ async function main(): Promise<void> {
     'The gateway runs as deployed (`node dist/main.js serve --no-cache`, its own process; RSS read from /proc).',
     'Each page is read in a worker thread (`src/usage/page-pool.ts`) straight from its bytes: `page-scan.ts` picks out the',
     'aggregated fields and checks the rest of the JSON without building it (no parsed page, no latin1 string, no GC of',
-    "either), and only the page's figures come back to be merged. The main thread only receives the bytes, so another",
-    "tenant's `me` is answered while a scan runs. Memory does not grow with the window: the pages in flight, their",
-    '(reused) buffers and the groups. What remains above the floor is the scan itself (a JavaScript byte loop, about',
-    "1.2x `JSON.parse`'s time on one core, 1.6x with the aggregation), the main thread's share (receiving, copying and",
-    'collecting the bodies) and the transfer from the proxy, which shares the 2 cores.',
-    'Profile a run with `BENCH_CPU_PROF=<dir> npm run bench:usage` (a profile per thread). On a shared machine compare the load average.',
+    "either), and only the page's figures come back to be merged. The main thread only receives the bytes, copying each",
+    'chunk as it arrives into a buffer shared with the thread (a SharedArrayBuffer reused from page to page), so another',
+    "tenant's `me` is answered while a scan runs and no chunk lives long enough to need a full GC. Memory does not grow",
+    'with the window: the pages in flight, their (reused) buffers and the groups. What remains above the floor is the scan',
+    "itself (a JavaScript byte loop: with the aggregation about 1.4x `JSON.parse`'s CPU time on one core), the main",
+    "thread's share (undici's HTTP parsing and the copy) and the transfer from the proxy, which shares the 2 cores.",
+    "Profile a run with `BENCH_CPU_PROF=<dir> npm run bench:usage` (a profile per thread), see the gateway's GCs with `BENCH_NODE_ARGS=--trace-gc`. On a shared machine compare the load average.",
     '',
   ].join('\n');
   console.log(section);

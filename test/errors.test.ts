@@ -48,6 +48,12 @@ describe('upstream failures', () => {
     expect(res.errors![0].message).toMatch(/exceeded 300000 bytes/);
   });
 
+  it('a usage page over the size cap is refused the same way, before its body is read', async () => {
+    const res = await h.gql(`{ usage(filter: {}, groupBy: [DAY]) { totals { requests } } }`);
+    expect(codes(res)).toEqual(['UPSTREAM_BAD_RESPONSE']);
+    expect(res.errors![0].message).toMatch(/exceeded 300000 bytes/);
+  });
+
   it('the gateway keeps answering after every fault', async () => {
     const res = await h.gql(`{ me { username } }`);
     expect(res).toEqual({ data: { me: { username: 'demo' } } });

@@ -183,7 +183,7 @@ describe('pages the scanner leaves to JSON.parse', () => {
 describe('the worker threads', () => {
   const body = (text: string) => {
     const bytes = Buffer.from(text, 'utf8');
-    return { status: 200, chunks: [bytes.subarray(0, 100), bytes.subarray(100)], size: bytes.length };
+    return { status: 200, bytes };
   };
   const job = (skip = 0) => ({ path: '/yescale/logs', skip, aggregators: AGGREGATORS });
   const a = { tenant: 'a' };
@@ -257,6 +257,54 @@ describe('the worker threads', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(pool.size()).toBe(0);
     await pool.close();
+  });
+
+  it('two requests scanning alike share the upstream pages in flight, each reading its own copy', async () => {
+    const own = await startHarness({ logPageConcurrency: 3 }, { logsPerUser: 3_000, now: NOW, maxPageSize: 100 });
+    try {
+      const query = `{ usage(filter: {}, groupBy: [DAY, MODEL]) { totals { requests quota cacheTokens } groups { day model requests quota } } }`;
+      const alone = await own.gqlInProcess(query);
+      const pages = own.calls()['/yescale/logs'];
+      expect(pages).toBeGreaterThan(20);
+      own.reset();
+      own.emulator.setFault({ mode: 'latency', latencyMs: 5, path: '/yescale/logs' });
+      const both = await Promise.all([own.gqlInProcess(query), own.gqlInProcess(query)]);
+      expect(both[0].errors).toBeUndefined();
+      expect(both).toEqual([alone, alone]);
+      // pages joined in flight (most: the two walks may drift apart by a page or two)
+      expect(own.calls()['/yescale/logs']).toBeLessThan(pages * 1.5);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a body read into the pool as it arrives, with a Content-Length or chunked (as Go sends a large answer), and larger than the first buffer', async () => {
+    const text = envelope(logs.slice(0, 3_000).map((l, i) => ({ ...l, content: `${l.content} ${'·'.repeat(i % 300)}` })));
+    const bytes = Buffer.from(text, 'utf8');
+    expect(bytes.length).toBeGreaterThan(2 * 1024 * 1024);
+    const server = createServer((req, res) => {
+      if (req.url!.includes('p=2')) {
+        // no Content-Length: node:http sends it chunked
+        res.writeHead(200, { 'content-type': 'application/json' });
+        for (let at = 0; at < bytes.length; at += 100_000) res.write(bytes.subarray(at, at + 100_000));
+        res.end();
+      } else res.writeHead(200, { 'content-type': 'application/json', 'content-length': bytes.length }).end(bytes);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new UpstreamHttp({ ...DEFAULT_HTTP_OPTIONS, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, retries: 0 });
+    const pool = new PagePool({ size: 1, idleMs: 60_000 });
+    try {
+      const want = parsePage(task(text));
+      for (const p of [2, 1, 2]) {
+        const body = await client.getBody('/yescale/logs', { p }, { credential: toCredential('sk-test'), upstreamCalls: 0 }, pool);
+        expect(Buffer.from(body.bytes).equals(bytes)).toBe(true);
+        expect(await pool.run(body, job(), a)).toEqual(want);
+      }
+    } finally {
+      await pool.close();
+      await client.close();
+      server.close();
+    }
   });
 
   it("the gateway's dispose ends its threads", async () => {

@@ -38,7 +38,7 @@ export function createLoaders(http: UpstreamHttp, caller: Caller | null, setting
     /** log entries by node id: one GET /yescale/logs per distinct second */
     logById: logByIdLoader(logPages),
     /** usage reports: streamed scans of GET /yescale/logs, one per distinct filter, pages aggregated in `usagePool`'s threads */
-    usage: usageLoader(caller, (c, q) => getLogsBody(http, c, q), usagePool, { ...walk, maxGroups: MAX_USAGE_GROUPS }),
+    usage: usageLoader(caller, (c, q, buffers) => getLogsBody(http, c, q, buffers), usagePool, { ...walk, maxGroups: MAX_USAGE_GROUPS }),
   };
 }
 

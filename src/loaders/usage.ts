@@ -7,7 +7,7 @@
  */
 import DataLoader from 'dataloader';
 import { UpstreamError } from '../upstream/errors.js';
-import type { RawBody } from '../upstream/http.js';
+import type { BodyBuffers, RawBody } from '../upstream/http.js';
 import { PATHS, type WireLogQuery } from '../upstream/wire.js';
 import type { Caller } from '../upstream/yescale.js';
 import { UsageAggregator, type AggregatorOptions, type UsageDimension, type UsageReportRecord } from '../usage/aggregate.js';
@@ -34,7 +34,8 @@ const usageKey = (key: UsageKey): string => `${queryKey(key.query)}|${key.groupB
 
 export function usageLoader(
   caller: Caller | null,
-  fetch: (caller: Caller, query: WireLogQuery) => Promise<RawBody>,
+  /** reads the page into a buffer of `buffers` (the pool's) */
+  fetch: (caller: Caller, query: WireLogQuery, buffers: BodyBuffers) => Promise<RawBody>,
   pool: PagePool,
   options: UsageOptions,
 ): DataLoader<UsageKey, UsageReportRecord, string> {
@@ -62,7 +63,7 @@ export function usageLoader(
           const aggregators = settings.map((aggregator) => new UsageAggregator(aggregator));
           try {
             const fetchPage = async (q: WireLogQuery, skip: number) =>
-              pool.run(await fetch(caller, q), { path: PATHS.logs, skip, aggregators: settings }, { tenant: caller.credential.id, signal: caller.signal });
+              pool.run(await fetch(caller, q, pool), { path: PATHS.logs, skip, aggregators: settings }, { tenant: caller.credential.id, signal: caller.signal });
             await walkLogs(fetchPage, query, options, (page) => {
               aggregators.forEach((aggregator, i) => aggregator.merge(page.parts[i]));
             });

@@ -42,11 +42,22 @@ export const DEFAULT_HTTP_OPTIONS: Omit<HttpOptions, 'baseUrl'> = {
 
 export type Query = Record<string, string | number | undefined>;
 
-/** A 2xx answer's body, unread (UpstreamHttp.getBody): its chunks as received, `size` bytes in all. */
+/** A 2xx answer's body, unread (UpstreamHttp.getBody). */
 export interface RawBody {
   status: number;
-  chunks: readonly Buffer[];
-  size: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * Where getBody puts a body as it arrives (a usage scan's page pool, src/usage/page-pool.ts): each
+ * chunk undici hands over is copied at once into a buffer that the taker reuses, so no chunk
+ * outlives its 'data' event. Chunks kept until a ~5 MB page was complete lived long enough to
+ * reach the old generation, and the main thread ran a full GC every few pages to free them
+ * (docs/benchmarks.md, "Usage pages off the main thread").
+ */
+export interface BodyBuffers {
+  /** a buffer of `size` bytes, the taker's to reuse once it has read it */
+  take(size: number): Uint8Array;
 }
 
 /**
@@ -87,6 +98,8 @@ export class UpstreamHttp {
   private readonly limiter: Limiter;
   private readonly inFlight = new InFlight();
   private readonly bodyBuffer = new BodyBuffer();
+  /** bodies of getBody already handed to one of the callers that shared the call */
+  private readonly bodiesGiven = new WeakSet<RawBody>();
 
   constructor(readonly options: HttpOptions) {
     const url = new URL(options.baseUrl);
@@ -127,17 +140,28 @@ export class UpstreamHttp {
   /**
    * GET `path?query` and return a 2xx answer's body as bytes, unread: for a caller that parses
    * them elsewhere (a worker thread, src/usage/) and checks the envelope there with `decode`
-   * (envelope.ts). Any other status is classified here, as by getData. The chunks are never
-   * written to: every caller joined in flight may read them.
+   * (envelope.ts). Any other status is classified here, as by getData. The body is read into a
+   * buffer of `buffers` when given.
    */
-  async getBody(path: string, query: Query, caller: Caller): Promise<RawBody> {
-    return (await this.get(path, query, caller, 'bytes')) as RawBody;
+  async getBody(path: string, query: Query, caller: Caller, buffers?: BodyBuffers): Promise<RawBody> {
+    const body = (await this.get(path, query, caller, 'bytes', buffers)) as RawBody;
+    // The first caller gets the buffer itself, which its taker may refill with a later body once
+    // read; a caller joined in flight gets a copy, made before that can happen: every waiter of a
+    // call resumes in the same run of microtasks (in-flight.ts), and a buffer is read elsewhere
+    // (a worker thread) only after that.
+    if (!this.bodiesGiven.has(body)) {
+      this.bodiesGiven.add(body);
+      return body;
+    }
+    const bytes = buffers?.take(body.bytes.length) ?? new Uint8Array(body.bytes.length);
+    bytes.set(body.bytes);
+    return { status: body.status, bytes };
   }
 
-  private get(path: string, query: Query, caller: Caller, encoding: BodyEncoding | 'bytes'): Promise<unknown> {
+  private get(path: string, query: Query, caller: Caller, encoding: BodyEncoding | 'bytes', buffers?: BodyBuffers): Promise<unknown> {
     const target = this.basePath + path + toSearch(query);
     const result = this.inFlight.run(`${caller.credential.id} ${encoding} ${target}`, caller.deadline ?? Infinity, caller.signal, (shared, latest) =>
-      withRetry(this.options, (attempt) => this.attempt(path, target, caller, shared, attempt, encoding), latest, shared),
+      withRetry(this.options, (attempt) => this.attempt(path, target, caller, shared, attempt, encoding, buffers), latest, shared),
     );
     return result.catch((cause: unknown) => {
       throw toUpstreamError(path, cause);
@@ -154,7 +178,7 @@ export class UpstreamHttp {
     const target = this.basePath + path;
     const signal = caller.signal ?? new AbortController().signal;
     try {
-      await this.attempt(path, target, caller, signal, 0, 'utf8', { method, body });
+      await this.attempt(path, target, caller, signal, 0, 'utf8', undefined, { method, body });
     } catch (cause) {
       throw toUpstreamError(path, cause);
     }
@@ -168,6 +192,7 @@ export class UpstreamHttp {
     signal: AbortSignal,
     attempt: number,
     encoding: BodyEncoding | 'bytes',
+    buffers: BodyBuffers | undefined,
     write?: { method: 'DELETE' | 'PUT'; body: unknown },
   ): Promise<unknown> {
     if (this.breaker.state() === 'open') throw this.refuse(path, attempt);
@@ -188,15 +213,16 @@ export class UpstreamHttp {
           signal,
         });
         status = res.statusCode;
-        const { chunks, size } = await readCapped(res.body, this.options.maxBodyBytes, path);
         const ok = status >= 200 && status < 300;
+        let data: unknown;
         // bytes of a 2xx answer are checked where they are parsed (getBody); an error body is read here
-        const textEncoding = encoding === 'bytes' ? 'latin1' : encoding;
-        const data: unknown =
-          encoding === 'bytes' && ok
-            ? ({ status, chunks, size } satisfies RawBody)
-            : // a write's answer is `{"message":"","success":true}`, no `data` (as YEScale documents)
-              decode(path, status, this.bodyBuffer.text(chunks, size, textEncoding), textEncoding, write === undefined);
+        if (encoding === 'bytes' && ok) data = { status, bytes: await readBytes(res, this.options.maxBodyBytes, path, buffers) } satisfies RawBody;
+        else {
+          const textEncoding = encoding === 'bytes' ? 'latin1' : encoding;
+          const { chunks, size } = await readCapped(res.body, this.options.maxBodyBytes, path);
+          // a write's answer is `{"message":"","success":true}`, no `data` (as YEScale documents)
+          data = decode(path, status, this.bodyBuffer.text(chunks, size, textEncoding), textEncoding, write === undefined);
+        }
         this.breaker.success();
         this.emit({ path, status, ms: performance.now() - started, attempt, circuit: this.breaker.state(), callerId: caller.credential.id });
         return data;
@@ -242,26 +268,71 @@ function toSearch(query: Query): string {
   return search ? `?${search}` : '';
 }
 
+/** The body's chunks, refused past `max` bytes. */
+async function readCapped(body: Readable, max: number, path: string): Promise<{ chunks: Buffer[]; size: number }> {
+  const chunks: Buffer[] = [];
+  const size = await readChunks(body, max, path, (chunk) => chunks.push(chunk));
+  return { chunks, size };
+}
+
 /**
- * The body's chunks, refused past `max` bytes. Read with 'data' events: an async iterator over the
- * stream cost more than the read itself on small answers (docs/benchmarks.md, "The fast path").
+ * A body as bytes, copied chunk by chunk as it arrives into one buffer (of `buffers` when given):
+ * one of its Content-Length; without one (Go's net/http, new-api's server, sends a large answer
+ * chunked), the whole of the buffer taken, a larger one taken when it fills.
  */
-function readCapped(body: Readable, max: number, path: string): Promise<{ chunks: Buffer[]; size: number }> {
+async function readBytes(res: { headers: Record<string, string | string[] | undefined>; body: Readable }, max: number, path: string, buffers?: BodyBuffers): Promise<Uint8Array> {
+  const take = (size: number) => buffers?.take(size) ?? new Uint8Array(size);
+  const header = res.headers['content-length'];
+  const length = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : -1;
+  if (length > max) {
+    res.body.destroy();
+    throw tooLarge(path, max);
+  }
+  let bytes = length >= 0 ? take(length) : whole(take(UNKNOWN_LENGTH_BYTES));
+  // undici ends the body at its Content-Length, and fails one cut short
+  const size = await readChunks(res.body, length >= 0 ? length : max, path, (chunk, at) => {
+    if (at + chunk.length > bytes.length) {
+      const larger = whole(take(Math.max(2 * bytes.length, at + chunk.length)));
+      larger.set(bytes.subarray(0, at));
+      bytes = larger;
+    }
+    bytes.set(chunk, at);
+  });
+  if (length >= 0 && size !== length) throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answer to ${path} was shorter than its Content-Length`, { path });
+  return bytes.subarray(0, size);
+}
+
+/** The first buffer taken for a body of unknown length (a pool's may be larger: all of it is used). */
+const UNKNOWN_LENGTH_BYTES = 1024 * 1024;
+
+/** All of the memory behind `bytes` from its start. */
+const whole = (bytes: Uint8Array) => new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset);
+
+/**
+ * Each chunk of `body` to `use` with its offset, refused past `max` bytes; answers the size. Read
+ * with 'data' events: an async iterator over the stream cost more than the read itself on small
+ * answers (docs/benchmarks.md, "The fast path").
+ */
+function readChunks(body: Readable, max: number, path: string, use: (chunk: Buffer, at: number) => void): Promise<number> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
     let size = 0;
     body.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= max) return void chunks.push(chunk);
+      if (size + chunk.length <= max) {
+        use(chunk, size);
+        size += chunk.length;
+        return;
+      }
       body.destroy();
-      reject(new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answer to ${path} exceeded ${max} bytes`, { path }));
+      reject(tooLarge(path, max));
     });
-    body.on('end', () => resolve({ chunks, size }));
+    body.on('end', () => resolve(size));
     body.on('error', reject);
     // destroyed without an error before its end (after 'end' this settles nothing)
     body.on('close', () => reject(new Error('the upstream body closed before its end')));
   });
 }
+
+const tooLarge = (path: string, max: number) => new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answer to ${path} exceeded ${max} bytes`, { path });
 
 function toUpstreamError(path: string, cause: unknown): UpstreamError {
   if (cause instanceof UpstreamError) return cause;

@@ -1,6 +1,6 @@
 /** One function per YEScale System API endpoint: wire query in, domain records out. */
 import { UpstreamError } from './errors.js';
-import type { Caller, RawBody, UpstreamHttp } from './http.js';
+import type { BodyBuffers, Caller, RawBody, UpstreamHttp } from './http.js';
 import type { BodyEncoding } from './json.js';
 import { toApiKey, toLog, toPage, toTask, toUser } from './records.js';
 import type { ApiKeyRecord, LogRecord, Page, TaskRecord, UserRecord } from './records.js';
@@ -125,11 +125,12 @@ export async function listLogsRaw(http: UpstreamHttp, caller: Caller, query: Wir
 }
 
 /**
- * GET /yescale/logs, the body left unread: a usage scan parses and aggregates it in a worker
- * thread (src/usage/page-worker.ts), where its envelope is checked as listLogsRaw would.
+ * GET /yescale/logs, the body left unread (in a buffer of `buffers`): a usage scan parses and
+ * aggregates it in a worker thread (src/usage/page-worker.ts), where its envelope is checked as
+ * listLogsRaw would.
  */
-export async function getLogsBody(http: UpstreamHttp, caller: Caller, query: WireLogQuery): Promise<RawBody> {
-  return http.getBody(PATHS.logs, { ...query }, caller);
+export async function getLogsBody(http: UpstreamHttp, caller: Caller, query: WireLogQuery, buffers?: BodyBuffers): Promise<RawBody> {
+  return http.getBody(PATHS.logs, { ...query }, caller, buffers);
 }
 
 /**

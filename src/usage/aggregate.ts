@@ -69,8 +69,9 @@ const emptyFigures = (): UsageFigures => ({
 });
 
 /** The upstream's numbers are JSON numbers; a numeric string is tolerated, anything else is 0. */
-const count = (v: unknown): number => (typeof v === 'number' ? (Number.isFinite(v) ? v : 0) : typeof v === 'string' ? Number(v) || 0 : 0);
-const text = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : String(v));
+export const wireNumber = (v: unknown): number => (typeof v === 'number' ? (Number.isFinite(v) ? v : 0) : typeof v === 'string' ? Number(v) || 0 : 0);
+/** A name as add() compares it: a string as it is, null and missing as '', anything else as String() writes it. */
+export const wireText = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : String(v));
 
 const MARKERS = { cache_tokens: '"cache_tokens":', frt: '"frt":' } as const;
 
@@ -93,6 +94,24 @@ export function otherNumber(other: unknown, key: 'cache_tokens' | 'frt'): number
   const value = end > start ? Number(other.slice(start, end)) : Number.NaN;
   return Number.isFinite(value) ? value : null;
 }
+
+/** The fields of a log entry that an aggregator reads: names as read from the body (latin1), numbers by wireNumber. */
+export interface EntryFields {
+  tokenName: string;
+  model: string;
+  prompt: number;
+  completion: number;
+  type: number;
+  /** the entry's `quota`, of whatever type */
+  quota: number;
+  createdAt: number;
+  /** other.cache_tokens, 0 when absent */
+  cache: number;
+  /** other.frt, null when absent */
+  frt: number | null;
+}
+
+export const newEntryFields = (): EntryFields => ({ tokenName: '', model: '', prompt: 0, completion: 0, type: 0, quota: 0, createdAt: 0, cache: 0, frt: null });
 
 /** What one aggregator counted (UsageAggregator.part), to be merged into another. */
 export interface UsagePart {
@@ -124,6 +143,8 @@ export class UsageAggregator {
   private node: GroupTree = this.tree;
   /** reused by add(): the keys of the entry at hand */
   private readonly keys: (string | number)[] = [];
+  /** reused by add(): the entry at hand */
+  private readonly entry = newEntryFields();
 
   constructor(private readonly options: AggregatorOptions) {
     this.groupBy = [...new Set(options.groupBy)];
@@ -132,24 +153,36 @@ export class UsageAggregator {
     this.bucketer = this.groupBy.includes('DAY') || this.groupBy.includes('HOUR') ? new Bucketer(options.timeZone) : null;
   }
 
+  /** One wire entry (a log object as JSON.parse of the latin1 text makes it). */
   add(raw: Record<string, unknown>): void {
-    const tokenName = typeof raw.token_name === 'string' ? raw.token_name : text(raw.token_name);
+    const entry = this.entry;
+    entry.tokenName = wireText(raw.token_name);
+    entry.model = wireText(raw.model_name);
+    entry.prompt = wireNumber(raw.prompt_tokens);
+    entry.completion = wireNumber(raw.completion_tokens);
+    entry.type = wireNumber(raw.type);
+    entry.quota = wireNumber(raw.quota);
+    entry.createdAt = wireNumber(raw.created_at);
+    entry.cache = otherNumber(raw.other, 'cache_tokens') ?? 0;
+    entry.frt = otherNumber(raw.other, 'frt');
+    this.addEntry(entry);
+  }
+
+  /**
+   * One entry's fields, read as add() reads them (the byte scanner, page-scan.ts, reads them so
+   * straight from the text, once for every aggregator of the page).
+   */
+  addEntry({ tokenName, model, prompt, completion, type, quota: credits, createdAt, cache, frt }: EntryFields): void {
     if (this.onlyToken !== undefined && tokenName !== this.onlyToken) return;
-    const model = typeof raw.model_name === 'string' ? raw.model_name : text(raw.model_name);
     if (this.onlyModel !== undefined && model !== this.onlyModel) return;
-    const prompt = count(raw.prompt_tokens);
-    const completion = count(raw.completion_tokens);
-    const type = count(raw.type);
     // spend and refunds side by side, never mixed: other types' quota (top-ups, admin changes) is neither
-    const quota = type === 2 ? count(raw.quota) : 0;
-    const refund = type === 6 ? count(raw.quota) : 0;
-    const cache = otherNumber(raw.other, 'cache_tokens') ?? 0;
-    const frt = otherNumber(raw.other, 'frt');
+    const quota = type === 2 ? credits : 0;
+    const refund = type === 6 ? credits : 0;
     tally(this.totals, prompt, completion, cache, quota, refund, frt);
     const depth = this.groupBy.length;
     if (depth === 0) return;
 
-    const bucket = this.bucketer?.at(count(raw.created_at));
+    const bucket = this.bucketer?.at(createdAt);
     const keys = this.keys;
     for (let i = 0; i < depth; i++) {
       const dimension = this.groupBy[i];

@@ -21,7 +21,7 @@ export const UNSURE = { unsure: true };
 
 const ESCAPED: Record<number, string> = { 34: '"', 92: '\\', 47: '/', 98: '\b', 102: '\f', 110: '\n', 114: '\r', 116: '\t' };
 /** 1 at the bytes that may follow a backslash (but `u`) */
-const ESCAPE = new Uint8Array(256);
+export const ESCAPE = new Uint8Array(256);
 for (const c of Object.keys(ESCAPED)) ESCAPE[Number(c)] = 1;
 /** 1 at the bytes that stand for themselves inside a string: all but quote, backslash and control characters */
 export const PLAIN = new Uint8Array(256).fill(1, 32);

@@ -2,20 +2,21 @@
  * Worker threads that parse and aggregate the pages of usage scans (page.ts), so that a scan of a
  * whole log history neither holds the main thread (other tenants' requests wait behind a parse)
  * nor fills its heap with parsed pages: a page goes in as bytes and comes out as figures. The
- * bytes travel in an ArrayBuffer that is transferred to the thread and back with the figures, and
- * reused for a later page: no copy but the one assembling the body, no fresh memory per page, and
- * no buffer left waiting in a thread for a GC that a thread allocating little seldom runs. One pool
- * per gateway: threads start on demand, end after `idleMs` without work (their buffers with
- * them), and all end at `close()` (the gateway's dispose). A thread that dies fails its pages with
- * a coded error and is replaced by the next page.
+ * bytes lie in a SharedArrayBuffer of the pool's, into which the upstream client copies the body
+ * as it arrives (`take`, BodyBuffers in src/upstream/http.ts); the thread reads it in place, and it
+ * is reused for a later page once the thread answered: no copy but the one assembling the body, no
+ * fresh memory per page, and no ArrayBuffer transferred (each transfer left a detached buffer
+ * counted as external memory until a full GC, which the main thread ran every few pages:
+ * docs/benchmarks.md). One pool per gateway: threads start on demand, end after `idleMs` without
+ * work (their buffers with them), and all end at `close()` (the gateway's dispose). A thread that
+ * dies fails its pages with a coded error and is replaced by the next page.
  */
-import { Buffer } from 'node:buffer';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UpstreamError } from '../upstream/errors.js';
-import type { RawBody } from '../upstream/http.js';
+import type { BodyBuffers, RawBody } from '../upstream/http.js';
 import { aggregatePage, fromPageError, type PageError, type PageFigures, type PageJob, type PageTask } from './page.js';
 
 export interface PagePoolOptions {
@@ -63,12 +64,14 @@ interface Thread {
   error?: Error;
 }
 
-export class PagePool {
+export class PagePool implements BodyBuffers {
   private readonly threads: Thread[] = [];
   /** pages waiting for a thread, per caller; callers are served in turn (the Map's order, rotated) */
   private readonly waiting = new Map<string, Job[]>();
-  /** buffers back from the threads, for the next pages */
-  private buffers: ArrayBuffer[] = [];
+  /** buffers no page is in, for the next pages */
+  private buffers: SharedArrayBuffer[] = [];
+  /** buffers given by take() and not yet back in run() */
+  private readonly lent = new WeakSet<SharedArrayBuffer>();
   private nextId = 0;
   private closed = false;
 
@@ -76,17 +79,18 @@ export class PagePool {
 
   /** The figures of one page, from the next free thread, callers taking turns. */
   run(body: RawBody, job: PageJob, owner: PageOwner): Promise<PageFigures> {
-    if (this.options.size === 0) return Promise.resolve().then(() => aggregatePage({ ...job, status: body.status, bytes: Buffer.concat(body.chunks, body.size) }));
+    if (this.options.size === 0) return Promise.resolve().then(() => aggregatePage({ ...job, status: body.status, bytes: body.bytes }));
     if (this.closed) return Promise.reject(shuttingDown(job.path));
     if (owner.signal?.aborted) return Promise.reject(deadline(job.path));
     const { promise, resolve, reject } = withResolvers<PageFigures>();
-    const queued: Job = { id: this.nextId++, task: { ...job, status: body.status, bytes: this.assemble(body) }, resolve, reject, settle: () => {} };
+    const queued: Job = { id: this.nextId++, task: { ...job, status: body.status, bytes: this.claim(body.bytes) }, resolve, reject, settle: () => {} };
     const abort = () => {
       const jobs = this.waiting.get(owner.tenant);
       const at = jobs?.indexOf(queued) ?? -1;
       if (at < 0) return; // already in a thread: it finishes
       jobs!.splice(at, 1);
       if (jobs!.length === 0) this.waiting.delete(owner.tenant);
+      this.release(queued);
       reject(deadline(job.path));
     };
     owner.signal?.addEventListener('abort', abort, { once: true });
@@ -98,17 +102,25 @@ export class PagePool {
     return promise;
   }
 
-  /** The body in a buffer of the pool's (or a new one, a quarter larger, for pages of slightly different sizes). */
-  private assemble(body: RawBody): Uint8Array {
-    const at = this.buffers.findIndex((buffer) => buffer.byteLength >= body.size);
-    const buffer = at >= 0 ? this.buffers.splice(at, 1)[0] : new ArrayBuffer(Math.ceil(body.size * 1.25));
-    const bytes = new Uint8Array(buffer, 0, body.size);
-    let offset = 0;
-    for (const chunk of body.chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return bytes;
+  /**
+   * A buffer of the pool's for a body of `size` bytes (or a new one, a quarter larger, for pages
+   * of slightly different sizes), to come back in run(); without threads, a plain one.
+   */
+  take(size: number): Uint8Array {
+    if (this.options.size === 0) return new Uint8Array(size);
+    const at = this.buffers.findIndex((buffer) => buffer.byteLength >= size);
+    const buffer = at >= 0 ? this.buffers.splice(at, 1)[0] : new SharedArrayBuffer(Math.ceil(size * 1.25));
+    this.lent.add(buffer);
+    return new Uint8Array(buffer, 0, size);
+  }
+
+  /** The page's bytes in a buffer of the pool's: the one take() lent for them, or a copy. */
+  private claim(bytes: Uint8Array): Uint8Array {
+    if (this.lent.delete(bytes.buffer as SharedArrayBuffer)) return bytes;
+    const copy = this.take(bytes.length);
+    this.lent.delete(copy.buffer as SharedArrayBuffer);
+    copy.set(bytes);
+    return copy;
   }
 
   /** Threads running now (tests, metrics). */
@@ -138,19 +150,19 @@ export class PagePool {
       if (thread.idle) clearTimeout(thread.idle), (thread.idle = null);
       thread.worker.ref();
       thread.job = job;
-      thread.worker.postMessage({ id: job.id, task: job.task }, [job.task.bytes.buffer as ArrayBuffer]);
+      // the bytes are shared with the thread, not copied (a SharedArrayBuffer)
+      thread.worker.postMessage({ id: job.id, task: job.task });
     }
   }
 
   private start(): Thread {
     const thread: Thread = { worker: startWorker(this.options.heapMb), job: null, idle: null };
     this.threads.push(thread);
-    thread.worker.on('message', ({ id, figures, error, buffer }: { id: number; figures?: PageFigures; error?: PageError; buffer: ArrayBuffer }) => {
-      // as many buffers kept as pages can be in the threads at once, none of an unusual size; idle threads keep none
-      if (this.buffers.length < this.options.size * 4 && buffer.byteLength <= KEPT_BUFFER_BYTES) this.buffers.push(buffer);
+    thread.worker.on('message', ({ id, figures, error }: { id: number; figures?: PageFigures; error?: PageError }) => {
       const job = thread.job;
       if (!job || job.id !== id) return;
       thread.job = null;
+      this.release(job);
       if (error) job.reject(fromPageError(error));
       else job.resolve(figures!);
       if (this.waiting.size > 0) this.dispatch();
@@ -166,6 +178,8 @@ export class PagePool {
       const job = thread.job;
       thread.job = null;
       if (job) {
+        // the thread is gone: nothing reads the page's buffer any more
+        this.release(job);
         const path = job.task.path;
         if (this.closed) job.reject(shuttingDown(path));
         else job.reject(new UpstreamError('UPSTREAM_BAD_RESPONSE', `The usage scan could not read a page of ${path}: its worker thread stopped (${thread.error?.message ?? `exit code ${code}`})`, { path }));
@@ -174,6 +188,15 @@ export class PagePool {
       this.dispatch();
     });
     return thread;
+  }
+
+  /**
+   * The buffer of a page no thread reads any more, kept for a later page: as many as pages can be
+   * in the threads and the queue at once, none of an unusual size; idle threads keep none.
+   */
+  private release(job: Job): void {
+    const buffer = job.task.bytes.buffer as SharedArrayBuffer;
+    if (this.buffers.length < this.options.size * 4 && buffer.byteLength <= KEPT_BUFFER_BYTES) this.buffers.push(buffer);
   }
 
   /** An idle thread keeps no process alive and ends after idleMs, and with the last one the buffers go. */

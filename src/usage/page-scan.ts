@@ -3,12 +3,13 @@
  * of the JSON text and nothing else is built, where JSON.parse made ~20 MB of objects per
  * 10,000-entry page (and the latin1 string before it) only for them to die after aggregation.
  *
- * Each entry is handed to the aggregators as the object JSON.parse of the latin1 text would have
- * made, cut down to the fields they read, so the figures cannot differ: strings are their latin1
- * readings with escapes applied as JSON.parse applies them, numbers are JSON numbers. `other` is
- * given as `{cache_tokens, frt}`, read from the escaped text as aggregate.ts's otherNumber reads
- * the string (inside a JSON string `\"` always stands for a quote, so `\"frt\":` in the text is
- * `"frt":` in the string); an `other` with `\u` escapes is decoded and given as the string.
+ * Each entry's fields are handed to the aggregators as UsageAggregator.add reads them from the
+ * object JSON.parse of the latin1 text would have made, so the figures cannot differ: strings are
+ * their latin1 readings with escapes applied as JSON.parse applies them, numbers are JSON numbers,
+ * both then taken as add() takes them (wireText, wireNumber). `other`'s cache_tokens and frt are
+ * read from the escaped text as aggregate.ts's otherNumber reads the string (inside a JSON string
+ * `\"` always stands for a quote, so `\"frt\":` in the text is `"frt":` in the string); an
+ * `other` with `\u` escapes is decoded and read by otherNumber itself.
  *
  * The page must be the plain shape new-api sends (`{"success":true,"data":{"items":[{...}]...}}`
  * or `data` a list) and valid JSON; anything else (an error envelope, `data:null`, duplicate
@@ -16,20 +17,8 @@
  * JSON.parse, whose errors and results are the reference (page.ts).
  */
 import { Buffer } from 'node:buffer';
-import type { UsageAggregator } from './aggregate.js';
-import { BACKSLASH, CLOSE_LIST, CLOSE_OBJECT, COLON, COMMA, JsonCursor, OPEN_LIST, OPEN_OBJECT, PLAIN, QUOTE, UNSURE, ws } from './json-cursor.js';
-
-/** The fields of an entry that UsageAggregator.add reads, in the form JSON.parse gives them. */
-interface Entry {
-  token_name: unknown;
-  model_name: unknown;
-  prompt_tokens: unknown;
-  completion_tokens: unknown;
-  type: unknown;
-  quota: unknown;
-  created_at: unknown;
-  other: unknown;
-}
+import { newEntryFields, otherNumber, wireNumber, wireText, type UsageAggregator } from './aggregate.js';
+import { BACKSLASH, CLOSE_LIST, CLOSE_OBJECT, COLON, COMMA, ESCAPE, JsonCursor, OPEN_LIST, OPEN_OBJECT, PLAIN, QUOTE, UNSURE, ws } from './json-cursor.js';
 
 export interface ScannedPage {
   count: number;
@@ -63,8 +52,10 @@ export function scanLogPage(bytes: Uint8Array, skip: number, aggregators: readon
 }
 
 class PageScan extends JsonCursor {
-  private readonly entry: Entry = { token_name: undefined, model_name: undefined, prompt_tokens: undefined, completion_tokens: undefined, type: undefined, quota: undefined, created_at: undefined, other: undefined };
-  private readonly other = { cache_tokens: null as number | null, frt: null as number | null };
+  /** the entry at hand, as the aggregators take it */
+  private readonly entry = newEntryFields();
+  /** the entry's `created_at` as JSON.parse gives it, for the newest (yescale.ts newestOf) */
+  private createdAt: unknown;
   /** the names read so far (name()), by a hash of their bytes */
   private readonly names = new Map<number, { start: number; end: number; text: string }>();
   private count = 0;
@@ -125,19 +116,22 @@ class PageScan extends JsonCursor {
     do {
       if (this.peek() !== OPEN_OBJECT) throw UNSURE;
       this.readEntry();
-      const at = Number(this.entry.created_at) || 0;
+      const at = Number(this.createdAt) || 0;
       if (at > this.newest) (this.newest = at), (this.atNewest = 0);
       if (at === this.newest) this.atNewest++;
-      if (this.count++ >= this.skip) for (const aggregator of this.aggregators) aggregator.add(this.entry as unknown as Record<string, unknown>);
+      if (this.count++ >= this.skip) for (const aggregator of this.aggregators) aggregator.addEntry(this.entry);
     } while (this.next(CLOSE_LIST));
   }
 
   /** One entry: the fields of FIELDS read, every other value checked and skipped. The hot loop of the scan. */
   private readEntry(): void {
     const b = this.b;
+    // what add() makes of a missing field
     const entry = this.entry;
-    entry.token_name = entry.model_name = entry.prompt_tokens = entry.completion_tokens = undefined;
-    entry.type = entry.quota = entry.created_at = entry.other = undefined;
+    entry.tokenName = entry.model = '';
+    entry.prompt = entry.completion = entry.type = entry.quota = entry.createdAt = entry.cache = 0;
+    entry.frt = null;
+    this.createdAt = undefined;
     let i = ws(b, this.i + 1);
     if (b[i] === CLOSE_OBJECT) {
       this.i = i + 1;
@@ -179,14 +173,14 @@ class PageScan extends JsonCursor {
   private readField(field: number): void {
     const entry = this.entry;
     switch (field) {
-      case TOKEN_NAME: entry.token_name = this.name(); break;
-      case MODEL_NAME: entry.model_name = this.name(); break;
-      case PROMPT_TOKENS: entry.prompt_tokens = this.scalar(); break;
-      case COMPLETION_TOKENS: entry.completion_tokens = this.scalar(); break;
-      case TYPE: entry.type = this.scalar(); break;
-      case QUOTA: entry.quota = this.scalar(); break;
-      case CREATED_AT: entry.created_at = this.scalar(); break;
-      default: entry.other = this.otherValue();
+      case TOKEN_NAME: entry.tokenName = this.name(); break;
+      case MODEL_NAME: entry.model = this.name(); break;
+      case PROMPT_TOKENS: entry.prompt = wireNumber(this.scalar()); break;
+      case COMPLETION_TOKENS: entry.completion = wireNumber(this.scalar()); break;
+      case TYPE: entry.type = wireNumber(this.scalar()); break;
+      case QUOTA: entry.quota = wireNumber(this.scalar()); break;
+      case CREATED_AT: entry.createdAt = wireNumber((this.createdAt = this.scalar())); break;
+      default: this.otherValue();
     }
   }
 
@@ -194,8 +188,8 @@ class PageScan extends JsonCursor {
    * token_name or model_name: a string is made once per distinct name of the page (a page
    * holds a few dozen names and 10,000 entries), found again by its bytes.
    */
-  private name(): unknown {
-    if (!this.string()) return this.scalar();
+  private name(): string {
+    if (!this.string()) return wireText(this.scalar());
     const { b, start, end } = this;
     if (this.escaped) return this.decode(start, end);
     let hash = end - start;
@@ -211,27 +205,50 @@ class PageScan extends JsonCursor {
     return text;
   }
 
-  /** `other`: a string's cache_tokens and frt, read from its text; null and numbers as they are. */
-  private otherValue(): unknown {
-    if (!this.string()) return this.scalar();
-    const { b, start, end } = this;
-    if (this.unicode) return this.decode(start, end);
-    // one pass over the escapes (each backslash here opens one): a marker opens with an escaped quote
+  /**
+   * `other`'s cache_tokens and frt into the entry: of a string, read from its text in the pass that
+   * finds its end (each backslash there opens an escape, and a marker opens with an escaped quote);
+   * of anything else, as otherNumber reads it.
+   */
+  private otherValue(): void {
+    const b = this.b;
+    const entry = this.entry;
+    if (b[this.i] !== QUOTE) {
+      const other = this.scalar();
+      entry.cache = otherNumber(other, 'cache_tokens') ?? 0;
+      entry.frt = otherNumber(other, 'frt');
+      return;
+    }
+    const start = this.i + 1;
+    const n = b.length;
     let cache = -1;
     let frt = -1;
-    if (this.escaped) {
-      for (let p = start; p < end; p++) {
-        if (b[p] !== BACKSLASH) continue;
-        if (b[p + 1] === QUOTE) {
-          if (cache < 0 && b[p + 2] === 99 && at(b, p, end, MARKERS[CACHE_TOKENS])) cache = p + MARKERS[CACHE_TOKENS].length;
-          else if (frt < 0 && b[p + 2] === 102 && at(b, p, end, MARKERS[FRT])) frt = p + MARKERS[FRT].length;
-        }
-        p++;
+    let i = start;
+    for (;;) {
+      // as stringEnd (json-cursor.ts): only quotes, backslashes and control characters stop here
+      while (i < n && PLAIN[b[i]] === 1) i++;
+      if (i >= n) throw UNSURE;
+      const c = b[i];
+      if (c === QUOTE) break;
+      if (c !== BACKSLASH) throw UNSURE;
+      const e = b[i + 1];
+      if (e === QUOTE) {
+        if (cache < 0 && b[i + 2] === 99 && at(b, i, n, MARKERS[CACHE_TOKENS])) cache = i + MARKERS[CACHE_TOKENS].length;
+        else if (frt < 0 && b[i + 2] === 102 && at(b, i, n, MARKERS[FRT])) frt = i + MARKERS[FRT].length;
+        i += 2;
+      } else if (ESCAPE[e] === 1) i += 2;
+      else {
+        // a `\u` (or a bad escape): the string decoded, and read as otherNumber reads a string
+        this.string();
+        const other = this.decode(this.start, this.end);
+        entry.cache = otherNumber(other, 'cache_tokens') ?? 0;
+        entry.frt = otherNumber(other, 'frt');
+        return;
       }
     }
-    this.other.cache_tokens = cache < 0 ? null : this.otherNumber(cache, end);
-    this.other.frt = frt < 0 ? null : this.otherNumber(frt, end);
-    return this.other;
+    this.i = i + 1;
+    entry.cache = cache < 0 ? 0 : (this.otherNumber(cache, i) ?? 0);
+    entry.frt = frt < 0 ? null : this.otherNumber(frt, i);
   }
 
   /** aggregate.ts otherNumber from just after its marker, in the string's text ending at `end` */
