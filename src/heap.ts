@@ -10,15 +10,16 @@
  *   collecting again, and most of the gateway's memory under load was that headroom over a live
  *   heap of 25-35 MB. `settleHeap` caps the growth (`--heap-growth`, 50% by default).
  * V8 reads both flags when it resizes, so setting them at run time takes effect. A value given to
- * node itself (NODE_OPTIONS or a node flag) is left as it is. Figures: docs/benchmarks.md.
+ * node itself (`node --heap-growing-percent=30 …`) is left as it is. Figures: docs/benchmarks.md.
  */
 import { setFlagsFromString } from 'node:v8';
 
 /** V8's own factor (`node --v8-options`) */
 const DEFAULT_SEMI_SPACE_GROWTH = 2;
 
-const givenToNode = (flags: string[]) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => flags.some((flag) => arg.includes(flag)));
-const youngGenerationGiven = givenToNode(['semi-space']);
+/** Whether node was started with V8 flag `name` (V8 takes `_` for `-`; NODE_OPTIONS refuses these two flags). */
+const givenToNode = (name: string) => process.execArgv.some((arg) => arg.replaceAll('_', '-').split('=')[0] === name);
+const youngGenerationGiven = givenToNode('--semi-space-growth-factor');
 
 /** Before loading: the young generation keeps its initial size until `settleHeap`. */
 export function holdYoungGeneration(): void {
@@ -28,5 +29,5 @@ export function holdYoungGeneration(): void {
 /** Once serving: the young generation may grow again; the old one grows at most `growthPercent` (0: as V8 likes). */
 export function settleHeap(growthPercent: number): void {
   if (!youngGenerationGiven) setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_SEMI_SPACE_GROWTH}`);
-  if (growthPercent > 0 && !givenToNode(['heap-growing-percent'])) setFlagsFromString(`--heap-growing-percent=${growthPercent}`);
+  if (growthPercent > 0 && !givenToNode('--heap-growing-percent')) setFlagsFromString(`--heap-growing-percent=${growthPercent}`);
 }

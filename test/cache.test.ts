@@ -78,13 +78,42 @@ describe('response cache in memory', () => {
       body: JSON.stringify({ query }),
     });
     const etag = res.headers.get('etag')!;
-    expect(etag).toMatch(/^[0-9a-f]{64}$/);
+    expect(etag).toMatch(/^[0-9a-f]{32}\.[0-9a-f]{64}$/);
     const again = await fetch(`${h.server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${demoKey}`, 'if-none-match': etag },
       body: JSON.stringify({ query }),
     });
     expect(again.status).toBe(304);
+  });
+
+  it('answers 304 only to the owner of the entry, and not after their mutation', async () => {
+    const query = '{ apiKeys { upstreamId remainQuota } }';
+    const revalidate = (auth: string, etag: string) =>
+      fetch(`${h.server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${auth}`, 'if-none-match': etag },
+        body: JSON.stringify({ query }),
+      });
+    const first = await fetch(`${h.server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${demoKey}` },
+      body: JSON.stringify({ query }),
+    });
+    const etag = first.headers.get('etag')!;
+    const key = ((await first.json()) as GraphQLResponse).data.apiKeys[0];
+    expect((await revalidate(demoKey, etag)).status).toBe(304);
+    // another caller sending demo's ETag gets their own answer
+    const admin = await revalidate(adminKey, etag);
+    expect(admin.status).toBe(200);
+    expect(((await admin.json()) as GraphQLResponse).data.apiKeys.map((k: { upstreamId: number }) => k.upstreamId)).not.toContain(key.upstreamId);
+    // after demo's own mutation the old ETag is stale: a 200 with the new quota
+    const quota = key.remainQuota + 1234;
+    const write = await gql(`mutation { updateApiKeyQuota(input: { id: "${key.upstreamId}", remainQuota: ${quota} }) { apiKey { remainQuota } } }`);
+    expect(write.errors).toBeUndefined();
+    const after = await revalidate(demoKey, etag);
+    expect(after.status).toBe(200);
+    expect(((await after.json()) as GraphQLResponse).data.apiKeys.find((k: { upstreamId: number }) => k.upstreamId === key.upstreamId).remainQuota).toBe(quota);
   });
 
   it('keeps each credential to its own entries', async () => {
@@ -231,7 +260,7 @@ describe.skipIf(!hasRedisServer)('response cache shared in Redis by two gateway 
       expect(keys).toHaveLength(2);
       const ttls = [];
       for (const key of keys) {
-        expect(key).toMatch(/^yescale-graphql:[0-9a-f]{64}$/);
+        expect(key).toMatch(/^yescale-graphql:[0-9a-f]{32}\.[0-9a-f]{64}$/);
         ttls.push(await client.pttl(key));
         const value = (await client.get(key))!;
         for (const user of a.emulator.users) {

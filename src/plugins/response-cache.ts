@@ -87,12 +87,14 @@ export function createResponseCache(
     const credential = credentialOf(request);
     return credential ? `${scopeId}.${credential.id}` : null;
   };
-  // The caller's generation is part of every key: a mutation bumps it, so all of that caller's
-  // entries (whatever types they hold) stop being found and expire by TTL; other callers' keys
-  // do not change. No entity index is needed for that (see storeOnly).
+  // Every key starts with its owner: the caller and their generation. A mutation bumps the
+  // generation, so all of that caller's entries (whatever types they hold) stop being found and
+  // expire by TTL; other callers' keys do not change. No entity index is needed for that (see
+  // storeOnly). The key is also the ETag: a 304 is given only to the owner of the entry (onRequest).
+  const ownerOf = async (session: string) => hash('sha256', `${session}#${await generations.get(session)}`, 'hex').slice(0, 32);
   // (variables in the order sent: another order is only a miss)
   const keyOf = async (params: OperationParams, session: string) =>
-    hash('sha256', [params.query ?? '', params.operationName ?? '', JSON.stringify(params.variables ?? {}), `${session}#${await generations.get(session)}`].join('|'), 'hex');
+    `${await ownerOf(session)}.${hash('sha256', JSON.stringify([params.query ?? '', params.operationName ?? '', params.variables ?? {}]), 'hex')}`;
   const keys = new WeakMap<object, Promise<string>>();
 
   const answer = async (context: object, request: HeaderSource, params: OperationParams) => {
@@ -105,7 +107,9 @@ export function createResponseCache(
   };
 
   const store = useResponseCache<{ request: HeaderSource }>({
-    cache,
+    // envelop's plugin looks the key up again before executing: `answer` already did, and a hit
+    // never executes, so what executes was a miss (one read of the cache a request, not two)
+    cache: { ...cache, get: () => undefined },
     session: (context) => sessionOf(context.request),
     enabled: (context) => keys.has(context),
     buildResponseCacheKey: ({ context }) => keys.get(context as object)!,
@@ -135,8 +139,11 @@ export function createResponseCache(
     // yoga's plugin's rule: the entry of that key still lives, and is no older than If-Modified-Since
     onRequest({ request, fetchAPI, endResponse }) {
       const etag = request.headers.get('if-none-match');
-      if (!etag || !sessionOf(request)) return;
-      return Promise.resolve(cache.get(etag)).then((cached) => {
+      const session = sessionOf(request);
+      if (!etag || !session) return;
+      // only the owner's entry of their current generation: not another caller's, not one from before a mutation
+      const own = ownerOf(session).then((owner) => (etag.startsWith(`${owner}.`) ? cache.get(etag) : undefined));
+      return own.then((cached) => {
         const lastModified = (cached?.extensions?.http as { headers?: Record<string, string> } | undefined)?.headers?.['Last-Modified'];
         if (lastModified === undefined) return;
         const since = request.headers.get('if-modified-since');
