@@ -3,7 +3,7 @@
  * read through the request's page loader, -> edges with cursors and pageInfo.
  */
 import type { LogRecord } from '../upstream/records.js';
-import { decodeCursor, encodeCursor, type Cursor } from './cursor.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { logQuery, type LogFilterShape } from './log-filter.js';
 import { loadExactModelRange, loadLogRange, type LogPages, type LogRange } from './log-range.js';
 import { LOG_SCAN_PAGE } from './log-scan.js';
@@ -11,20 +11,8 @@ import { checkFirst, unixSeconds } from './validate.js';
 
 export interface LogConnectionShape {
   totalCount: number | null;
-  edges: LogEdge[];
+  edges: { cursor: string; node: LogRecord }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}
-
-/** An edge whose cursor is encoded when it is read: most queries select only the node. */
-class LogEdge {
-  constructor(
-    readonly node: LogRecord,
-    private readonly position: Cursor,
-  ) {}
-
-  get cursor(): string {
-    return encodeCursor(this.position);
-  }
 }
 
 /** The largest `first` by default (Settings.maxFirst): a full-history export in a few requests. */
@@ -59,19 +47,15 @@ export async function loadLogConnection(
   if (arrived > 0) ({ items } = await range(offset + arrived));
   const frameTotal = cursor?.total ?? total;
   const anchor = cursor?.anchor ?? (items.length > 0 ? unixSeconds(items[0].createdAt) : null);
-  const edges = items.map((node, i) => new LogEdge(node, { offset: offset + i, anchor, total: frameTotal }));
+  const edges = items.map((node, i) => ({ cursor: encodeCursor({ offset: offset + i, anchor, total: frameTotal }), node }));
   return {
     totalCount: frameTotal,
     edges,
     pageInfo: {
       hasNextPage: frameTotal !== null ? offset + items.length < frameTotal : first > 0 && items.length === first,
       hasPreviousPage: offset > 0,
-      get startCursor() {
-        return edges[0]?.cursor ?? null;
-      },
-      get endCursor() {
-        return edges.at(-1)?.cursor ?? null;
-      },
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
     },
   };
 }
