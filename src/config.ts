@@ -73,8 +73,8 @@ export interface Config {
   heapGrowthPercent: number;
 }
 
-/** V8 lets a busy heap grow to several times its live size between full GCs; half again is enough here (docs/benchmarks.md). */
-export const DEFAULT_HEAP_GROWTH_PERCENT = 50;
+/** V8 lets a busy heap grow to several times its live size between full GCs; twice is enough here (docs/benchmarks.md). */
+export const DEFAULT_HEAP_GROWTH_PERCENT = 100;
 
 /** Numeric limits and upstream policies: [flag, env, where, key, min, max]. Defaults live in limits.ts and upstream/. */
 const TUNABLES = [

@@ -8,7 +8,7 @@
  *   as V8 likes, so a gateway under load has the same young generation as before.
  * - Under load V8 lets the old generation grow to several times what the last full GC kept before
  *   collecting again, and most of the gateway's memory under load was that headroom over a live
- *   heap of 25-35 MB. `settleHeap` caps the growth (`--heap-growth`, 50% by default).
+ *   heap of 25-35 MB. `settleHeap` caps the growth (`--heap-growth`, 100% by default).
  * V8 reads both flags when it resizes, so setting them at run time takes effect. A value given to
  * node itself (`node --heap-growing-percent=30 …`) is left as it is. Figures: docs/benchmarks.md.
  */

@@ -39,8 +39,8 @@ describe('config', () => {
     expect(() => parseConfig(['--subscription-lease', '500'], {})).toThrow(/--subscription-lease must be an integer from 1000 to 600000, got "500"/);
   });
 
-  it('takes the heap growth from flag or env, 50% by default, 0 for V8\'s own, and refuses one out of range', () => {
-    expect(parseConfig([], {}).heapGrowthPercent).toBe(50);
+  it('takes the heap growth from flag or env, 100% by default, 0 for V8\'s own, and refuses one out of range', () => {
+    expect(parseConfig([], {}).heapGrowthPercent).toBe(100);
     expect(parseConfig(['--heap-growth', '0'], { HEAP_GROWTH_PERCENT: '80' }).heapGrowthPercent).toBe(0);
     expect(parseConfig([], { HEAP_GROWTH_PERCENT: '80' }).heapGrowthPercent).toBe(80);
     expect(() => parseConfig(['--heap-growth', '1001'], {})).toThrow(/--heap-growth must be an integer from 0 to 1000, got "1001"/);
