@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { request } from '../http.js';
-import type { BenchOptions, QueryId } from '../options.js';
-import { waitFor, type Proc } from '../process.js';
+import { PEERS_DIR, type BenchOptions, type QueryId } from '../options.js';
+import { start, waitFor, type Proc } from '../process.js';
 
 export interface Probe {
   /** path on the server, e.g. /graphql */
@@ -82,3 +82,14 @@ export function pkgVersion(dir: string, name: string): string {
 
 /** Every Node server runs as in production. */
 export const NODE_ENV = { NODE_ENV: 'production' };
+
+/** Starts `script` (under bench/peers/) on `port` with the bench's upstream, and probes it at `probePath` with `probes`. */
+export function startNodeScript(c: Ctx, port: number, name: string, script: string, probes: Record<QueryId, Probe>) {
+  const proc = start(name, 'node', [script], {
+    cwd: PEERS_DIR,
+    env: { ...NODE_ENV, PORT: String(port), HOST: '127.0.0.1', UPSTREAM: c.upstream },
+    cpu: c.serverCpu,
+    logDir: c.o.outDir,
+  });
+  return startAndProbe(c, proc, port, probes);
+}
