@@ -98,8 +98,6 @@ export class UpstreamHttp {
   private readonly limiter: Limiter;
   private readonly inFlight = new InFlight();
   private readonly bodyBuffer = new BodyBuffer();
-  /** bodies of getBody already handed to one of the callers that shared the call */
-  private readonly bodiesGiven = new WeakSet<RawBody>();
 
   constructor(readonly options: HttpOptions) {
     const url = new URL(options.baseUrl);
@@ -144,18 +142,9 @@ export class UpstreamHttp {
    * buffer of `buffers` when given.
    */
   async getBody(path: string, query: Query, caller: Caller, buffers?: BodyBuffers): Promise<RawBody> {
-    const body = (await this.get(path, query, caller, 'bytes', buffers)) as RawBody;
-    // The first caller gets the buffer itself, which its taker may refill with a later body once
-    // read; a caller joined in flight gets a copy, made before that can happen: every waiter of a
-    // call resumes in the same run of microtasks (in-flight.ts), and a buffer is read elsewhere
-    // (a worker thread) only after that.
-    if (!this.bodiesGiven.has(body)) {
-      this.bodiesGiven.add(body);
-      return body;
-    }
-    const bytes = buffers?.take(body.bytes.length) ?? new Uint8Array(body.bytes.length);
-    bytes.set(body.bytes);
-    return { status: body.status, bytes };
+    // Callers joined in flight get the same bytes: the pool lending the buffer hands it to the first
+    // page that claims it and copies it for any other (PagePool.claim, src/usage/page-pool.ts).
+    return (await this.get(path, query, caller, 'bytes', buffers)) as RawBody;
   }
 
   private get(path: string, query: Query, caller: Caller, encoding: BodyEncoding | 'bytes', buffers?: BodyBuffers): Promise<unknown> {
