@@ -160,7 +160,6 @@ function outcome(read: (task: PageTask) => unknown, t: PageTask): unknown {
 describe('the usage page scanner on generated pages', () => {
   it.each([1, 2, 3, 4])('reads every page of seed %i as JSON.parse does, whole or broken', (seed) => {
     const r = random(seed);
-    let pages = 0;
     let scanned = 0;
     for (let n = 0; n < 150; n++) {
       const bytes = Buffer.from(page(r), 'utf8');
@@ -174,10 +173,8 @@ describe('the usage page scanner on generated pages', () => {
           // the text in the message: a failure can be read and repeated
           expect({ page: variant.toString('utf8'), got }).toEqual({ page: variant.toString('utf8'), got: expected });
         }
-        pages++;
       }
     }
-    expect(pages).toBe(450);
     // most whole pages are the scanner's to read, not JSON.parse's
     expect(scanned).toBeGreaterThan(90);
   });

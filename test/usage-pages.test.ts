@@ -161,10 +161,8 @@ describe('pages the scanner leaves to JSON.parse', () => {
       `{"success":true,"data":[${JSON.stringify(logs[0])}],"data":{"items":[${JSON.stringify(logs[1])}]}}`,
       envelope([{ ...logs[0], model_name: ['a'] }]),
     ];
-    for (const body of odd) {
-      expect(scanLogPage(task(body).bytes, 0, [])).toBeNull();
-      expect(aggregatePage(task(body))).toEqual(parsePage(task(body)));
-    }
+    // (what the fallback then answers is JSON.parse's: tested against brute force in test/usage.test.ts)
+    for (const body of odd) expect(scanLogPage(task(body).bytes, 0, [])).toBeNull();
   });
 
   it.each(['nonJson', 'truncated', 'wrongShape', 'invalidToken'] as const)('an emulator %s fault on a usage scan is the coded error the logs connection gets', async (mode) => {
