@@ -7,11 +7,12 @@
  *
  * The work is split as in yoga's own plugin (@graphql-yoga/plugin-response-cache), whose envelop
  * half cannot run without its yoga half and so not on src/http/fast-path.ts: `plugins` are envelop
- * hooks (@envelop/response-cache: the lookup before execution, the store with the TTL of the
- * types in the answer; the generation bump after a mutation), run on every path; `http` holds the
- * yoga-level hooks: a 304 to a matching If-None-Match, and the answer found from the request's
- * parameters before anything is parsed. The fast path calls `answer` as `http` does in onParams, and
- * leaves requests with If-None-Match to yoga.
+ * hooks (@envelop/response-cache: the store with the TTL of the types in the answer, its lookup
+ * being the one `answer` made; the generation bump after a mutation), run on every path; `http`
+ * holds the yoga-level hooks: a 304 to a matching If-None-Match, and the answer found from the
+ * request's parameters before anything is parsed. The fast path calls `answer` as `http` does in
+ * onParams (after its cached parse and validation, before executing), and leaves requests with
+ * If-None-Match to yoga.
  */
 import { hash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -54,7 +55,7 @@ export interface OperationParams {
 export interface ResponseCache {
   /** envelop hooks: serve and store answers, drop the caller's entries after a mutation */
   plugins: Plugin[];
-  /** yoga's HTTP hooks: a 304 to a matching If-None-Match, the cached answer before parsing */
+  /** yoga's HTTP hooks: a 304 to a matching If-None-Match, the cached answer before parsing (the fast path: before executing) */
   http: Plugin;
   /**
    * The cached answer of `params` for this caller, or null; either way the request's key, which

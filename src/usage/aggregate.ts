@@ -2,8 +2,9 @@
  * Usage figures of log entries, grouped by any combination of dimensions, read straight from
  * the upstream's wire objects: a scan of a million entries must cost little more than parsing
  * them, so nothing here builds a record per entry, and only the groups are kept.
- * Entries come from `listLogsRaw`, whose strings are latin1 readings of UTF-8: names are
- * compared in that form and turned into real text once per group.
+ * Entries come from a page's bytes (page-scan.ts, `addEntry`) or, for a page the scanner declines,
+ * from JSON.parse of its latin1 text (page.ts); either way strings are latin1 readings of UTF-8:
+ * names are compared in that form and turned into real text once per group.
  */
 import { fromLatin1, toLatin1 } from '../upstream/json.js';
 import { Bucketer } from './time-zone.js';
