@@ -122,6 +122,7 @@ Options:
   --read-only           no Mutation: keys cannot be changed or deleted      env YESCALE_READ_ONLY=1
   --request-timeout MS  deadline of one request's upstream calls (${DEFAULT_REQUEST_TIMEOUT_MS})   env REQUEST_TIMEOUT_MS
   --log-page-concurrency N  log pages fetched at once by long walks (${DEFAULT_SETTINGS.logPageConcurrency})  env LOG_PAGE_CONCURRENCY
+  --heap-growth PERCENT serve/demo: the heap grows at most this far past what the last full GC kept (${DEFAULT_HEAP_GROWTH_PERCENT}; 0: V8's own)   env HEAP_GROWTH_PERCENT
   --seed N              emulator data seed (${DEFAULT_EMULATOR.seed})
   --logs N              emulator log entries of the demo user (${DEFAULT_EMULATOR.logsPerUser})
   --users N             emulator: N more users user0001.. with their own access key, keys, tasks, logs (${DEFAULT_EMULATOR.users}, at most ${MAX_GENERATED_USERS})
@@ -152,8 +153,6 @@ Subscriptions (SSE and graphql-ws at /graphql):
   --heartbeat MS            WebSocket keep-alive ping (${DEFAULT_HEARTBEAT_MS})   env HEARTBEAT_MS
   --subscription-lease MS   with --redis-url: another instance takes over a dead one's polls after this (${DEFAULT_LEASE_MS})
                             env SUBSCRIPTION_LEASE_MS
-  --heap-growth PERCENT     the heap grows at most this far past what the last full GC kept (${DEFAULT_HEAP_GROWTH_PERCENT}; 0: V8's own)
-                            env HEAP_GROWTH_PERCENT
   --access-key-file F       read the access key from file F (instead of YESCALE_ACCESS_KEY)
 Env: YESCALE_ACCESS_KEY  server-side access key, used when a request sends no Authorization header`;
 
