@@ -63,9 +63,8 @@ function single(params: URLSearchParams, known: readonly string[]): Record<strin
  */
 function coerce(given: Record<string, string>, type: GraphQLInputObjectType): Record<string, unknown> {
   const input: Record<string, unknown> = {};
-  for (const name of Object.keys(type.getFields())) {
-    const value = given[name];
-    if (value === undefined) continue;
+  // (`given` holds only the type's fields: single() took them by the field lists above)
+  for (const [name, value] of Object.entries(given)) {
     if (value === '') {
       if (name === 'type') input.type = null;
       continue;
