@@ -1,5 +1,6 @@
 /** Integration harness: the real emulator and the real gateway, both listening on loopback. */
 import { createEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/index.js';
+import type { WireLog } from '../src/upstream/wire.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../src/gateway.js';
 import { startServer, type RunningServer } from '../src/http/server.js';
 
@@ -64,3 +65,6 @@ function headers(auth: string | null): Record<string, string> {
 }
 
 export const total = (calls: Record<string, number>): number => Object.values(calls).reduce((a, b) => a + b, 0);
+
+/** Every log entry of `user` on the emulator, newest first, as the upstream lists them. */
+export const allLogs = (emulator: Emulator, user = 'demo'): WireLog[] => Array.from({ length: emulator.logCount(user) }, (_, i) => emulator.log(user, i));

@@ -9,7 +9,7 @@ import { UsageAggregator } from '../src/usage/aggregate.js';
 import { logNodeId } from '../src/queries/node-id.js';
 import { getUser, listApiKeys, listLogs, listLogsRaw, listTasks } from '../src/upstream/yescale.js';
 import { toCredential } from '../src/upstream/credential.js';
-import { startHarness } from './helpers.js';
+import { startHarness, allLogs } from './helpers.js';
 
 /** path -> [status, body] */
 const answers = new Map<string, [number, string]>();
@@ -155,7 +155,7 @@ describe('an upstream that clamps page_size', () => {
 
       // ApiKey.logs of one key follows the served page size too, and first: 0 asks nothing
       h.reset();
-      const all = Array.from({ length: h.emulator.logCount('demo') }, (_, i) => h.emulator.log('demo', i));
+      const all = allLogs(h.emulator);
       const busiest = h.emulator.apiKeys('demo').map((k) => ({ k, n: all.filter((l) => l.token_name === k.name).length })).sort((a, b) => b.n - a.n)[0];
       expect(busiest.n).toBeGreaterThan(100);
       const key = await h.gql(`query($id: ID!, $n: Int) { apiKey(id: $id) { name logs(first: $n) { tokenName } none: logs(first: 0) { tokenName } } }`, {

@@ -16,7 +16,7 @@ import { aggregatePage, parsePage, type PageTask } from '../src/usage/page.js';
 import { scanLogPage } from '../src/usage/page-scan.js';
 import { PagePool } from '../src/usage/page-pool.js';
 import type { WireLog } from '../src/upstream/wire.js';
-import { startHarness, type Harness } from './helpers.js';
+import { startHarness, type Harness, allLogs } from './helpers.js';
 
 const NOW = Date.UTC(2025, 10, 20, 12) / 1000;
 const AGGREGATORS: AggregatorOptions[] = [
@@ -58,7 +58,7 @@ let h: Harness;
 let logs: WireLog[];
 beforeAll(async () => {
   h = await startHarness({}, { logsPerUser: 3_000, now: NOW, era: 'latest' });
-  logs = Array.from({ length: h.emulator.logCount('demo') }, (_, i) => h.emulator.log('demo', i));
+  logs = allLogs(h.emulator);
 });
 afterAll(() => h.close());
 

@@ -9,7 +9,7 @@ import { Bucketer, isTimeZone } from '../src/usage/time-zone.js';
 import { otherNumber } from '../src/usage/aggregate.js';
 // Requests go through gateway.fetch (gqlInProcess): the reports run to megabytes and nothing
 // between client and gateway is under test here; the upstream stays a real loopback emulator.
-import { startHarness, type Harness } from './helpers.js';
+import { startHarness, type Harness, allLogs } from './helpers.js';
 
 /** 2025-11-20: the 90 days before hold the end of DST in Europe (Oct 26), the US (Nov 2) and its start on Lord Howe (Oct 5). */
 const NOW = Date.UTC(2025, 10, 20, 12) / 1000;
@@ -21,7 +21,7 @@ let logs: WireLog[];
 beforeAll(async () => {
   // the latest era: failed tasks are refunded by REFUND entries with quota, so refund and net figures are not all 0
   h = await startHarness({}, { logsPerUser: 5_000, now: NOW, era: 'latest' });
-  logs = Array.from({ length: h.emulator.logCount('demo') }, (_, i) => h.emulator.log('demo', i));
+  logs = allLogs(h.emulator);
 });
 afterAll(() => h.close());
 
@@ -216,7 +216,7 @@ describe('walking many pages', () => {
   it('follows a clamped page size, fetches pages concurrently within the limit, and still equals the brute force', async () => {
     const clamped = await startHarness({ logPageConcurrency: 3 }, { logsPerUser: 3_000, now: NOW, maxPageSize: 100 });
     try {
-      const all = Array.from({ length: clamped.emulator.logCount('demo') }, (_, i) => clamped.emulator.log('demo', i));
+      const all = allLogs(clamped.emulator);
       clamped.emulator.setFault({ mode: 'latency', latencyMs: 5, path: '/yescale/logs' });
       const saved = logs;
       logs = all;
@@ -315,7 +315,7 @@ describe('Task.logs', () => {
       let all: WireLog[];
       beforeAll(async () => {
         g = await startHarness({}, { logsPerUser: 100_000, now: NOW, era }); // dense enough for chat logs in a task's window
-        all = Array.from({ length: g.emulator.logCount('demo') }, (_, i) => g.emulator.log('demo', i));
+        all = allLogs(g.emulator);
       });
       afterAll(() => g.close());
 

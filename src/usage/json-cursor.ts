@@ -138,6 +138,7 @@ export class JsonCursor {
     let unicode = false;
     for (;;) {
       // the common byte costs one look-up: only quotes, backslashes and control characters stop here
+      // (page-scan.ts otherValue runs this loop too, watching for its markers in the same pass)
       while (i < n && PLAIN[b[i]] === 1) i++;
       if (i >= n) throw UNSURE;
       const c = b[i];
