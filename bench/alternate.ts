@@ -4,7 +4,9 @@
  * shared machine falls on all of them alike. Prints req/s, server CPU % and CPU per request (from
  * /proc), medians over the cycles, and each one's CPU per request against the first.
  *
- *   npm run bench:alternate -- [--cycles 6] [--duration 3] [--query me] [--redis] NAME=DIR[:ENV=V,...] ...
+ *   npm run bench:alternate -- [--cycles 6] [--duration 3] [--query me|keys|dashboard|many] [--redis] NAME=DIR[:ENV=V,...] ...
+ *
+ * `many` is query (4) of `npm run bench`: the dashboard from 100 callers in turn (the emulator gets 100 users).
  *
  * DIR holds a built gateway (dist/main.js; another commit: `git worktree add` or `git archive`, then
  * `npm run build` there). `--redis` starts a redis-server and puts its URL for `$REDIS` in the settings,
@@ -18,12 +20,20 @@ import { parseArgs } from 'node:util';
 import { groupSample, CLK_TCK } from './cpu.js';
 import { wrkLoad } from './load-wrk.js';
 import { BENCH_DIR, DEFAULT_OPTIONS, ROOT } from './options.js';
+import { ourSchemaProbes } from './peers/ours.js';
 import { freePort, start, stop, waitFor, type Proc } from './process.js';
 
-const QUERIES: Record<string, string> = {
-  me: '{ me { username quota quotaUsd usedQuota usedQuotaUsd requestCount } }',
-  keys: '{ apiKeys { name status remainQuota } }',
+const now = Math.floor(Date.now() / 1000);
+const window = { fromUnix: now - 86_400, toUnix: now, fromIso: new Date((now - 86_400) * 1000).toISOString(), toIso: new Date(now * 1000).toISOString() };
+const probes = ourSchemaProbes('/graphql', window);
+/** the bodies sent: the bench's own documents (bench/peers/ours.ts), and one more */
+const QUERIES: Record<string, object> = {
+  me: probes.me.body,
+  keys: { query: '{ apiKeys { name status remainQuota } }' },
+  dashboard: probes.dashboard.body,
+  many: probes.many.body,
 };
+const MANY_CALLERS = 100;
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { cycles: { type: 'string', default: '6' }, duration: { type: 'string', default: '3' }, query: { type: 'string', default: 'me' }, redis: { type: 'boolean', default: false } },
@@ -49,9 +59,20 @@ try {
     redisUrl = `redis://127.0.0.1:${port}`;
   }
   const emuPort = await freePort();
-  const emulator = start('emulator', 'node', ['dist/main.js', 'emulator', '--port', String(emuPort), '--seed', '1', '--logs', '2000', '--speed', '0'], { cwd: ROOT, cpu: 0, logDir: outDir });
+  const users = values.query === 'many' ? MANY_CALLERS : 0;
+  const emuArgs = ['dist/main.js', 'emulator', '--port', String(emuPort), '--seed', '1', '--logs', '2000', '--speed', '0', ...(users ? ['--users', String(users)] : [])];
+  const emulator = start('emulator', 'node', emuArgs, { cwd: ROOT, cpu: 0, logDir: outDir });
   procs.push(emulator);
-  const auth = await waitFor('emulator', () => /access key of demo: (\S+)/.exec(emulator.output())?.[1], 60_000, emulator);
+  // every user's access key, printed at start (src/cli.ts): demo's, then the generated users'
+  const keys = await waitFor(
+    'emulator',
+    () => {
+      const found = [...emulator.output().matchAll(/access key of (\S+): (\S+)/g)].map((m) => ({ username: m[1], auth: `Bearer ${m[2]}` }));
+      return found.length >= 3 + users ? found : undefined;
+    },
+    60_000,
+    emulator,
+  );
   const servers = [];
   for (const g of gateways) {
     const port = await freePort();
@@ -62,8 +83,8 @@ try {
     servers.push({ ...g, proc, url: `http://127.0.0.1:${port}/graphql`, windows: [] as { rps: number; cpu: number; msPerRequest: number }[] });
   }
   const bodyFile = path.join(outDir, 'body.json');
-  writeFileSync(bodyFile, JSON.stringify({ query: QUERIES[values.query] }));
-  const callers = [{ auth: `Bearer ${auth}`, username: 'demo' }];
+  writeFileSync(bodyFile, JSON.stringify(QUERIES[values.query]));
+  const callers = users ? keys.filter((k) => /^user\d+$/.test(k.username)) : keys.filter((k) => k.username === 'demo');
   const durationS = Number(values.duration);
   for (const s of servers) await wrkLoad(s.url, bodyFile, callers, o, 2, 0, `${s.name}-warmup`);
   for (let cycle = 0; cycle < Number(values.cycles); cycle++) {
