@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../src/upstream/errors.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp } from '../src/upstream/http.js';
 import { fromLatin1 } from '../src/upstream/json.js';
+import { logOther } from '../src/upstream/records.js';
 import { UsageAggregator } from '../src/usage/aggregate.js';
 import { logNodeId } from '../src/queries/node-id.js';
 import { getUser, listApiKeys, listLogs, listLogsRaw, listTasks } from '../src/upstream/yescale.js';
@@ -73,7 +74,7 @@ describe('upstream client', () => {
     reply('/yescale/logs', { success: true, data: [{ created_at: 1700000000, type: 2, other: '{"frt":12}' }, { created_at: 1700000001, type: 42, other: 'not json' }] });
     const plain = await listLogs(http, caller, { p: 1 });
     expect(plain.total).toBeNull();
-    expect(plain.items.map((l) => [l.type, l.other])).toEqual([
+    expect(plain.items.map((l) => [l.type, logOther(l)])).toEqual([
       ['CONSUME', { frt: 12 }],
       ['UNKNOWN', null],
     ]);

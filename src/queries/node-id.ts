@@ -4,7 +4,7 @@
  * by id (src/loaders/by-id.ts) turns it back into a window query.
  */
 import { hash } from 'node:crypto';
-import type { LogRecord, TaskRecord } from '../upstream/records.js';
+import { logOther, type LogRecord, type TaskRecord } from '../upstream/records.js';
 
 // `<unix>.<id or hash>`, and for the n-th identical log entry of a second `.<n>` (logNodeId)
 const ID = /^(\d{1,12})\.([\w-]+)(?:\.\d{1,9})?$/;
@@ -38,7 +38,7 @@ function contentKey(entry: LogRecord): string {
   let key = contentKeys.get(entry);
   if (key === undefined) {
     const content = [entry.type, entry.content, entry.username, entry.tokenName, entry.tokenId, entry.modelName, entry.quota,
-      entry.promptTokens, entry.completionTokens, entry.useTime, entry.isStream, entry.requestId, JSON.stringify(entry.other)].join('\u0000');
+      entry.promptTokens, entry.completionTokens, entry.useTime, entry.isStream, entry.requestId, JSON.stringify(logOther(entry))].join('\u0000');
     // An identity, not a secret: SHA-1 through the one-shot hash() is 3x cheaper than a SHA-256 Hash object.
     key = `${second(entry)}.${hash('sha1', content, 'base64url').slice(0, 16)}`;
     contentKeys.set(entry, key);

@@ -13,7 +13,7 @@ import { LOG_SCAN_PAGE } from '../queries/log-scan.js';
 import { logNodeId } from '../queries/node-id.js';
 import { badInput, checkFirst } from '../queries/validate.js';
 import type { LogRecord } from '../upstream/records.js';
-import { LOG_TYPES } from '../upstream/records.js';
+import { LOG_TYPES, logOther } from '../upstream/records.js';
 import { ApiKey } from './api-key.js';
 import { builder, type AccountFields } from './builder.js';
 import { DEFAULT_FIRST } from './complexity.js';
@@ -56,7 +56,7 @@ export const LogConnection = builder.connectionObject(
 
 /** Numbers the upstream keeps inside the `other` JSON string. */
 const other = (entry: LogRecord, key: string): number | null => {
-  const value = entry.other?.[key];
+  const value = logOther(entry)?.[key];
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 };
 const otherInt = (entry: LogRecord, key: string): number | null => {
@@ -101,7 +101,7 @@ builder.node(LogEntry, {
     group: t.exposeString('group', { nullable: true }),
     ip: t.exposeString('ip', { nullable: true }),
     requestId: t.exposeString('requestId', { nullable: true }),
-    other: t.expose('other', { type: 'JSON', nullable: true, description: 'The parsed `other` object, as the upstream sent it.' }),
+    other: t.field({ type: 'JSON', nullable: true, description: 'The parsed `other` object, as the upstream sent it.', resolve: (entry) => logOther(entry) }),
     apiKey: t.field({
       type: ApiKey,
       nullable: true,

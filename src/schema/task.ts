@@ -7,7 +7,7 @@ import { decodeTask, TASK_LOOKBACK_S, taskPoller, type TaskTarget } from '../liv
 import { taskNodeId } from '../queries/node-id.js';
 import { loadLogRange } from '../queries/log-range.js';
 import type { LogRecord, TaskRecord } from '../upstream/records.js';
-import { TASK_STATUSES } from '../upstream/records.js';
+import { TASK_STATUSES, logOther } from '../upstream/records.js';
 import type { WireTaskQuery } from '../upstream/wire.js';
 import { builder, type AccountFields } from './builder.js';
 import { LogEntry } from './log-entry.js';
@@ -51,7 +51,7 @@ export const TASK_CHARGE_SLACK_S = 5;
  */
 export function mentionsTask(entry: LogRecord, taskId: string): boolean {
   if (taskId === '') return false;
-  if (entry.other !== null && entry.other.task_id === taskId) return true;
+  if (logOther(entry)?.task_id === taskId) return true;
   return entry.type === 'SYSTEM' && entry.content.includes(taskId);
 }
 
@@ -63,7 +63,7 @@ export function mentionsTask(entry: LogRecord, taskId: string): boolean {
  */
 export function isTaskCharge(entry: LogRecord, task: TaskRecord): boolean {
   if (!task.submittedAt || entry.type !== 'CONSUME' || entry.quota !== task.quota) return false;
-  if (entry.other !== null && typeof entry.other.task_id === 'string') return false; // a settlement of another task
+  if (typeof logOther(entry)?.task_id === 'string') return false; // a settlement of another task
   return Math.abs(entry.createdAt.getTime() - task.submittedAt.getTime()) <= TASK_CHARGE_SLACK_S * 1000;
 }
 

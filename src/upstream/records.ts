@@ -85,7 +85,8 @@ export interface LogRecord {
   group: string | null;
   ip: string | null;
   requestId: string | null;
-  other: Record<string, unknown> | null;
+  /** `other` as the upstream sent it (JSON inside a string): read it with `logOther` */
+  otherRaw: unknown;
 }
 
 export interface Page<T> {
@@ -196,6 +197,20 @@ export function toTask(raw: Record<string, unknown>): TaskRecord {
   };
 }
 
+/**
+ * A log entry's `other` object, parsed when first asked for: most queries never read it, and
+ * parsing it for every entry of every page cost ~3% of a dashboard request's CPU (docs/benchmarks.md).
+ */
+const others = new WeakMap<LogRecord, Record<string, unknown> | null>();
+export function logOther(entry: LogRecord): Record<string, unknown> | null {
+  let other = others.get(entry);
+  if (other === undefined) {
+    other = parseOther(entry.otherRaw);
+    others.set(entry, other);
+  }
+  return other;
+}
+
 function parseOther(v: unknown): Record<string, unknown> | null {
   if (isObject(v)) return v;
   if (typeof v !== 'string' || v === '') return null;
@@ -224,6 +239,6 @@ export function toLog(raw: Record<string, unknown>): LogRecord {
     group: nonEmpty(raw.group),
     ip: nonEmpty(raw.ip),
     requestId: nonEmpty(raw.request_id),
-    other: parseOther(raw.other),
+    otherRaw: raw.other,
   };
 }
