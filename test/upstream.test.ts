@@ -15,6 +15,8 @@ import { startHarness, allLogs } from './helpers.js';
 /** path -> [status, body] */
 const answers = new Map<string, [number, string]>();
 const seen: { url: string; authorization?: string }[] = [];
+/** requests to /yescale/hang are never answered: resolves when the client closes one */
+const hangClosed: (() => void)[] = [];
 let server: Server;
 let http: UpstreamHttp;
 const caller = { credential: toCredential('secret-access-key-123456'), upstreamCalls: 0 };
@@ -22,6 +24,7 @@ const caller = { credential: toCredential('secret-access-key-123456'), upstreamC
 beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push({ url: req.url!, authorization: req.headers.authorization });
+    if (req.url!.startsWith('/yescale/hang')) return void res.on('close', () => hangClosed.shift()?.());
     const [status, body] = answers.get(req.url!.split('?')[0]) ?? [404, ''];
     res.writeHead(status, { 'content-type': 'application/json' }).end(body);
   });
@@ -45,6 +48,16 @@ async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
 }
 
 describe('upstream client', () => {
+  it("aborts the upstream request itself once the call's last waiter has left (its deadline passed)", async () => {
+    const closed = new Promise<void>((resolve) => hangClosed.push(resolve));
+    const leaving = { ...caller, signal: AbortSignal.timeout(50), deadline: Date.now() + 50 };
+    const error = await failure(http.getData('/yescale/hang', {}, leaving));
+    expect(error.message).toMatch(/deadline/);
+    // the connection is closed by the client, not left to undici's 15 s headers timeout
+    const late = new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 2_000).unref());
+    await expect(Promise.race([closed.then(() => 'closed'), late])).resolves.toBe('closed');
+  });
+
   it('sends the Bearer credential and the query, and decodes the envelope', async () => {
     reply('/yescale/user', { data: { username: 'u', quota: 8664402091, role: 100, used_quota: '5', extra: 1 }, message: '', success: true });
     const user = await getUser(http, caller);

@@ -10,6 +10,7 @@
  */
 import type { Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
+import type { Abortable } from './abortable.js';
 import { BodyBuffer } from './body-buffer.js';
 import { CircuitBreaker, CircuitOpenError, DEFAULT_BREAKER_OPTIONS, type BreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { UpstreamError } from './errors.js';
@@ -165,9 +166,8 @@ export class UpstreamHttp {
    */
   async write(method: 'DELETE' | 'PUT', path: string, body: unknown, caller: Caller): Promise<void> {
     const target = this.basePath + path;
-    const signal = caller.signal ?? new AbortController().signal;
     try {
-      await this.attempt(path, target, caller, signal, 0, 'utf8', undefined, { method, body });
+      await this.attempt(path, target, caller, caller.signal, 0, 'utf8', undefined, { method, body });
     } catch (cause) {
       throw toUpstreamError(path, cause);
     }
@@ -178,7 +178,7 @@ export class UpstreamHttp {
     path: string,
     target: string,
     caller: Caller,
-    signal: AbortSignal,
+    signal: Abortable | undefined,
     attempt: number,
     encoding: BodyEncoding | 'bytes',
     buffers: BodyBuffers | undefined,
@@ -199,7 +199,8 @@ export class UpstreamHttp {
           path: target,
           headers,
           body: write?.body === undefined ? undefined : JSON.stringify(write.body),
-          signal,
+          // undici reads a signal's `aborted`, `reason` and 'abort' listeners only (abortable.ts)
+          signal: signal as AbortSignal | undefined,
         });
         status = res.statusCode;
         const ok = status >= 200 && status < 300;
@@ -223,7 +224,7 @@ export class UpstreamHttp {
         // upstream, else one slow `usage` walk would count each page it cut as a failure for every
         // tenant. Any other answer proves the upstream is up.
         if (error.kind !== 'UPSTREAM_UNAVAILABLE') this.breaker.success();
-        else if (signal.aborted) this.breaker.neutral();
+        else if (signal?.aborted) this.breaker.neutral();
         else this.breaker.failure();
         this.emit({ path, status, ms: performance.now() - started, error, attempt, circuit: this.breaker.state(), callerId: caller.credential.id });
         throw error;

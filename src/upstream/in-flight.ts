@@ -5,9 +5,12 @@
  * own deadline: it stops waiting when its signal aborts, and the shared call is aborted only
  * when nobody waits any more. Nothing is kept once the call settles: this is not a cache.
  */
+import { CallSignal, type Abortable } from './abortable.js';
+
 interface Shared {
   promise: Promise<unknown>;
-  controller: AbortController;
+  /** aborted once every waiter left */
+  signal: CallSignal;
   waiters: number;
   /** the latest deadline (epoch ms) of the waiters: retries may run until then */
   deadline: number;
@@ -29,17 +32,16 @@ export class InFlight {
     key: string,
     deadline: number,
     signal: AbortSignal | undefined,
-    start: (signal: AbortSignal, deadline: () => number) => Promise<T>,
+    start: (signal: Abortable, deadline: () => number) => Promise<T>,
   ): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     let call = this.calls.get(key);
     // A call aborted because its last waiter left is already dying (it rejects with that waiter's
     // abort reason, e.g. its deadline): never join it, start afresh.
-    if (call?.controller.signal.aborted) call = undefined;
+    if (call?.signal.aborted) call = undefined;
     if (!call) {
-      const controller = new AbortController();
-      const created: Shared = { controller, waiters: 0, deadline, promise: Promise.resolve() };
-      created.promise = start(controller.signal, () => created.deadline).finally(() => {
+      const created: Shared = { signal: new CallSignal(), waiters: 0, deadline, promise: Promise.resolve() };
+      created.promise = start(created.signal, () => created.deadline).finally(() => {
         if (this.calls.get(key) === created) this.calls.delete(key);
       });
       created.promise.catch(() => undefined); // every waiter may have left: no unhandled rejection
@@ -65,7 +67,7 @@ export class InFlight {
         if (call.waiters === 0) {
           // Out of the map first, so a caller arriving before the aborted call settles starts its own.
           if (this.calls.get(key) === call) this.calls.delete(key);
-          call.controller.abort(signal.reason);
+          call.signal.abort(signal.reason);
         }
         reject(signal.reason);
       };

@@ -4,6 +4,8 @@
  * in one FIFO queue; a waiter whose deadline passes leaves the queue. Keys are credential
  * hashes, never raw credentials.
  */
+import type { Abortable } from './abortable.js';
+
 export interface LimiterOptions {
   maxConcurrent: number;
   maxConcurrentPerCredential: number;
@@ -29,7 +31,7 @@ export class Limiter {
   }
 
   /** Resolves with a release function once a slot is free; rejects with the signal's reason if it aborts first. */
-  acquire(key: string, signal?: AbortSignal): Promise<() => void> {
+  acquire(key: string, signal?: Abortable): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     // a free slot: no queue, so nothing to leave when the signal aborts
     if (this.queue.length === 0 && this.fits(key)) return Promise.resolve(this.grant(key));

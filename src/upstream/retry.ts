@@ -5,6 +5,7 @@
  * is the answer. Hand-written rather than undici's RetryAgent because the delay depends on
  * our own error kinds and on a deadline that the agent does not know.
  */
+import type { Abortable } from './abortable.js';
 import { UpstreamError } from './errors.js';
 import { CircuitOpenError } from './circuit-breaker.js';
 
@@ -40,7 +41,7 @@ export async function withRetry<T>(
   options: RetryOptions,
   attempt: (n: number) => Promise<T>,
   deadline: () => number,
-  signal?: AbortSignal,
+  signal?: Abortable,
 ): Promise<T> {
   for (let n = 0; ; n++) {
     try {
@@ -54,7 +55,7 @@ export async function withRetry<T>(
 }
 
 /** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+function sleep(ms: number, signal?: Abortable): Promise<boolean> {
   return new Promise((resolve) => {
     const done = (slept: boolean) => {
       clearTimeout(timer);
