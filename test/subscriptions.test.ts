@@ -395,6 +395,9 @@ describe('shutdown', () => {
     const over = sse(h.server.url, LOGS, {}, demo.accessKey);
     const client = wsClient(h.server.url, demo.accessKey);
     const ws = wsSubscribe(client, LOGS, {});
+    // both streams open (the SSE one alone starts the shared poller: a WebSocket still shaking hands
+    // when the server closes is refused with 1001, which is right, not what this test is about)
+    await expect.poll(() => h.gateway.live.size).toBe(2);
     await expect.poll(() => h.calls()['/yescale/logs'] ?? 0).toBe(1);
     await h.close();
     expect(await over.ended).toBe(true);
