@@ -9,6 +9,7 @@
  *   npm run bench:call -- [--path /yescale/logs?p=1&page_size=20] [--calls 8000] [--rounds 4]
  */
 import { mkdirSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { Pool } from 'undici';
@@ -52,18 +53,28 @@ try {
   };
   const calls = Number(values.calls);
   const perCall: Record<string, number[]> = { undici: [], gateway: [] };
+  /** time in garbage collection per call, µs (the pauses V8 reports) */
+  const gcPerCall: Record<string, number[]> = { undici: [], gateway: [] };
+  let gcMs = 0;
+  const gc = new PerformanceObserver((list) => list.getEntries().forEach((entry) => (gcMs += entry.duration)));
+  gc.observe({ entryTypes: ['gc'] });
   for (const call of Object.values(ways)) await run(call, calls / 4); // warm-up
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const [name, call] of Object.entries(ways)) {
       const before = process.cpuUsage();
+      const gcBefore = gcMs;
       await run(call, calls);
       const used = process.cpuUsage(before);
       perCall[name].push((used.user + used.system) / calls);
+      gcPerCall[name].push(((gcMs - gcBefore) * 1000) / calls);
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`CPU µs per call of GET ${values.path}, ${calls} calls a window, ${CONCURRENCY} at once, median of ${values.rounds} (min–max)`);
-  for (const [name, xs] of Object.entries(perCall)) console.log(`  ${name.padEnd(8)} ${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`);
+  gc.disconnect();
+  console.log(`CPU µs per call of GET ${values.path}, ${calls} calls a window, ${CONCURRENCY} at once, median of ${values.rounds} (min–max); of which in GC`);
+  for (const [name, xs] of Object.entries(perCall)) {
+    console.log(`  ${name.padEnd(8)} ${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}); GC ${median(gcPerCall[name]).toFixed(1)}`);
+  }
   console.log(`  gateway / undici: ${(median(perCall.gateway) / median(perCall.undici)).toFixed(2)}x`);
   await pool.close();
   await http.close();
