@@ -1,6 +1,7 @@
 /**
  * V8 heap settings of the CLI process: src/main.ts holds the young generation before it loads the
- * CLI and the gateway's modules (src/cli.ts), and the CLI settles the heap once it serves.
+ * CLI and the gateway's modules (src/cli.ts); the CLI collects the start's garbage before it listens
+ * and settles the heap once it serves.
  *
  * - While loading, the young generation keeps its initial size. V8 doubles it when many objects
  *   survive a minor GC, as they do while the schema is built, and never gives that back: an idle
@@ -9,8 +10,9 @@
  * - The start leaves garbage behind (the schema build, module loading) in half-empty pages of the old
  *   generation. Before the server listens, `collectStartGarbage` runs V8's low-memory GC, the one V8's
  *   memory reducer runs by itself once a process has idled ~8 s: it frees that garbage, compacts the
- *   old generation and gives the emptied pages back, so a gateway is as small from its first request
- *   as it used to be after ~20 s. A plain full GC (`gc()`) frees the garbage but keeps the pages.
+ *   old generation, gives the emptied pages back and shrinks the young generation to its initial size,
+ *   so a gateway is as small from its first request as it used to be once idle for ~10 s. A plain
+ *   full GC (`gc()`) frees the garbage but keeps the pages.
  * - Under load V8 lets the old generation grow to several times what the last full GC kept before
  *   collecting again, and most of the gateway's memory under load was that headroom over a live
  *   heap of 25-35 MB. `settleHeap` caps the growth (`--heap-growth`, 100% by default).
@@ -40,17 +42,15 @@ export function settleHeap(growthPercent: number): void {
 /**
  * Once loaded, before listening: V8's low-memory GC. Node offers it only through the inspector protocol
  * (`HeapProfiler.collectGarbage`, DevTools' "collect garbage"), over an in-process session that opens no
- * port. A Node built without the inspector skips it, and V8's memory reducer does the same a few seconds later.
+ * port. Only memory is at stake: without the inspector (a Node built without it) or if it refuses, V8's
+ * memory reducer does the same a few seconds later.
  */
 export async function collectStartGarbage(): Promise<void> {
   const inspector = await import('node:inspector/promises').catch(() => null);
   if (!inspector) return;
   const session = new inspector.Session();
   session.connect();
-  try {
-    await session.post('HeapProfiler.collectGarbage');
-  } finally {
-    // after the await, not in a reply's callback: disconnecting there hangs Node 20
-    session.disconnect();
-  }
+  await session.post('HeapProfiler.collectGarbage').catch(() => undefined);
+  // after the await, not in the reply's callback: disconnecting there hangs Node 20
+  session.disconnect();
 }
