@@ -23,6 +23,7 @@
  * V8 reads these flags when it resizes or tiers up, so setting them at run time takes effect. A value given to
  * node itself (`node --heap-growing-percent=30 …`) is left as it is. Figures: docs/benchmarks.md.
  */
+import type { Session } from 'node:inspector/promises';
 import { setFlagsFromString } from 'node:v8';
 
 /** V8's own factor (`node --v8-options`) */
@@ -50,14 +51,17 @@ export function settleHeap(growthPercent: number): void {
 /**
  * Once loaded, before listening: V8's low-memory GC. Node offers it only through the inspector protocol
  * (`HeapProfiler.collectGarbage`, DevTools' "collect garbage"), over an in-process session that opens no
- * port. Only memory is at stake: without the inspector (a Node built without it) or if it refuses, V8's
- * memory reducer does the same a few seconds later.
+ * port. Only memory is at stake: where the inspector is missing (a Node built without it), forbidden
+ * (`--experimental-permission`) or refuses, V8's memory reducer does the same a few seconds later.
  */
 export async function collectStartGarbage(): Promise<void> {
-  const inspector = await import('node:inspector/promises').catch(() => null);
-  if (!inspector) return;
-  const session = new inspector.Session();
-  session.connect();
+  let session: Session;
+  try {
+    session = new (await import('node:inspector/promises')).Session();
+    session.connect();
+  } catch {
+    return;
+  }
   await session.post('HeapProfiler.collectGarbage').catch(() => undefined);
   // after the await, not in the reply's callback: disconnecting there hangs Node 20
   session.disconnect();
