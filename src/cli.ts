@@ -1,5 +1,5 @@
 /** The CLI (started by main.ts): parse args, start, shut down gracefully on SIGTERM/SIGINT. */
-import { settleHeap } from './heap.js';
+import { collectStartGarbage, settleHeap } from './heap.js';
 import { checkCommand } from './check.js';
 import { ConfigError, USAGE, parseConfig, type Config } from './config.js';
 import { createEmulator, type EmulatorOptions } from './emulator/index.js';
@@ -72,6 +72,7 @@ async function run(config: Config, logger: Logger): Promise<Stop | null> {
       const emulator = createEmulator(emulatorOptions(config));
       const upstream = await emulator.listen(0, '127.0.0.1');
       const gateway = createGateway({ ...gatewayOptions(config, logger), upstream, accessKey: emulator.demoAccessKey });
+      await collectStartGarbage();
       const server = await startServer(gateway, config.port, config.host);
       logger.info(`YEScale emulator at ${upstream} (demo access key ${emulator.demoAccessKey})`);
       logger.info(`GraphiQL: ${server.url}/graphql  (requests without Authorization use the demo key)`);
@@ -86,6 +87,7 @@ async function run(config: Config, logger: Logger): Promise<Stop | null> {
     }
     case 'serve': {
       const gateway = createGateway({ ...gatewayOptions(config, logger), upstream: config.upstream });
+      await collectStartGarbage();
       const server = await startServer(gateway, config.port, config.host);
       logger.info(`yescale-graphql on ${server.url}/graphql -> ${config.upstream}`);
       if (config.dashboard) logger.info(`Dashboard: ${server.url}/dashboard`);

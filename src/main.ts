@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * The bin `yescale-graphql`. The young generation is held at its initial size before the CLI and the
+ * The bin `yescale-graphql`. The young generation and TurboFan are held before the CLI and the
  * gateway's modules are even loaded (src/heap.ts says why), so they come in by a dynamic import.
  */
-import { holdYoungGeneration } from './heap.js';
+import { holdWhileLoading } from './heap.js';
 
-holdYoungGeneration();
+holdWhileLoading();
 await import('./cli.js');

@@ -124,6 +124,19 @@ describe('yescale-graphql', () => {
     expect(output()).toContain('SIGTERM: shutting down');
   });
 
+  it('serve runs V8\'s low-memory GC once loaded (src/heap.ts), and serves after it', async () => {
+    // --trace-gc names each GC's reason on stdout; "low memory notification" is only that GC's
+    const { child, exited, url: started, output } = startCli(['--trace-gc'], ['serve', '--port', '0', '--upstream', 'http://127.0.0.1:9'], /yescale-graphql on (http:\/\/\S+)\/graphql/);
+    try {
+      const url = await started;
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(output()).toContain('low memory notification');
+  });
+
   it('demo --read-only serves a schema without Mutation', async () => {
     const { child, exited, url: started } = startDemo(['--read-only']);
     try {
@@ -141,14 +154,19 @@ describe('yescale-graphql', () => {
 
 /** `demo` on a free port with `args`; `url` resolves with its base URL once it prints the GraphiQL line. */
 function startDemo(args: string[]) {
-  const child = spawn(process.execPath, [...CLI, 'demo', '--port', '0', '--logs', '500', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return startCli([], ['demo', '--port', '0', '--logs', '500', ...args], /GraphiQL: (http:\/\/\S+)\/graphql/);
+}
+
+/** The CLI under node with `nodeArgs`; `url` resolves with the first group of `line` once it prints it. */
+function startCli(nodeArgs: string[], args: string[], line: RegExp) {
+  const child = spawn(process.execPath, [...nodeArgs, ...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const url = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no GraphiQL line in: ${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`no ${line} in: ${out}`)), 20_000);
     child.stdout.on('data', () => {
-      const match = /GraphiQL: (http:\/\/\S+)\/graphql/.exec(out);
+      const match = line.exec(out);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);

@@ -18,6 +18,7 @@ import { ApiKey } from './api-key.js';
 import { builder, type AccountFields } from './builder.js';
 import { DEFAULT_FIRST } from './complexity.js';
 import { usd } from './scalars.js';
+import { thousands } from './thousands.js';
 import { User } from './user.js';
 
 export const LogType = builder.enumType('LogType', {
@@ -120,12 +121,12 @@ builder.node(LogEntry, {
 
 const LOGS_DESCRIPTION =
   'Usage logs, newest first (GET /yescale/logs), as a connection: `first` entries after the cursor `after`, as far into the history as asked ' +
-  `(the gateway walks the upstream pages, ${LOG_SCAN_PAGE.toLocaleString('en-US')} entries each, several at once). Cursors stay valid while new logs arrive: ` +
+  `(the gateway walks the upstream pages, ${thousands(LOG_SCAN_PAGE)} entries each, several at once). Cursors stay valid while new logs arrive: ` +
   'a walk sees the history as it was at its first page.';
 
 const connectionArgs = builder.args((t) => ({
   filter: t.field({ type: LogFilter }),
-  first: t.int({ description: `How many entries (default ${DEFAULT_FIRST}, at most ${MAX_FIRST.toLocaleString('en-US')}).` }),
+  first: t.int({ description: `How many entries (default ${DEFAULT_FIRST}, at most ${thousands(MAX_FIRST)}).` }),
   after: t.string({ description: 'The endCursor of the previous page.' }),
 }));
 

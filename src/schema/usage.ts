@@ -14,6 +14,7 @@ import { builder, type AccountFields } from './builder.js';
 import { logQuery } from '../queries/log-filter.js';
 import { LogType } from './log-entry.js';
 import { usd } from './scalars.js';
+import { thousands } from './thousands.js';
 import { User } from './user.js';
 import { badInput } from '../queries/validate.js';
 
@@ -131,7 +132,7 @@ const UsageReport = builder.objectRef<UsageReportRecord>('UsageReport').implemen
 export const USAGE_DESCRIPTION =
   'Usage over any window of the log history, grouped by any combination of dimensions (e.g. [DAY, MODEL]; [] for totals only). ' +
   'The gateway walks every page of GET /yescale/logs and aggregates as they arrive, so the window is bounded only by the ' +
-  `request timeout (REQUEST_TIMEOUT_MS, 30 s by default: about a million entries) and by ${MAX_USAGE_GROUPS.toLocaleString('en-US')} groups ` +
+  `request timeout (REQUEST_TIMEOUT_MS, 30 s by default: about a million entries) and by ${thousands(MAX_USAGE_GROUPS)} groups ` +
   '(more is a BAD_USER_INPUT error naming `groupBy`). Identical usage fields of one request share one walk.';
 
 const usageArgs = builder.args((t) => ({
