@@ -34,6 +34,8 @@ const [TOKEN_NAME, MODEL_NAME, PROMPT_TOKENS, COMPLETION_TOKENS, TYPE, QUOTA, CR
 /** `"cache_tokens":` and `"frt":` as they appear inside the `other` string's JSON text */
 const MARKERS = [Buffer.from('\\"cache_tokens\\":', 'latin1'), Buffer.from('\\"frt\\":', 'latin1')];
 const CACHE_TOKENS = 0;
+/** keys of an entry remembered in order (readEntry): new-api's log entries have about 20 */
+const SHAPE = 64;
 const FRT = 1;
 
 /**
@@ -58,6 +60,12 @@ class PageScan extends JsonCursor {
   private createdAt: unknown;
   /** the names read so far (name()), by a hash of their bytes */
   private readonly names = new Map<number, { start: number; end: number; text: string }>();
+  /** the keys of the entry before as written, `"key":` (quotes and colon), k-th at keyAt[k]: keyLength[k] bytes (0: not remembered), of FIELDS[keyField[k]] */
+  private readonly keyAt = new Int32Array(SHAPE);
+  private readonly keyLength = new Int32Array(SHAPE);
+  private readonly keyField = new Int32Array(SHAPE);
+  /** the same bytes, read four at a time by sameBytes */
+  private readonly words: DataView;
   private count = 0;
   private newest = 0;
   private atNewest = 0;
@@ -68,6 +76,7 @@ class PageScan extends JsonCursor {
     private readonly aggregators: readonly UsageAggregator[],
   ) {
     super(b);
+    this.words = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
 
   page(): ScannedPage {
@@ -137,26 +146,51 @@ class PageScan extends JsonCursor {
       this.i = i + 1;
       return;
     }
-    for (;;) {
+    const { keyAt, keyLength, keyField } = this;
+    for (let k = 0; ; k++) {
       if (b[i] !== QUOTE) throw UNSURE;
-      const start = ++i;
-      // a key is short and plain: its end found here, the general string reader only for an escape
-      let end = start;
-      while (PLAIN[b[end]] === 1) end++;
       let field: number;
-      if (b[end] === QUOTE) field = fieldAt(b, start, end);
-      else {
-        end = this.stringEnd(start);
-        field = this.escaped ? FIELDS.indexOf(this.decode(start, end) as (typeof FIELDS)[number]) : fieldAt(b, start, end);
+      // new-api writes every entry's keys in the same order: the k-th key of the entry before, met again
+      const length = k < SHAPE ? keyLength[k] : 0;
+      if (length !== 0 && this.sameBytes(i, keyAt[k], length)) {
+        field = keyField[k];
+        i += length;
+      } else {
+        const at = i;
+        const start = ++i;
+        // a key is short and plain: its end found here, the general string reader only for an escape
+        let end = start;
+        while (PLAIN[b[end]] === 1) end++;
+        const plain = b[end] === QUOTE;
+        if (plain) field = fieldAt(b, start, end);
+        else {
+          end = this.stringEnd(start);
+          field = this.escaped ? FIELDS.indexOf(this.decode(start, end) as (typeof FIELDS)[number]) : fieldAt(b, start, end);
+        }
+        if (k < SHAPE) {
+          // remembered only as `"key":`, plain and whole, so that the same bytes are the same key
+          keyAt[k] = at;
+          keyLength[k] = plain && b[end + 1] === COLON ? end + 2 - at : 0;
+          keyField[k] = field;
+        }
+        i = ws(b, end + 1);
+        if (b[i] !== COLON) throw UNSURE;
+        i++;
       }
-      i = ws(b, end + 1);
-      if (b[i] !== COLON) throw UNSURE;
-      i = ws(b, i + 1);
+      i = ws(b, i);
       this.i = i;
-      if (field < 0) {
-        if (b[i] === QUOTE) this.i = this.stringEnd(i + 1) + 1;
-        else this.skipValue();
-      } else this.readField(field);
+      if (field >= 0) this.readField(field);
+      else {
+        const c = b[i];
+        if (c === QUOTE) this.i = this.stringEnd(i + 1) + 1;
+        else if (c >= 49 && c <= 57) {
+          // a plain integer, the usual skipped number (ids, counts): its digits; a fraction or an exponent read by skipValue
+          let p = i + 1;
+          while (b[p] >= 48 && b[p] <= 57) p++;
+          if (b[p] === 46 || b[p] === 101 || b[p] === 69) this.skipValue();
+          else this.i = p;
+        } else this.skipValue();
+      }
       i = ws(b, this.i);
       const c = b[i++];
       if (c === COMMA) {
@@ -167,6 +201,15 @@ class PageScan extends JsonCursor {
       this.i = i;
       return;
     }
+  }
+
+  /** Whether the `length` bytes at `p` are those at `q` (before it), four at a time. */
+  private sameBytes(p: number, q: number, length: number): boolean {
+    const words = this.words;
+    if (p + length > words.byteLength) return false;
+    const last = length - 4;
+    for (let k = 0; k < last; k += 4) if (words.getInt32(p + k, true) !== words.getInt32(q + k, true)) return false;
+    return words.getInt32(p + last, true) === words.getInt32(q + last, true);
   }
 
   /** Named stores, one per field: a computed key would make the hot loop's store generic. */
