@@ -183,3 +183,30 @@ describe('the usage page scanner on generated pages', () => {
     expect(scanned).toBeGreaterThan(90);
   });
 });
+
+describe('the scanner at every byte a string may stop at', () => {
+  // strings are skipped four bytes at a time (json-cursor.ts plainEnd): each stop byte at each
+  // offset of a word, in a skipped string, a name and `other`, must end or break it as JSON.parse says
+  const stops = [0x22, 0x5c, ...Array.from({ length: 0x20 }, (_, c) => c), 0x1f, 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xdf, 0xff];
+  it('reads each such page as JSON.parse does', () => {
+    let scanned = 0;
+    for (const field of ['content', 'model_name', 'other']) {
+      for (const stop of stops) {
+        for (let before = 0; before < 9; before++) {
+          for (const after of [0, 1, 2, 3, 4, 7]) {
+            const text = Buffer.concat([
+              Buffer.from(`{"success":true,"data":[{"id":1,"type":2,"quota":5,"${field}":"${'a'.repeat(before)}`, 'latin1'),
+              Buffer.from(stop === 0x5c ? [stop, 0x6e] : [stop]),
+              Buffer.from(`${'\\"frt\\":7'.slice(0, after)}","model_name":"m"}]}`, 'latin1'),
+            ]);
+            const t = task(text, 0);
+            expect(outcome(aggregatePage, t)).toEqual(outcome(parsePage, t));
+            if (scanLogPage(new Uint8Array(text), 0, AGGREGATORS.map((options) => new UsageAggregator(options)))) scanned++;
+          }
+        }
+      }
+    }
+    // the pages the scanner reads, not only those it leaves to JSON.parse
+    expect(scanned).toBeGreaterThan(1000);
+  });
+});

@@ -64,8 +64,6 @@ class PageScan extends JsonCursor {
   private readonly keyAt = new Int32Array(SHAPE);
   private readonly keyLength = new Int32Array(SHAPE);
   private readonly keyField = new Int32Array(SHAPE);
-  /** the same bytes, read four at a time by sameBytes */
-  private readonly words: DataView;
   private count = 0;
   private newest = 0;
   private atNewest = 0;
@@ -76,7 +74,6 @@ class PageScan extends JsonCursor {
     private readonly aggregators: readonly UsageAggregator[],
   ) {
     super(b);
-    this.words = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
 
   page(): ScannedPage {
@@ -218,13 +215,27 @@ class PageScan extends JsonCursor {
     switch (field) {
       case TOKEN_NAME: entry.tokenName = this.name(); break;
       case MODEL_NAME: entry.model = this.name(); break;
-      case PROMPT_TOKENS: entry.prompt = wireNumber(this.scalar()); break;
-      case COMPLETION_TOKENS: entry.completion = wireNumber(this.scalar()); break;
-      case TYPE: entry.type = wireNumber(this.scalar()); break;
-      case QUOTA: entry.quota = wireNumber(this.scalar()); break;
-      case CREATED_AT: entry.createdAt = wireNumber((this.createdAt = this.scalar())); break;
+      case PROMPT_TOKENS: entry.prompt = this.integer() ?? wireNumber(this.scalar()); break;
+      case COMPLETION_TOKENS: entry.completion = this.integer() ?? wireNumber(this.scalar()); break;
+      case TYPE: entry.type = this.integer() ?? wireNumber(this.scalar()); break;
+      case QUOTA: entry.quota = this.integer() ?? wireNumber(this.scalar()); break;
+      case CREATED_AT: entry.createdAt = wireNumber((this.createdAt = this.integer() ?? this.scalar())); break;
       default: this.otherValue();
     }
+  }
+
+  /** A plain integer of up to 15 digits (exact as summed), the usual number here; null at anything else, left to scalar(). */
+  private integer(): number | null {
+    const b = this.b;
+    const start = this.i;
+    let c = b[start];
+    if (c < 49 || c > 57) return null;
+    let value = c - 48;
+    let p = start + 1;
+    for (c = b[p]; c >= 48 && c <= 57; c = b[++p]) value = value * 10 + (c - 48);
+    if (p - start > 15 || c === 46 || c === 101 || c === 69) return null;
+    this.i = p;
+    return value;
   }
 
   /**
@@ -269,7 +280,7 @@ class PageScan extends JsonCursor {
     let i = start;
     for (;;) {
       // as stringEnd (json-cursor.ts): only quotes, backslashes and control characters stop here
-      while (i < n && PLAIN[b[i]] === 1) i++;
+      i = this.plainEnd(i);
       if (i >= n) throw UNSURE;
       const c = b[i];
       if (c === QUOTE) break;
