@@ -34,9 +34,9 @@ const [TOKEN_NAME, MODEL_NAME, PROMPT_TOKENS, COMPLETION_TOKENS, TYPE, QUOTA, CR
 /** `"cache_tokens":` and `"frt":` as they appear inside the `other` string's JSON text */
 const MARKERS = [Buffer.from('\\"cache_tokens\\":', 'latin1'), Buffer.from('\\"frt\\":', 'latin1')];
 const CACHE_TOKENS = 0;
+const FRT = 1;
 /** keys of an entry remembered in order (readEntry): new-api's log entries have about 20 */
 const SHAPE = 64;
-const FRT = 1;
 
 /**
  * Adds the entries of the page in `bytes` (after the first `skip`) to `aggregators` and answers
@@ -60,7 +60,10 @@ class PageScan extends JsonCursor {
   private createdAt: unknown;
   /** the names read so far (name()), by a hash of their bytes */
   private readonly names = new Map<number, { start: number; end: number; text: string }>();
-  /** the keys of the entry before as written, `"key":` (quotes and colon), k-th at keyAt[k]: keyLength[k] bytes (0: not remembered), of FIELDS[keyField[k]] */
+  /**
+   * the keys of the entry before as written, `"key":` with its quotes and colon: the k-th at
+   * keyAt[k], keyLength[k] bytes long (0: not remembered), FIELDS[keyField[k]] (or -1)
+   */
   private readonly keyAt = new Int32Array(SHAPE);
   private readonly keyLength = new Int32Array(SHAPE);
   private readonly keyField = new Int32Array(SHAPE);
