@@ -195,9 +195,9 @@ async function main(): Promise<void> {
     "either), and only the page's figures come back to be merged. The main thread only receives the bytes, copying each",
     'chunk as it arrives into a buffer shared with the thread (a SharedArrayBuffer reused from page to page), so another',
     "tenant's `me` is answered while a scan runs and no chunk lives long enough to need a full GC. Memory does not grow",
-    'with the window: the pages in flight, their (reused) buffers and the groups. What remains above the floor is the scan',
-    "itself (a JavaScript byte loop: with the aggregation about 1.4x `JSON.parse`'s CPU time on one core), the main",
-    "thread's share (undici's HTTP parsing and the copy) and the transfer from the proxy, which shares the 2 cores.",
+    'with the window: the pages in flight, their (reused) buffers and the groups. The scan itself, with the aggregation,',
+    "now costs less CPU than `JSON.parse` (about 0.9x on one core, `npx tsx bench/usage-scan.ts`); what remains above the",
+    "floor is mostly the receiving (the main thread's undici, the kernel's copies) and the proxy's sending, which share the 2 cores.",
     "Profile a run with `BENCH_CPU_PROF=<dir> npm run bench:usage` (a profile per thread), see the gateway's GCs with `BENCH_NODE_ARGS=--trace-gc`. On a shared machine compare the load average.",
     '',
   ].join('\n');

@@ -2,8 +2,9 @@
  * The byte scanner of usage pages (src/usage/page-scan.ts) against JSON.parse (page.ts parsePage,
  * the reference) on generated pages, seeded so a failure repeats: names with unicode and escapes,
  * `\"` in strings, numbers in every JSON form, missing and extra fields, nested values, any
- * whitespace; then the same pages broken byte by byte. A page must give the same figures, or the
- * same error, whichever reader took it.
+ * whitespace, keys in any order or (half the pages) in one order entry after entry, as new-api
+ * writes them; then the same pages broken byte by byte. A page must give the same figures, or
+ * the same error, whichever reader took it.
  */
 import { describe, expect, it } from 'vitest';
 import { UsageAggregator, type AggregatorOptions } from '../src/usage/aggregate.js';
@@ -74,7 +75,8 @@ function other(r: Random): unknown {
   }
 }
 
-function entry(r: Random): Record<string, unknown> {
+/** An entry; `ordered`: its keys in new-api's order, as every entry of a real page (the scanner then meets each key again where it was in the entry before). */
+function entry(r: Random, ordered: boolean): Record<string, unknown> {
   const fields: [string, unknown][] = [
     ['id', r.int(1e6)],
     ['created_at', r.chance(0.95) ? 1_763_600_000 + r.int(400_000) : numberish(r)],
@@ -89,7 +91,8 @@ function entry(r: Random): Record<string, unknown> {
   ];
   if (r.chance(0.3)) fields.push([r.pick(['extra', 'nested', 'token_name_x', 'qu\\u006fta']), anyValue(r, 3)]);
   // missing fields, and any order
-  return Object.fromEntries(fields.filter(() => r.chance(0.93)).sort(() => r.next() - 0.5));
+  const kept = fields.filter(() => r.chance(ordered ? 0.99 : 0.93));
+  return Object.fromEntries(ordered ? kept : kept.sort(() => r.next() - 0.5));
 }
 
 /** Written into the text as is (a number in a form JSON.stringify would not choose). */
@@ -125,7 +128,8 @@ function write(r: Random, value: unknown): string {
 }
 
 function page(r: Random): string {
-  const items = Array.from({ length: r.int(25) }, () => entry(r));
+  const ordered = r.chance(0.5);
+  const items = Array.from({ length: r.int(25) }, () => entry(r, ordered));
   const data = r.chance(0.15) ? items : { items, total: r.chance(0.8) ? items.length + r.int(50) : null, page: 1, page_size: r.pick([10_000, 100, null]), ...(r.chance(0.1) ? { extra: anyValue(r, 2) } : {}) };
   const envelope = r.chance(0.05) ? { success: r.pick([false, 'yes', null]), message: 'busy', data } : { success: true, message: '', data };
   return write(r, r.chance(0.1) ? { data: envelope.data, success: envelope.success } : envelope);
@@ -177,5 +181,32 @@ describe('the usage page scanner on generated pages', () => {
     }
     // most whole pages are the scanner's to read, not JSON.parse's
     expect(scanned).toBeGreaterThan(90);
+  });
+});
+
+describe('the scanner at every byte a string may stop at', () => {
+  // strings are skipped four bytes at a time (json-cursor.ts plainEnd): each stop byte at each
+  // offset of a word, in a skipped string, a name and `other`, must end or break it as JSON.parse says
+  const stops = [0x22, 0x5c, ...Array.from({ length: 0x20 }, (_, c) => c), 0x1f, 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xdf, 0xff];
+  it('reads each such page as JSON.parse does', () => {
+    let scanned = 0;
+    for (const field of ['content', 'model_name', 'other']) {
+      for (const stop of stops) {
+        for (let before = 0; before < 9; before++) {
+          for (const after of [0, 1, 2, 3, 4, 7]) {
+            const text = Buffer.concat([
+              Buffer.from(`{"success":true,"data":[{"id":1,"type":2,"quota":5,"${field}":"${'a'.repeat(before)}`, 'latin1'),
+              Buffer.from(stop === 0x5c ? [stop, 0x6e] : [stop]),
+              Buffer.from(`${'\\"frt\\":7'.slice(0, after)}","model_name":"m"}]}`, 'latin1'),
+            ]);
+            const t = task(text, 0);
+            expect(outcome(aggregatePage, t)).toEqual(outcome(parsePage, t));
+            if (scanLogPage(new Uint8Array(text), 0, AGGREGATORS.map((options) => new UsageAggregator(options)))) scanned++;
+          }
+        }
+      }
+    }
+    // the pages the scanner reads, not only those it leaves to JSON.parse
+    expect(scanned).toBeGreaterThan(1000);
   });
 });

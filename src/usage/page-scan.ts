@@ -35,6 +35,8 @@ const [TOKEN_NAME, MODEL_NAME, PROMPT_TOKENS, COMPLETION_TOKENS, TYPE, QUOTA, CR
 const MARKERS = [Buffer.from('\\"cache_tokens\\":', 'latin1'), Buffer.from('\\"frt\\":', 'latin1')];
 const CACHE_TOKENS = 0;
 const FRT = 1;
+/** keys of an entry remembered in order (readEntry): new-api's log entries have about 20 */
+const SHAPE = 64;
 
 /**
  * Adds the entries of the page in `bytes` (after the first `skip`) to `aggregators` and answers
@@ -58,6 +60,13 @@ class PageScan extends JsonCursor {
   private createdAt: unknown;
   /** the names read so far (name()), by a hash of their bytes */
   private readonly names = new Map<number, { start: number; end: number; text: string }>();
+  /**
+   * the keys of the entry before as written, `"key":` with its quotes and colon: the k-th at
+   * keyAt[k], keyLength[k] bytes long (0: not remembered), FIELDS[keyField[k]] (or -1)
+   */
+  private readonly keyAt = new Int32Array(SHAPE);
+  private readonly keyLength = new Int32Array(SHAPE);
+  private readonly keyField = new Int32Array(SHAPE);
   private count = 0;
   private newest = 0;
   private atNewest = 0;
@@ -137,26 +146,51 @@ class PageScan extends JsonCursor {
       this.i = i + 1;
       return;
     }
-    for (;;) {
+    const { keyAt, keyLength, keyField } = this;
+    for (let k = 0; ; k++) {
       if (b[i] !== QUOTE) throw UNSURE;
-      const start = ++i;
-      // a key is short and plain: its end found here, the general string reader only for an escape
-      let end = start;
-      while (PLAIN[b[end]] === 1) end++;
       let field: number;
-      if (b[end] === QUOTE) field = fieldAt(b, start, end);
-      else {
-        end = this.stringEnd(start);
-        field = this.escaped ? FIELDS.indexOf(this.decode(start, end) as (typeof FIELDS)[number]) : fieldAt(b, start, end);
+      // new-api writes every entry's keys in the same order: the k-th key of the entry before, met again
+      const length = k < SHAPE ? keyLength[k] : 0;
+      if (length !== 0 && this.sameBytes(i, keyAt[k], length)) {
+        field = keyField[k];
+        i += length;
+      } else {
+        const at = i;
+        const start = ++i;
+        // a key is short and plain: its end found here, the general string reader only for an escape
+        let end = start;
+        while (PLAIN[b[end]] === 1) end++;
+        const plain = b[end] === QUOTE;
+        if (plain) field = fieldAt(b, start, end);
+        else {
+          end = this.stringEnd(start);
+          field = this.escaped ? FIELDS.indexOf(this.decode(start, end) as (typeof FIELDS)[number]) : fieldAt(b, start, end);
+        }
+        if (k < SHAPE) {
+          // remembered only as `"key":`, plain and whole, so that the same bytes are the same key
+          keyAt[k] = at;
+          keyLength[k] = plain && b[end + 1] === COLON ? end + 2 - at : 0;
+          keyField[k] = field;
+        }
+        i = ws(b, end + 1);
+        if (b[i] !== COLON) throw UNSURE;
+        i++;
       }
-      i = ws(b, end + 1);
-      if (b[i] !== COLON) throw UNSURE;
-      i = ws(b, i + 1);
+      i = ws(b, i);
       this.i = i;
-      if (field < 0) {
-        if (b[i] === QUOTE) this.i = this.stringEnd(i + 1) + 1;
-        else this.skipValue();
-      } else this.readField(field);
+      if (field >= 0) this.readField(field);
+      else {
+        const c = b[i];
+        if (c === QUOTE) this.i = this.stringEnd(i + 1) + 1;
+        else if (c >= 49 && c <= 57) {
+          // a plain integer, the usual skipped number (ids, counts): its digits; a fraction or an exponent read by skipValue
+          let p = i + 1;
+          while (b[p] >= 48 && b[p] <= 57) p++;
+          if (b[p] === 46 || b[p] === 101 || b[p] === 69) this.skipValue();
+          else this.i = p;
+        } else this.skipValue();
+      }
       i = ws(b, this.i);
       const c = b[i++];
       if (c === COMMA) {
@@ -169,19 +203,42 @@ class PageScan extends JsonCursor {
     }
   }
 
+  /** Whether the `length` bytes at `p` are those at `q` (before it), four at a time. */
+  private sameBytes(p: number, q: number, length: number): boolean {
+    const words = this.words;
+    if (p + length > words.byteLength) return false;
+    const last = length - 4;
+    for (let k = 0; k < last; k += 4) if (words.getInt32(p + k, true) !== words.getInt32(q + k, true)) return false;
+    return words.getInt32(p + last, true) === words.getInt32(q + last, true);
+  }
+
   /** Named stores, one per field: a computed key would make the hot loop's store generic. */
   private readField(field: number): void {
     const entry = this.entry;
     switch (field) {
       case TOKEN_NAME: entry.tokenName = this.name(); break;
       case MODEL_NAME: entry.model = this.name(); break;
-      case PROMPT_TOKENS: entry.prompt = wireNumber(this.scalar()); break;
-      case COMPLETION_TOKENS: entry.completion = wireNumber(this.scalar()); break;
-      case TYPE: entry.type = wireNumber(this.scalar()); break;
-      case QUOTA: entry.quota = wireNumber(this.scalar()); break;
-      case CREATED_AT: entry.createdAt = wireNumber((this.createdAt = this.scalar())); break;
+      case PROMPT_TOKENS: entry.prompt = this.integer() ?? wireNumber(this.scalar()); break;
+      case COMPLETION_TOKENS: entry.completion = this.integer() ?? wireNumber(this.scalar()); break;
+      case TYPE: entry.type = this.integer() ?? wireNumber(this.scalar()); break;
+      case QUOTA: entry.quota = this.integer() ?? wireNumber(this.scalar()); break;
+      case CREATED_AT: entry.createdAt = wireNumber((this.createdAt = this.integer() ?? this.scalar())); break;
       default: this.otherValue();
     }
+  }
+
+  /** A plain integer of up to 15 digits (exact as summed), the usual number here; null at anything else, left to scalar(). */
+  private integer(): number | null {
+    const b = this.b;
+    const start = this.i;
+    let c = b[start];
+    if (c < 49 || c > 57) return null;
+    let value = c - 48;
+    let p = start + 1;
+    for (c = b[p]; c >= 48 && c <= 57; c = b[++p]) value = value * 10 + (c - 48);
+    if (p - start > 15 || c === 46 || c === 101 || c === 69) return null;
+    this.i = p;
+    return value;
   }
 
   /**
@@ -226,7 +283,7 @@ class PageScan extends JsonCursor {
     let i = start;
     for (;;) {
       // as stringEnd (json-cursor.ts): only quotes, backslashes and control characters stop here
-      while (i < n && PLAIN[b[i]] === 1) i++;
+      i = this.plainEnd(i);
       if (i >= n) throw UNSURE;
       const c = b[i];
       if (c === QUOTE) break;
