@@ -4,7 +4,7 @@
  * shared machine falls on all of them alike. Prints req/s, server CPU % and CPU per request (from
  * /proc), medians over the cycles, and each one's CPU per request against the first.
  *
- *   npm run bench:alternate -- [--cycles 6] [--duration 3] [--query me|keys|dashboard|many] [--redis] NAME=DIR[:ENV=V,...] ...
+ *   npm run bench:alternate -- [--cycles 6] [--duration 3] [--query me|keys|logs50|dashboard|many] [--redis] NAME=DIR[:ENV=V,...] ...
  *
  * `many` is query (4) of `npm run bench`: the dashboard from 100 callers in turn (the emulator gets 100 users).
  *
@@ -21,7 +21,7 @@ import { groupSample, CLK_TCK } from './cpu.js';
 import { wrkLoad } from './load-wrk.js';
 import { BENCH_DIR, DEFAULT_OPTIONS, ROOT } from './options.js';
 import { ourSchemaProbes } from './peers/ours.js';
-import { freePort, start, stop, waitFor, type Proc } from './process.js';
+import { emulatorKeys, freePort, start, stop, waitFor, type Proc } from './process.js';
 
 const now = Math.floor(Date.now() / 1000);
 const window = { fromUnix: now - 86_400, toUnix: now, fromIso: new Date((now - 86_400) * 1000).toISOString(), toIso: new Date(now * 1000).toISOString() };
@@ -30,6 +30,7 @@ const probes = ourSchemaProbes('/graphql', window);
 const QUERIES: Record<string, object> = {
   me: probes.me.body,
   keys: { query: '{ apiKeys { name status remainQuota } }' },
+  logs50: probes.logs50.body,
   dashboard: probes.dashboard.body,
   many: probes.many.body,
 };
@@ -63,16 +64,7 @@ try {
   const emuArgs = ['dist/main.js', 'emulator', '--port', String(emuPort), '--seed', '1', '--logs', '2000', '--speed', '0', ...(users ? ['--users', String(users)] : [])];
   const emulator = start('emulator', 'node', emuArgs, { cwd: ROOT, cpu: 0, logDir: outDir });
   procs.push(emulator);
-  // every user's access key, printed at start (src/cli.ts): demo's, then the generated users'
-  const keys = await waitFor(
-    'emulator',
-    () => {
-      const found = [...emulator.output().matchAll(/access key of (\S+): (\S+)/g)].map((m) => ({ username: m[1], auth: `Bearer ${m[2]}` }));
-      return found.length >= 3 + users ? found : undefined;
-    },
-    60_000,
-    emulator,
-  );
+  const keys = await emulatorKeys(emulator, users);
   const servers = [];
   for (const g of gateways) {
     const port = await freePort();

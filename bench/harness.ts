@@ -21,7 +21,7 @@ import { nodeFloor } from './peers/node-floor.js';
 import { hasFlag, ours, oursCached, oursYoga } from './peers/ours.js';
 import type { Ctx, Server, ServerSpec, Window } from './peers/spec.js';
 import { tailcall } from './peers/tailcall.js';
-import { cliEntry, freePort, has, run, start, stop, waitFor, type Proc } from './process.js';
+import { cliEntry, emulatorKeys, freePort, has, run, start, stop, type Proc } from './process.js';
 import { ensurePeers, ensureWrk, machine } from './setup.js';
 
 /** One file per server under bench/peers/. */
@@ -68,16 +68,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       logDir: o.outDir,
     });
     started.push(emuProc);
-    // the emulator prints every user's access key at start (src/cli.ts), the generated users last
-    const keys = await waitFor(
-      'emulator',
-      () => {
-        const found = [...emuProc.output().matchAll(/access key of (\S+): (\S+)/g)].map((m) => ({ username: m[1], auth: `Bearer ${m[2]}` }));
-        return found.length >= 3 + users ? found : undefined;
-      },
-      60_000,
-      emuProc,
-    );
+    const keys = await emulatorKeys(emuProc, users);
     const upstream = `http://127.0.0.1:${emuPort}`;
     const emu: Emu = { proc: emuProc, url: upstream, demo: keys.find((k) => k.username === 'demo')!, users: keys.filter((k) => /^user\d+$/.test(k.username)), total: () => emulatorTotal(upstream) };
     o.log(`emulator ${upstream} (seed ${o.seed}, ${o.logs} logs${users ? `, ${users} more users` : ''}), load ${o.load}${pinned ? `, server on cpu ${serverCpu}, load + emulator on cpu ${loadCpu}` : ', not pinned'}`);

@@ -126,3 +126,19 @@ export function cliEntry(log: (l: string) => void): string[] {
   log('! tsc build failed: running our gateway through tsx instead');
   return ['--import', 'tsx', 'src/main.ts'];
 }
+
+/**
+ * Every access key an emulator prints at start (src/cli.ts): the seeded users' (demo and two more),
+ * then `users` generated ones; once all are there.
+ */
+export function emulatorKeys(emulator: Proc, users: number): Promise<{ username: string; auth: string }[]> {
+  return waitFor(
+    'emulator',
+    () => {
+      const found = [...emulator.output().matchAll(/access key of (\S+): (\S+)/g)].map((m) => ({ username: m[1], auth: `Bearer ${m[2]}` }));
+      return found.length >= 3 + users ? found : undefined;
+    },
+    60_000,
+    emulator,
+  );
+}

@@ -6,7 +6,10 @@
  * parameter the emulator ignores), so nothing is merged in flight; 32 at once, one access key,
  * its per-key cap raised to 32 as the pool's. The emulator runs in its own process on cpu 0.
  *
- *   npm run bench:call -- [--path /yescale/logs?p=1&page_size=20] [--calls 8000] [--rounds 4]
+ *   npm run build && npm run bench:call -- [--path /yescale/logs?p=1&page_size=20] [--calls 8000] [--rounds 4]
+ *
+ * (the emulator is dist/main.js; the client under test is src/, run by tsx). GC is the pause time V8
+ * reports, observed asynchronously: a window's last collection may be counted in the next one.
  */
 import { mkdirSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';

@@ -41,10 +41,15 @@ export function holdWhileLoading(): void {
   if (!turbofanGiven) setFlagsFromString('--no-turbofan');
 }
 
-/** Once serving: the young generation may grow again, TurboFan is on; the old generation grows at most `growthPercent` (0: as V8 likes). */
-export function settleHeap(growthPercent: number): void {
+/** The end of `holdWhileLoading`: the young generation may grow again, TurboFan is on. */
+export function releaseHold(): void {
   if (!youngGenerationGiven) setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_SEMI_SPACE_GROWTH}`);
   if (!turbofanGiven) setFlagsFromString('--turbofan');
+}
+
+/** Once serving: the hold released; the old generation grows at most `growthPercent` (0: as V8 likes). */
+export function settleHeap(growthPercent: number): void {
+  releaseHold();
   if (growthPercent > 0 && !givenToNode('--heap-growing-percent')) setFlagsFromString(`--heap-growing-percent=${growthPercent}`);
 }
 

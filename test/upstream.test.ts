@@ -6,6 +6,7 @@ import { UpstreamError } from '../src/upstream/errors.js';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp } from '../src/upstream/http.js';
 import { fromLatin1 } from '../src/upstream/json.js';
 import { logOther } from '../src/upstream/records.js';
+import { decodeLogs } from '../src/live/log-poller.js';
 import { UsageAggregator } from '../src/usage/aggregate.js';
 import { logNodeId } from '../src/queries/node-id.js';
 import { getUser, listApiKeys, listLogs, listLogsRaw, listTasks } from '../src/upstream/yescale.js';
@@ -81,6 +82,17 @@ describe('upstream client', () => {
       ['UNKNOWN', 45],
       ['SUCCESS', null],
     ]);
+  });
+
+  it("a subscription's published logs keep `other` and their ids, also from the version before (which published it parsed)", async () => {
+    reply('/yescale/logs', { success: true, data: [{ created_at: 1700000000, type: 2, quota: 3, other: '{"cache_tokens":4}' }] });
+    const [entry] = (await listLogs(http, caller, { p: 1 })).items;
+    const now = decodeLogs(JSON.parse(JSON.stringify([entry])));
+    const before = decodeLogs(JSON.parse(JSON.stringify([{ ...entry, otherRaw: undefined, other: { cache_tokens: 4 } }])));
+    for (const [published] of [now, before]) {
+      expect(logOther(published)).toEqual({ cache_tokens: 4 });
+      expect(logNodeId(published)).toBe(logNodeId(entry));
+    }
   });
 
   it('reads logs as a plain array (no total) or a page, with `other` as JSON inside a string', async () => {

@@ -51,6 +51,9 @@ export function logPoller(http: UpstreamHttp, who: PollCredential, query: WireLo
   };
 }
 
-/** A published batch back as LogRecords, oldest first. */
+/**
+ * A published batch back as LogRecords, oldest first. An instance of the version before (a rolling
+ * deploy sharing Redis) published `other` already parsed, where records now keep `otherRaw`.
+ */
 export const decodeLogs = (value: unknown): LogRecord[] =>
-  (value as Record<string, unknown>[]).map((entry) => reviveDates<LogRecord>(entry, ['createdAt']));
+  (value as Record<string, unknown>[]).map((entry) => reviveDates<LogRecord>({ ...entry, otherRaw: entry.otherRaw ?? entry.other }, ['createdAt']));

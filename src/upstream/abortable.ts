@@ -5,7 +5,7 @@
  * A CallSignal has the part of AbortSignal that the limiter, retries and undici read (`aborted`,
  * `reason`, add/removeEventListener of 'abort'; undici's lib/core/util.js `addAbortListener`), without
  * Node's EventTarget: a new AbortController and its signal cost ~4.4 µs, every upstream call paid it,
- * a CallSignal ~0.03 µs (docs/benchmarks.md, "What a request of (4) still costs").
+ * a CallSignal ~0.03 µs (docs/benchmarks.md, "Round five").
  */
 export interface Abortable {
   readonly aborted: boolean;

@@ -322,7 +322,7 @@ function readChunks(body: Readable, max: number, path: string, use: (chunk: Buff
     });
     body.on('error', reject);
     // destroyed without an error before its end; the Error is built only then (its stack trace
-    // cost ~3% of a request's CPU when it was built at every close, docs/benchmarks.md)
+    // was built at every close of every body: docs/benchmarks.md, "Round five")
     body.on('close', () => {
       if (!ended) reject(new Error('the upstream body closed before its end'));
     });

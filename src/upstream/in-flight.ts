@@ -16,8 +16,9 @@ interface Shared {
   deadline: number;
 }
 
-/** what a settled entry holds instead of its call's promise */
-const SETTLED: Promise<unknown> = Promise.resolve();
+/** what a settled entry holds instead of its call's promise: joining one would be a bug, and fails loudly */
+const SETTLED: Promise<unknown> = Promise.reject(new Error('in-flight: a settled call was joined'));
+SETTLED.catch(() => undefined);
 
 export class InFlight {
   private readonly calls = new Map<string, Shared>();
@@ -46,9 +47,9 @@ export class InFlight {
       const created: Shared = { signal: new CallSignal(), waiters: 0, deadline, promise: Promise.resolve() };
       created.promise = start(created.signal, () => created.deadline).finally(() => {
         if (this.calls.get(key) === created) this.calls.delete(key);
-        // Nothing joins a settled call: the entry lets go of its answer. Holding it, answers were
-        // promoted to the old generation with entries the Map had held (bench:call with --trace-gc-nvp:
-        // ~200 MB promoted in 40,000 calls, ~100 MB without; docs/benchmarks.md, round five).
+        // Nothing joins a settled call: the entry lets go of its answer. While entries held theirs, V8
+        // promoted twice as much to the old generation (bench:call with --trace-gc-nvp: ~200 MB in
+        // 40,000 calls, ~100 MB without; docs/benchmarks.md, "Round five").
         created.promise = SETTLED;
       });
       created.promise.catch(() => undefined); // every waiter may have left: no unhandled rejection

@@ -199,7 +199,7 @@ export function toTask(raw: Record<string, unknown>): TaskRecord {
 
 /**
  * A log entry's `other` object, parsed when first asked for: most queries never read it, and
- * parsing it for every entry of every page cost ~3% of a dashboard request's CPU (docs/benchmarks.md).
+ * parsing it for every entry of every page was work most requests threw away (docs/benchmarks.md, "Round five").
  */
 const others = new WeakMap<LogRecord, Record<string, unknown> | null>();
 export function logOther(entry: LogRecord): Record<string, unknown> | null {
