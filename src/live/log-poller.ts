@@ -56,4 +56,8 @@ export function logPoller(http: UpstreamHttp, who: PollCredential, query: WireLo
  * deploy sharing Redis) published `other` already parsed, where records now keep `otherRaw`.
  */
 export const decodeLogs = (value: unknown): LogRecord[] =>
-  (value as Record<string, unknown>[]).map((entry) => reviveDates<LogRecord>({ ...entry, otherRaw: entry.otherRaw ?? entry.other }, ['createdAt']));
+  (value as Record<string, unknown>[]).map((entry) => {
+    const record = reviveDates<LogRecord>(entry, ['createdAt']);
+    record.otherRaw ??= entry.other;
+    return record;
+  });
