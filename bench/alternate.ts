@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { groupSample, CLK_TCK } from './cpu.js';
 import { wrkLoad } from './load-wrk.js';
 import { BENCH_DIR, DEFAULT_OPTIONS, ROOT } from './options.js';
+import { median } from './numbers.js';
 import { ourSchemaProbes } from './peers/ours.js';
 import { emulatorKeys, freePort, start, stop, waitFor, type Proc } from './process.js';
 
@@ -88,7 +89,6 @@ try {
       s.windows.push({ rps: r.rps, cpu: cpuS / r.durationS, msPerRequest: (cpuS * 1000) / r.requests });
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const first = median(servers[0].windows.map((w) => w.msPerRequest));
   console.log(`${values.cycles} cycles of ${durationS} s windows (wrk -t1 -c${o.connections}, query ${values.query}), ${new Date().toISOString().slice(0, 16)} UTC, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log('| gateway | req/s | server CPU | CPU ms / request (min–max) | vs first |\n|---|--:|--:|--:|--:|');

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { Pool } from 'undici';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp } from '../src/upstream/http.js';
 import { toCredential } from '../src/upstream/credential.js';
+import { median } from './numbers.js';
 import { BENCH_DIR, ROOT } from './options.js';
 import { freePort, start, stop, waitFor } from './process.js';
 
@@ -72,7 +73,6 @@ try {
       gcPerCall[name].push(((gcMs - gcBefore) * 1000) / calls);
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   gc.disconnect();
   console.log(`CPU µs per call of GET ${values.path}, ${calls} calls a window, ${CONCURRENCY} at once, median of ${values.rounds} (min–max); of which in GC`);
   for (const [name, xs] of Object.entries(perCall)) {
