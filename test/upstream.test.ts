@@ -84,15 +84,12 @@ describe('upstream client', () => {
     ]);
   });
 
-  it("a subscription's published logs keep `other` and their ids, also from the version before (which published it parsed)", async () => {
+  it("a subscription's published logs keep `other` (still unparsed) and their ids", async () => {
     reply('/yescale/logs', { success: true, data: [{ created_at: 1700000000, type: 2, quota: 3, other: '{"cache_tokens":4}' }] });
     const [entry] = (await listLogs(http, caller, { p: 1 })).items;
-    const now = decodeLogs(JSON.parse(JSON.stringify([entry])));
-    const before = decodeLogs(JSON.parse(JSON.stringify([{ ...entry, otherRaw: undefined, other: { cache_tokens: 4 } }])));
-    for (const [published] of [now, before]) {
-      expect(logOther(published)).toEqual({ cache_tokens: 4 });
-      expect(logNodeId(published)).toBe(logNodeId(entry));
-    }
+    const [published] = decodeLogs(JSON.parse(JSON.stringify([entry])));
+    expect(logOther(published)).toEqual({ cache_tokens: 4 });
+    expect(logNodeId(published)).toBe(logNodeId(entry));
   });
 
   it('reads logs as a plain array (no total) or a page, with `other` as JSON inside a string', async () => {

@@ -51,13 +51,6 @@ export function logPoller(http: UpstreamHttp, who: PollCredential, query: WireLo
   };
 }
 
-/**
- * A published batch back as LogRecords, oldest first. An instance of the version before (a rolling
- * deploy sharing Redis) published `other` already parsed, where records now keep `otherRaw`.
- */
+/** A published batch back as LogRecords, oldest first. */
 export const decodeLogs = (value: unknown): LogRecord[] =>
-  (value as Record<string, unknown>[]).map((entry) => {
-    const record = reviveDates<LogRecord>(entry, ['createdAt']);
-    record.otherRaw ??= entry.other;
-    return record;
-  });
+  (value as Record<string, unknown>[]).map((entry) => reviveDates<LogRecord>(entry, ['createdAt']));
