@@ -142,7 +142,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const telemetry = createTelemetry({ metrics, logger: logger ?? null });
   // usage scans parse and aggregate their pages in these threads, off the thread that serves everyone
   const usagePool = new PagePool();
-  // The credential of a request, parsed and hashed once: the cache (session, enabled) and the context all ask.
+  // The credential of a request, parsed and hashed once: the cache's key and the context both ask.
   // the server's own key, hashed once; `credentialOf` hands back this very object when no key is sent
   const serverCredential = options.accessKey ? toCredential(options.accessKey) : null;
   const requestCredential = requestCredentials(serverCredential);

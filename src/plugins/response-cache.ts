@@ -111,7 +111,8 @@ export function createResponseCache(
     // envelop's plugin looks the key up again before executing: `answer` already did, and a hit
     // never executes, so what executes was a miss (one read of the cache a request, not two)
     cache: { ...cache, get: () => undefined },
-    session: (context) => sessionOf(context.request),
+    // (required, and read by nothing here: the key is ours, below, and no field is PRIVATE-scoped)
+    session: () => null,
     enabled: (context) => keys.has(context),
     buildResponseCacheKey: ({ context }) => keys.get(context as object)!,
     ttl: other,

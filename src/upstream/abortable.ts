@@ -3,7 +3,7 @@
  * in-flight dedupe's own signal for a shared call (in-flight.ts), which is a `CallSignal`.
  *
  * A CallSignal has the part of AbortSignal that the limiter, retries and undici read (`aborted`,
- * `reason`, add/removeEventListener of 'abort'; undici's lib/core/util.js `addAbortListener`), without
+ * `reason`, add/removeEventListener of 'abort'; test/upstream.test.ts checks undici honours it), without
  * Node's EventTarget: a new AbortController and its signal cost ~4.4 µs, every upstream call paid it,
  * a CallSignal ~0.03 µs (docs/benchmarks.md, "Round five").
  */

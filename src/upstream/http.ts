@@ -288,7 +288,6 @@ async function readBytes(res: { headers: Record<string, string | string[] | unde
     }
     bytes.set(chunk, at);
   });
-  if (length >= 0 && size !== length) throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answer to ${path} was shorter than its Content-Length`, { path });
   return bytes.subarray(0, size);
 }
 

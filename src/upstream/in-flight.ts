@@ -16,9 +16,8 @@ interface Shared {
   deadline: number;
 }
 
-/** what a settled entry holds instead of its call's promise: joining one would be a bug, and fails loudly */
-const SETTLED: Promise<unknown> = Promise.reject(new Error('in-flight: a settled call was joined'));
-SETTLED.catch(() => undefined);
+/** what a settled entry holds instead of its call's promise (nothing joins a settled call: it left the map first) */
+const SETTLED: Promise<unknown> = Promise.resolve();
 
 export class InFlight {
   private readonly calls = new Map<string, Shared>();
