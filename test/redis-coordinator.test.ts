@@ -161,7 +161,7 @@ describe.skipIf(!hasRedisServer)('RedisCoordinator on a real Redis', () => {
     await Promise.all([a.coordinator.close(), b.coordinator.close()]);
   });
 
-  it('no key, value, channel or command sent to Redis holds the secret (all of the above made their keys and topics from it)', async () => {
+  it('end to end, with keys made as the hub makes them (pollKey): no key, value, channel or command sent to Redis holds the secret', async () => {
     await vi.waitFor(() => expect(commands.some((c) => c.startsWith('publish'))).toBe(true));
     expect(commands.length).toBeGreaterThan(10);
     const stored: string[] = [];
