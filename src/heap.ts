@@ -29,7 +29,7 @@ import { setFlagsFromString } from 'node:v8';
 /** V8's own factor (`node --v8-options`) */
 const DEFAULT_SEMI_SPACE_GROWTH = 2;
 
-/** Whether node was started with V8 flag `name` (V8 takes `_` for `-`; NODE_OPTIONS refuses these two flags). */
+/** Whether node was started with V8 flag `name` (V8 takes `_` for `-`). Only the command line: NODE_OPTIONS refuses V8 flags other than a few such as --jitless, which this does not see there. */
 const givenToNode = (name: string) => process.execArgv.some((arg) => arg.replaceAll('_', '-').split('=')[0] === name);
 const youngGenerationGiven = givenToNode('--semi-space-growth-factor');
 /** TurboFan's flag and its alias, either way, and --jitless, which turning TurboFan on would contradict */

@@ -161,7 +161,7 @@ describe('pages the scanner leaves to JSON.parse', () => {
       `{"success":true,"data":[${JSON.stringify(logs[0])}],"data":{"items":[${JSON.stringify(logs[1])}]}}`,
       envelope([{ ...logs[0], model_name: ['a'] }]),
     ];
-    // (what the fallback then answers is JSON.parse's: tested against brute force in test/usage.test.ts)
+    // (what the fallback then answers is JSON.parse's: test/page-scan-fuzz.test.ts compares the two)
     for (const body of odd) expect(scanLogPage(task(body).bytes, 0, [])).toBeNull();
   });
 

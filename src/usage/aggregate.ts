@@ -135,6 +135,12 @@ export interface EntryFields {
 
 export const newEntryFields = (): EntryFields => ({ tokenName: '', model: '', prompt: 0, completion: 0, type: 0, quota: 0, createdAt: 0, cache: 0, frt: null });
 
+/** An entry's figures kept inside `other` (a JSON string upstream, or already an object). */
+export function readOther(entry: EntryFields, other: unknown): void {
+  entry.cache = otherNumber(other, 'cache_tokens') ?? 0;
+  entry.frt = otherNumber(other, 'frt');
+}
+
 /** What one aggregator counted (UsageAggregator.part), to be merged into another. */
 export interface UsagePart {
   totals: UsageFigures;
@@ -185,8 +191,7 @@ export class UsageAggregator {
     entry.type = wireNumber(raw.type);
     entry.quota = wireNumber(raw.quota);
     entry.createdAt = wireNumber(raw.created_at);
-    entry.cache = otherNumber(raw.other, 'cache_tokens') ?? 0;
-    entry.frt = otherNumber(raw.other, 'frt');
+    readOther(entry, raw.other);
     this.addEntry(entry);
   }
 

@@ -17,7 +17,7 @@
  * JSON.parse, whose errors and results are the reference (page.ts).
  */
 import { Buffer } from 'node:buffer';
-import { newEntryFields, otherNumber, wireNumber, wireText, type UsageAggregator } from './aggregate.js';
+import { newEntryFields, readOther, wireNumber, wireText, type UsageAggregator } from './aggregate.js';
 import { BACKSLASH, CLOSE_LIST, CLOSE_OBJECT, COLON, COMMA, ESCAPE, JsonCursor, OPEN_LIST, OPEN_OBJECT, PLAIN, QUOTE, UNSURE, ws } from './json-cursor.js';
 
 export interface ScannedPage {
@@ -272,8 +272,7 @@ class PageScan extends JsonCursor {
     const entry = this.entry;
     if (b[this.i] !== QUOTE) {
       const other = this.scalar();
-      entry.cache = otherNumber(other, 'cache_tokens') ?? 0;
-      entry.frt = otherNumber(other, 'frt');
+      readOther(entry, other);
       return;
     }
     const start = this.i + 1;
@@ -298,18 +297,17 @@ class PageScan extends JsonCursor {
         // a `\u` (or a bad escape): the string decoded, and read as otherNumber reads a string
         this.string();
         const other = this.decode(this.start, this.end);
-        entry.cache = otherNumber(other, 'cache_tokens') ?? 0;
-        entry.frt = otherNumber(other, 'frt');
+        readOther(entry, other);
         return;
       }
     }
     this.i = i + 1;
-    entry.cache = cache < 0 ? 0 : (this.otherNumber(cache, i) ?? 0);
-    entry.frt = frt < 0 ? null : this.otherNumber(frt, i);
+    entry.cache = cache < 0 ? 0 : (this.otherNumberAt(cache, i) ?? 0);
+    entry.frt = frt < 0 ? null : this.otherNumberAt(frt, i);
   }
 
   /** aggregate.ts otherNumber from just after its marker, in the string's text ending at `end` */
-  private otherNumber(after: number, end: number): number | null {
+  private otherNumberAt(after: number, end: number): number | null {
     const b = this.b;
     let p = after;
     while (p < end && b[p] === 32) p++;
