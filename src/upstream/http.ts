@@ -8,10 +8,10 @@
  *   in-flight dedupe (same credential + URL) -> retry (deadline-aware) -> circuit breaker
  *   -> concurrency limiter (overall and per credential) -> the HTTP request.
  */
-import type { Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Abortable } from './abortable.js';
 import { BodyBuffer } from './body-buffer.js';
+import { exchange, type BodyBuffers } from './exchange.js';
 import { CircuitBreaker, CircuitOpenError, DEFAULT_BREAKER_OPTIONS, type BreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { UpstreamError } from './errors.js';
 import { decode } from './envelope.js';
@@ -49,17 +49,7 @@ export interface RawBody {
   bytes: Uint8Array;
 }
 
-/**
- * Where getBody puts a body as it arrives (a usage scan's page pool, src/usage/page-pool.ts): each
- * chunk undici hands over is copied at once into a buffer that the taker reuses, so no chunk
- * outlives its 'data' event. Chunks kept until a ~5 MB page was complete lived long enough to
- * reach the old generation, and the main thread ran a full GC every few pages to free them
- * (docs/benchmarks.md, "Usage pages off the main thread").
- */
-export interface BodyBuffers {
-  /** a buffer of `size` bytes, the taker's to reuse once it has read it */
-  take(size: number): Uint8Array;
-}
+export type { BodyBuffers } from './exchange.js';
 
 /**
  * Who a call is for: the credential sent upstream (in the header only), the request's deadline
@@ -132,7 +122,7 @@ export class UpstreamHttp {
    * GET `path?query` and return the `data` of the `{success,message,data}` envelope.
    * A body without `success` (as /yescale/apikeylist sends) is accepted when it has `data`.
    */
-  async getData(path: string, query: Query, caller: Caller, encoding: BodyEncoding = 'utf8'): Promise<unknown> {
+  getData(path: string, query: Query, caller: Caller, encoding: BodyEncoding = 'utf8'): Promise<unknown> {
     return this.get(path, query, caller, encoding);
   }
 
@@ -194,24 +184,23 @@ export class UpstreamHttp {
       try {
         const headers: Record<string, string> = { authorization: `Bearer ${caller.credential.secret}`, accept: 'application/json' };
         if (write?.body !== undefined) headers['content-type'] = 'application/json';
-        const res = await this.pool.request({
+        const answer = await exchange(this.pool, path, {
           method: write?.method ?? 'GET',
           path: target,
           headers,
           body: write?.body === undefined ? undefined : JSON.stringify(write.body),
-          // undici reads a signal's `aborted`, `reason` and 'abort' listeners only (abortable.ts)
-          signal: signal as AbortSignal | undefined,
+          maxBodyBytes: this.options.maxBodyBytes,
+          // bytes of a 2xx answer are checked where they are parsed (getBody); an error body is read as text here
+          bytes: encoding === 'bytes' ? { buffers } : undefined,
+          signal,
         });
-        status = res.statusCode;
-        const ok = status >= 200 && status < 300;
+        status = answer.status;
         let data: unknown;
-        // bytes of a 2xx answer are checked where they are parsed (getBody); an error body is read here
-        if (encoding === 'bytes' && ok) data = { status, bytes: await readBytes(res, this.options.maxBodyBytes, path, buffers) } satisfies RawBody;
+        if (answer.bytes) data = { status, bytes: answer.bytes } satisfies RawBody;
         else {
           const textEncoding = encoding === 'bytes' ? 'latin1' : encoding;
-          const { chunks, size } = await readCapped(res.body, this.options.maxBodyBytes, path);
           // a write's answer is `{"message":"","success":true}`, no `data` (as YEScale documents)
-          data = decode(path, status, this.bodyBuffer.text(chunks, size, textEncoding), textEncoding, write === undefined);
+          data = decode(path, status, this.bodyBuffer.text(answer.chunks, answer.size, textEncoding), textEncoding, write === undefined);
         }
         this.breaker.success();
         this.emit({ path, status, ms: performance.now() - started, attempt, circuit: this.breaker.state(), callerId: caller.credential.id });
@@ -257,78 +246,6 @@ function toSearch(query: Query): string {
   const search = params.toString();
   return search ? `?${search}` : '';
 }
-
-/** The body's chunks, refused past `max` bytes. */
-async function readCapped(body: Readable, max: number, path: string): Promise<{ chunks: Buffer[]; size: number }> {
-  const chunks: Buffer[] = [];
-  const size = await readChunks(body, max, path, (chunk) => chunks.push(chunk));
-  return { chunks, size };
-}
-
-/**
- * A body as bytes, copied chunk by chunk as it arrives into one buffer (of `buffers` when given):
- * one of its Content-Length; without one (Go's net/http, new-api's server, sends a large answer
- * chunked), the whole of the buffer taken, a larger one taken when it fills.
- */
-async function readBytes(res: { headers: Record<string, string | string[] | undefined>; body: Readable }, max: number, path: string, buffers?: BodyBuffers): Promise<Uint8Array> {
-  const take = (size: number) => buffers?.take(size) ?? new Uint8Array(size);
-  const header = res.headers['content-length'];
-  const length = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : -1;
-  if (length > max) {
-    res.body.destroy();
-    throw tooLarge(path, max);
-  }
-  let bytes = length >= 0 ? take(length) : whole(take(UNKNOWN_LENGTH_BYTES));
-  // undici ends the body at its Content-Length, and fails one cut short
-  const size = await readChunks(res.body, length >= 0 ? length : max, path, (chunk, at) => {
-    if (at + chunk.length > bytes.length) {
-      const larger = whole(take(Math.max(2 * bytes.length, at + chunk.length)));
-      larger.set(bytes.subarray(0, at));
-      bytes = larger;
-    }
-    bytes.set(chunk, at);
-  });
-  return bytes.subarray(0, size);
-}
-
-/** The first buffer taken for a body of unknown length (a pool's may be larger: all of it is used). */
-const UNKNOWN_LENGTH_BYTES = 1024 * 1024;
-
-/** All of the memory behind `bytes` from its start. */
-const whole = (bytes: Uint8Array) => new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset);
-
-/**
- * Each chunk of `body` to `use` with its offset, refused past `max` bytes; answers the size. Read
- * with 'data' events: an async iterator over the stream cost more than the read itself on small
- * answers (docs/benchmarks.md, "The fast path").
- */
-function readChunks(body: Readable, max: number, path: string, use: (chunk: Buffer, at: number) => void): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      if (size + chunk.length <= max) {
-        use(chunk, size);
-        size += chunk.length;
-        return;
-      }
-      body.destroy();
-      reject(tooLarge(path, max));
-    });
-    let ended = false;
-    body.on('end', () => {
-      ended = true;
-      resolve(size);
-    });
-    body.on('error', reject);
-    // destroyed without an error before its end; the Error is built only then (its stack trace
-    // was built at every close of every body: docs/benchmarks.md, "Round five")
-    body.on('close', () => {
-      if (!ended) reject(new Error('the upstream body closed before its end'));
-    });
-  });
-}
-
-const tooLarge = (path: string, max: number) => new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answer to ${path} exceeded ${max} bytes`, { path });
 
 function toUpstreamError(path: string, cause: unknown): UpstreamError {
   if (cause instanceof UpstreamError) return cause;
