@@ -4,6 +4,7 @@ import { createLoaders, type Loaders } from './loaders/index.js';
 import type { Credential } from './upstream/credential.js';
 import type { UpstreamHttp } from './upstream/http.js';
 import type { PagePool } from './usage/page-pool.js';
+import type { Abortable } from './upstream/abortable.js';
 import type { Caller } from './upstream/yescale.js';
 
 export interface Settings {
@@ -33,7 +34,7 @@ export function createContext(
   usagePool: PagePool,
   credential: Credential | null,
   settings: Settings,
-  signal?: AbortSignal,
+  signal?: Abortable,
   deadline?: number,
 ): Context {
   const caller = credential ? { credential, signal, deadline, upstreamCalls: 0 } : null;

@@ -1,6 +1,7 @@
 /**
- * What an upstream call is aborted by: the request's deadline (an AbortSignal, deadlines.ts) or the
- * in-flight dedupe's own signal for a shared call (in-flight.ts), which is a `CallSignal`.
+ * What an upstream call is aborted by: the request's deadline (deadlines.ts), the in-flight dedupe's
+ * own signal for a shared call (in-flight.ts), both `CallSignal`s, or an AbortSignal (a poller's lease,
+ * a CSV export's client leaving).
  *
  * A CallSignal has the part of AbortSignal that the limiter, retries and undici read (`aborted`,
  * `reason`, add/removeEventListener of 'abort'; test/upstream.test.ts checks undici honours it), without

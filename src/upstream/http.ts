@@ -59,7 +59,7 @@ export type { BodyBuffers } from './exchange.js';
 export interface Caller {
   /** parsed and hashed once per request (credential.ts) */
   credential: Credential;
-  signal?: AbortSignal;
+  signal?: Abortable;
   deadline?: number;
   upstreamCalls: number;
 }
@@ -175,7 +175,7 @@ export class UpstreamHttp {
     write?: { method: 'DELETE' | 'PUT'; body: unknown },
   ): Promise<unknown> {
     if (this.breaker.state() === 'open') throw this.refuse(path, attempt);
-    const release = await this.limiter.acquire(caller.credential.id, signal);
+    const release = this.limiter.tryAcquire(caller.credential.id, signal) ?? (await this.limiter.acquire(caller.credential.id, signal));
     try {
       if (!this.breaker.tryPass()) throw this.refuse(path, attempt);
       const started = performance.now();

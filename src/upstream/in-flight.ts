@@ -34,7 +34,7 @@ export class InFlight {
   run<T>(
     key: string,
     deadline: number,
-    signal: AbortSignal | undefined,
+    signal: Abortable | undefined,
     start: (signal: Abortable, deadline: () => number) => Promise<T>,
   ): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -43,15 +43,17 @@ export class InFlight {
     // abort reason, e.g. its deadline): never join it, start afresh.
     if (call?.signal.aborted) call = undefined;
     if (!call) {
-      const created: Shared = { signal: new CallSignal(), waiters: 0, deadline, promise: Promise.resolve() };
-      created.promise = start(created.signal, () => created.deadline).finally(() => {
+      const created: Shared = { signal: new CallSignal(), waiters: 0, deadline, promise: SETTLED };
+      const settle = () => {
         if (this.calls.get(key) === created) this.calls.delete(key);
         // Nothing joins a settled call: the entry lets go of its answer. While entries held theirs, V8
         // promoted twice as much to the old generation (bench:call with --trace-gc-nvp: ~200 MB in
         // 40,000 calls, ~100 MB without; docs/benchmarks.md, "Round five").
         created.promise = SETTLED;
-      });
-      created.promise.catch(() => undefined); // every waiter may have left: no unhandled rejection
+      };
+      created.promise = start(created.signal, () => created.deadline);
+      // (also what keeps a rejection handled when every waiter has left)
+      created.promise.then(settle, settle);
       this.calls.set(key, created);
       call = created;
     }
@@ -59,7 +61,7 @@ export class InFlight {
     return this.wait(key, call, signal) as Promise<T>;
   }
 
-  private wait(key: string, call: Shared, signal: AbortSignal | undefined): Promise<unknown> {
+  private wait(key: string, call: Shared, signal: Abortable | undefined): Promise<unknown> {
     call.waiters++;
     if (!signal) return call.promise;
     return new Promise((resolve, reject) => {

@@ -30,11 +30,20 @@ export class Limiter {
     return { active: this.active, queued: this.queue.length };
   }
 
+  /**
+   * A release function when a slot is free now (nobody queued, room for `key`) and `signal` has not
+   * aborted; else null, and `acquire` waits. Most calls find a slot: they need no promise.
+   */
+  tryAcquire(key: string, signal?: Abortable): (() => void) | null {
+    return !signal?.aborted && this.queue.length === 0 && this.fits(key) ? this.grant(key) : null;
+  }
+
   /** Resolves with a release function once a slot is free; rejects with the signal's reason if it aborts first. */
   acquire(key: string, signal?: Abortable): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const now = this.tryAcquire(key);
     // a free slot: no queue, so nothing to leave when the signal aborts
-    if (this.queue.length === 0 && this.fits(key)) return Promise.resolve(this.grant(key));
+    if (now) return Promise.resolve(now);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         key,

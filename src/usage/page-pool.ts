@@ -3,7 +3,7 @@
  * whole log history neither holds the main thread (other tenants' requests wait behind a parse)
  * nor fills its heap with parsed pages: a page goes in as bytes and comes out as figures. The
  * bytes lie in a SharedArrayBuffer of the pool's, into which the upstream client copies the body
- * as it arrives (`take`, BodyBuffers in src/upstream/http.ts); the thread reads it in place, and it
+ * as it arrives (`take`, BodyBuffers in src/upstream/exchange.ts); the thread reads it in place, and it
  * is reused for a later page once the thread answered: no copy but the one assembling the body, no
  * fresh memory per page, and no ArrayBuffer transferred (each transfer left a detached buffer
  * counted as external memory until a full GC, which the main thread ran every few pages:
@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UpstreamError } from '../upstream/errors.js';
+import type { Abortable } from '../upstream/abortable.js';
 import type { BodyBuffers, RawBody } from '../upstream/http.js';
 import { aggregatePage, fromPageError, type PageError, type PageFigures, type PageJob, type PageTask } from './page.js';
 
@@ -43,7 +44,7 @@ const KEPT_BUFFER_BYTES = 16 * 1024 * 1024;
 export interface PageOwner {
   /** the caller's Credential.id */
   tenant: string;
-  signal?: AbortSignal;
+  signal?: Abortable;
 }
 
 interface Job {

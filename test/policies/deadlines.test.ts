@@ -23,7 +23,7 @@ describe('Deadlines', () => {
   it('the signal aborts with a timeout once its time is up, and is not handed out after that', async () => {
     const deadlines = new Deadlines(1, 1);
     const { signal } = deadlines.next();
-    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     expect((signal.reason as Error).name).toBe('TimeoutError');
     // even with a clock that stands still, an aborted signal is never shared again
     expect(deadlines.next(0).signal.aborted).toBe(false);

@@ -56,6 +56,21 @@ describe('Limiter', () => {
     await expect(limiter.acquire('c', AbortSignal.abort(new Error('already')))).rejects.toThrow('already');
   });
 
+  it('tryAcquire takes a free slot at once, and takes none over a cap, behind a queue or for an aborted signal', async () => {
+    const limiter = new Limiter({ maxConcurrent: 2, maxConcurrentPerCredential: 1 });
+    const a = limiter.tryAcquire('a');
+    expect(a).toBeTypeOf('function');
+    expect(limiter.tryAcquire('a')).toBeNull(); // a's own cap
+    expect(limiter.tryAcquire('b', AbortSignal.abort(new Error('gone')))).toBeNull();
+    const b = limiter.tryAcquire('b')!;
+    const queued = limiter.acquire('c'); // the overall cap: c waits
+    b();
+    expect(limiter.tryAcquire('d')).toBeNull(); // c was granted b's slot first
+    (await queued)();
+    a!();
+    expect(limiter.load()).toEqual({ active: 0, queued: 0 });
+  });
+
   it('releasing twice gives back one slot only', async () => {
     const limiter = new Limiter({ maxConcurrent: 2, maxConcurrentPerCredential: 2 });
     const release = await limiter.acquire('a');
