@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../src/upstream/errors.js';
-import { DEFAULT_HTTP_OPTIONS, UpstreamHttp } from '../src/upstream/http.js';
+import { DEFAULT_HTTP_OPTIONS, UpstreamHttp, toSearch } from '../src/upstream/http.js';
 import { fromLatin1 } from '../src/upstream/json.js';
 import { logOther } from '../src/upstream/records.js';
 import { decodeLogs } from '../src/live/log-poller.js';
@@ -47,6 +47,20 @@ async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
   expect(error).toBeInstanceOf(UpstreamError);
   return error as UpstreamError;
 }
+
+describe('the query string of an upstream call', () => {
+  it('is what URLSearchParams writes, for plain and for any other value, and leaves out unset ones', () => {
+    const values = ['gpt-4o', 'claude-3.5_sonnet*', '', 'a b', "it's (1)!~", 'a+b&c=d/e?f#g%h', '模型', 'é', '\ud800x', '0', 12, -1.5];
+    for (const value of values) {
+      const query = { p: 1, token_name: value, model_name: undefined, page_size: 20 };
+      const expected = new URLSearchParams();
+      for (const [name, v] of Object.entries(query)) if (v !== undefined && v !== '') expected.set(name, String(v));
+      expect(toSearch(query)).toBe(`?${expected.toString()}`);
+    }
+    expect(toSearch({})).toBe('');
+    expect(toSearch({ a: undefined, b: '' })).toBe('');
+  });
+});
 
 describe('upstream client', () => {
   it("aborts the upstream request itself once the call's last waiter has left (its deadline passed)", async () => {

@@ -238,14 +238,22 @@ export class UpstreamHttp {
   }
 }
 
-function toSearch(query: Query): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) {
-    if (value !== undefined && value !== '') params.set(name, String(value));
+/**
+ * `?name=value&...` of the query's set values, as URLSearchParams writes them. Most values are numbers
+ * or plain words and are written as they are: a URLSearchParams for every call cost ~1 µs.
+ */
+export function toSearch(query: Query): string {
+  let search = '';
+  for (const name in query) {
+    const value = query[name];
+    if (value !== undefined && value !== '') search += `${search ? '&' : '?'}${formEncode(name)}=${formEncode(String(value))}`;
   }
-  const search = params.toString();
-  return search ? `?${search}` : '';
+  return search;
 }
+
+/** characters URLSearchParams writes as they are */
+const PLAIN = /^[\w.*-]*$/;
+const formEncode = (text: string): string => (PLAIN.test(text) ? text : new URLSearchParams([['', text]]).toString().slice(1));
 
 function toUpstreamError(path: string, cause: unknown): UpstreamError {
   if (cause instanceof UpstreamError) return cause;
