@@ -16,6 +16,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Context } from '../context.js';
 import type { Gateway } from '../gateway.js';
+import { maskError } from '../plugins/mask-error.js';
 import { RequestRecord } from '../plugins/telemetry.js';
 import { trustedDocument } from '../plugins/trusted-documents.js';
 import type { HeaderSource } from '../upstream/credential.js';
@@ -71,30 +72,36 @@ export function attachWebSocket(server: Server, gateway: Gateway, path = '/graph
         const record = new RequestRecord(request, gateway.metrics, gateway.requests.logger, started);
         record.params({ operationName: params.operationName, query: typeof query === 'string' ? query : undefined });
         operations.set(params, { record, errors: [] });
-        if (query instanceof GraphQLError) return refused(params, [query]);
-        const enveloped = gateway.getEnveloped({ request, params });
-        let document;
         try {
-          document = enveloped.parse(query);
+          if (query instanceof GraphQLError) return refused(params, [query]);
+          const enveloped = gateway.getEnveloped({ request, params });
+          let document;
+          try {
+            document = enveloped.parse(query);
+          } catch (error) {
+            if (error instanceof GraphQLError) return refused(params, [error]);
+            throw error;
+          }
+          const errors = enveloped.validate(enveloped.schema, document);
+          if (errors.length > 0) return refused(params, errors);
+          if (getOperationAST(document, params.operationName)?.operation === 'mutation') return refused(params, [MUTATION_REFUSED]);
+          const contextValue = await enveloped.contextFactory();
+          // the gateway's Context (src/context.ts), typed by envelop as a spread of its plugins' contexts
+          operations.get(params)!.context = contextValue as unknown as Context;
+          const args: ExecutionArgs = {
+            schema: enveloped.schema,
+            operationName: params.operationName,
+            document,
+            variableValues: params.variables,
+            contextValue,
+            rootValue: enveloped,
+          };
+          return args;
         } catch (error) {
-          if (error instanceof GraphQLError) return refused(params, [error]);
+          // not a refusal (graphql-ws closes the socket with 4500): the operation still gets its log line and metric sample
+          finish(params, [maskError(error)]);
           throw error;
         }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return refused(params, errors);
-        if (getOperationAST(document, params.operationName)?.operation === 'mutation') return refused(params, [MUTATION_REFUSED]);
-        const contextValue = await enveloped.contextFactory();
-        // the gateway's Context (src/context.ts), typed by envelop as a spread of its plugins' contexts
-        operations.get(params)!.context = contextValue as unknown as Context;
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue,
-          rootValue: enveloped,
-        };
-        return args;
       },
       onNext: (_ctx, _id, params, _args, result) => saw(params, result.errors),
       // a stream that failed: its operation completes next
