@@ -22,7 +22,7 @@ import { wrkLoad } from './load-wrk.js';
 import { BENCH_DIR, DEFAULT_OPTIONS, ROOT } from './options.js';
 import { median } from './numbers.js';
 import { ourSchemaProbes } from './peers/ours.js';
-import { emulatorKeys, freePort, start, stop, waitFor, type Proc } from './process.js';
+import { emulatorKeys, freePort, start, stop, waitFor, waitHealthy, type Proc } from './process.js';
 
 const now = Math.floor(Date.now() / 1000);
 const window = { fromUnix: now - 86_400, toUnix: now, fromIso: new Date((now - 86_400) * 1000).toISOString(), toIso: new Date(now * 1000).toISOString() };
@@ -52,7 +52,6 @@ const outDir = path.join(BENCH_DIR, '.out', 'alternate');
 mkdirSync(outDir, { recursive: true });
 const o = { ...DEFAULT_OPTIONS, outDir };
 const procs: Proc[] = [];
-const ready = (url: string) => fetch(url).then((res) => (res.ok ? true : undefined));
 try {
   let redisUrl = '';
   if (values.redis) {
@@ -72,7 +71,7 @@ try {
     const env = { NODE_ENV: 'production', LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(g.env).map(([k, v]) => [k, v.replace('$REDIS', redisUrl)])) };
     const proc = start(g.name, 'node', ['dist/main.js', 'serve', '--port', String(port), '--upstream', `http://127.0.0.1:${emuPort}`], { cwd: g.dir, env, cpu: 1, logDir: outDir });
     procs.push(proc);
-    await waitFor(g.name, () => ready(`http://127.0.0.1:${port}/healthz`), 60_000, proc);
+    await waitHealthy(g.name, `http://127.0.0.1:${port}`, 60_000, proc);
     servers.push({ ...g, proc, url: `http://127.0.0.1:${port}/graphql`, windows: [] as { rps: number; cpu: number; msPerRequest: number }[] });
   }
   const bodyFile = path.join(outDir, 'body.json');

@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { waitHealthy } from './process.js';
 
 const ENTRIES = Number(process.env.BENCH_USAGE_ENTRIES ?? 1_000_000);
 const DOC = new URL('../docs/benchmarks.md', import.meta.url);
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300 && !(await fetch(`${url}/healthz`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+  await waitHealthy('gateway', url, 30_000);
   const baseMb = peakMb(gateway.pid!);
 
   console.error(`export of ${ENTRIES.toLocaleString('en-US')} log entries, ${os.cpus().length} cores, Node ${process.version}`);

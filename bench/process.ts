@@ -101,6 +101,10 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> 
   throw new Error(`${what}: not ready after ${timeoutMs / 1000} s${lastError ? ` (${lastError})` : ''}${proc ? `\n${proc.output().slice(-2000)}` : ''}`);
 }
 
+/** Waits until the server at `base` answers /healthz; fails with its output if `proc` exits first. */
+export const waitHealthy = (what: string, base: string, timeoutMs = 60_000, proc?: Proc): Promise<true> =>
+  waitFor(what, () => fetch(`${base}/healthz`).then((res) => (res.ok ? true : undefined)), timeoutMs, proc);
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();

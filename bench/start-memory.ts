@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH_DIR } from './options.js';
-import { freePort, sleep, start, stop, waitFor } from './process.js';
+import { freePort, sleep, start, stop, waitHealthy } from './process.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: 'string', default: '3' } } });
 const builds = positionals.map((spec) => {
@@ -49,7 +49,7 @@ for (let run = 0; run < Number(values.runs); run++) {
     const args = ['dist/main.js', 'serve', '--port', String(port), '--upstream', 'http://127.0.0.1:9'];
     const proc = start(`${b.name}-${run}`, process.execPath, args, { cwd: b.dir, env: { LOG_LEVEL: 'warn', NODE_ENV: 'production' }, logDir: outDir });
     try {
-      await waitFor(b.name, () => fetch(`http://127.0.0.1:${port}/healthz`).then((res) => (res.ok ? true : undefined)), 60_000, proc);
+      await waitHealthy(b.name, `http://127.0.0.1:${port}`, 60_000, proc);
       await sleep(5_000);
       const at5 = rssKb(proc.pid);
       const w = where(proc.pid);

@@ -18,7 +18,7 @@ import WebSocket from 'ws';
 import { request } from './http.js';
 import { median } from './numbers.js';
 import { ROOT } from './options.js';
-import { cliEntry, freePort, killAllSync, sleep, start, stop, waitFor, type Proc } from './process.js';
+import { cliEntry, freePort, killAllSync, sleep, start, stop, waitFor, waitHealthy, type Proc } from './process.js';
 import { replaceSection } from './report.js';
 
 const SETTLE_S = Number(process.env.SUB_SETTLE_S ?? 30);
@@ -301,7 +301,7 @@ async function main(): Promise<void> {
       const port = await freePort();
       const proc = start(`subscriptions-gateway-${transport}`, 'node', [...gwArgs, '--port', String(port)], { cwd: ROOT, env: { NODE_ENV: 'production', LOG_LEVEL: 'warn' }, logDir: outDir });
       gw = { base: `http://127.0.0.1:${port}`, proc };
-      await waitFor('gateway', async () => ((await request(`${gw!.base}/healthz`)).status === 200 ? true : undefined), 90_000, proc);
+      await waitHealthy('gateway', gw.base, 90_000, proc);
       const planned = await credentials();
       log(`${transport}: ${sum(planned, (c) => c.subs.length)} subscriptions over ${planned.length} credentials, ${sum(planned, (c) => c.keys)} distinct (credential, query) keys`);
       rows.push(await measure(transport, gw, planned, log));

@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { waitHealthy } from './process.js';
 
 const ENTRIES = Number(process.env.BENCH_USAGE_ENTRIES ?? 1_000_000);
 /** the gateway's --log-page-concurrency (default 4) */
@@ -107,10 +108,7 @@ async function main(): Promise<void> {
     { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', process.env.BENCH_NODE_ARGS ? 'inherit' : 'ignore', 'inherit'] },
   );
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitHealthy('gateway', url, 30_000);
   const baseRssMb = memoryOf(gateway.pid!).nowMb;
   const graphql = (query: string) =>
     fetch(`${url}/graphql`, {
