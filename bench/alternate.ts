@@ -22,7 +22,7 @@ import { wrkLoad } from './load-wrk.js';
 import { BENCH_DIR, DEFAULT_OPTIONS, ROOT } from './options.js';
 import { median } from './numbers.js';
 import { ourSchemaProbes } from './peers/ours.js';
-import { emulatorKeys, freePort, start, stop, waitFor, waitHealthy, type Proc } from './process.js';
+import { emulatorKeys, freePort, start, stop, waitHealthy, type Proc } from './process.js';
 
 const now = Math.floor(Date.now() / 1000);
 const window = { fromUnix: now - 86_400, toUnix: now, fromIso: new Date((now - 86_400) * 1000).toISOString(), toIso: new Date(now * 1000).toISOString() };
