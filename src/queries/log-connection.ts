@@ -17,7 +17,8 @@ export interface LogEdgeShape extends Cursor {
 export interface LogConnectionShape {
   totalCount: number | null;
   edges: LogEdgeShape[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
 }
 
 /** The largest `first` by default (Settings.maxFirst): a full-history export in a few requests. */
@@ -52,22 +53,29 @@ export async function loadLogConnection(
   if (arrived > 0) ({ items } = await range(offset + arrived));
   const frameTotal = cursor?.total ?? total;
   const anchor = cursor?.anchor ?? (items.length > 0 ? unixSeconds(items[0].createdAt) : null);
-  // one shape for every edge (a plain literal), cursors left to edgeCursor
+  // one shape for every edge (a plain literal); cursors left to edgeCursor and logPageInfo
   const edges = items.map((node, i): LogEdgeShape => ({ node, offset: offset + i, anchor, total: frameTotal }));
   return {
     totalCount: frameTotal,
     edges,
-    pageInfo: {
-      hasNextPage: frameTotal !== null ? offset + items.length < frameTotal : first > 0 && items.length === first,
-      hasPreviousPage: offset > 0,
-      startCursor: edges.length > 0 ? encodeCursor(edges[0]) : null,
-      endCursor: edges.length > 0 ? encodeCursor(edges[edges.length - 1]) : null,
-    },
+    hasNextPage: frameTotal !== null ? offset + items.length < frameTotal : first > 0 && items.length === first,
+    hasPreviousPage: offset > 0,
   };
 }
 
 /**
- * An edge's cursor, encoded when a query selects it: most ask only for nodes and pageInfo, and
- * encoding 20 cursors was a measurable share of a page's cost (docs/benchmarks.md).
+ * An edge's cursor, encoded when a query selects it: most ask only for nodes, and encoding 20
+ * cursors was a measurable share of a page's cost (docs/benchmarks.md).
  */
 export const edgeCursor = (edge: LogEdgeShape): string => encodeCursor(edge);
+
+/** The connection's pageInfo, built when a query selects it. */
+export const logPageInfo = (connection: LogConnectionShape) => {
+  const { edges } = connection;
+  return {
+    hasNextPage: connection.hasNextPage,
+    hasPreviousPage: connection.hasPreviousPage,
+    startCursor: edges.length > 0 ? encodeCursor(edges[0]) : null,
+    endCursor: edges.length > 0 ? encodeCursor(edges[edges.length - 1]) : null,
+  };
+};
