@@ -1,6 +1,6 @@
 /** The per-request Context: who is calling, their loaders, and the server's output settings. */
 import type { LiveHub } from './live/hub.js';
-import { createLoaders, type Loaders } from './loaders/index.js';
+import { Loaders } from './loaders/index.js';
 import type { Credential } from './upstream/credential.js';
 import type { UpstreamHttp } from './upstream/http.js';
 import type { PagePool } from './usage/page-pool.js';
@@ -38,5 +38,5 @@ export function createContext(
   deadline?: number,
 ): Context {
   const caller = credential ? { credential, signal, deadline, upstreamCalls: 0 } : null;
-  return { caller, loaders: createLoaders(http, caller, settings, usagePool), http, settings, live };
+  return { caller, loaders: new Loaders(http, caller, settings, usagePool), http, settings, live };
 }

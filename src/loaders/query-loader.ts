@@ -6,12 +6,36 @@ import DataLoader from 'dataloader';
 import { UpstreamError } from '../upstream/errors.js';
 import type { Caller } from '../upstream/yescale.js';
 
-/** Sorted, undefined-free JSON: `{a:1,b:undefined}` and `{b:undefined,a:1}` are one call. */
+/**
+ * Sorted, undefined-free JSON entries: `{a:1,b:undefined}` and `{b:undefined,a:1}` are one call, and
+ * both are `[["a",1]]`. Subscription poll keys hold it (src/schema/log-entry.ts), so the text stays
+ * the same across versions. Written out by hand because every load of every request computes one:
+ * most queries have no key or two numeric ones, and Object.entries/filter/sort/JSON.stringify cost
+ * 2-3x more (docs/benchmarks.md).
+ */
 export function queryKey(query: object): string {
-  const entries = Object.entries(query)
-    .filter(([, v]) => v !== undefined && v !== '')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify(entries);
+  const values = query as Record<string, unknown>;
+  let names: string[] | null = null;
+  for (const name in values) {
+    const value = values[name];
+    if (value !== undefined && value !== '' && Object.hasOwn(values, name)) (names ??= []).push(name);
+  }
+  if (names === null) return '[]';
+  // insertion sort, in Array#sort's order: a query has a few names, and Array#sort allocated ~800 bytes a call
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i];
+    let j = i;
+    for (; j > 0 && names[j - 1] > name; j--) names[j] = names[j - 1];
+    names[j] = name;
+  }
+  let key = '[';
+  for (let i = 0; i < names.length; i++) {
+    const value = values[names[i]];
+    // a finite number prints as JSON.stringify prints it
+    const json = typeof value === 'number' && Number.isFinite(value) ? String(value) : JSON.stringify(value);
+    key += `${i === 0 ? '' : ','}[${JSON.stringify(names[i])},${json}]`;
+  }
+  return `${key}]`;
 }
 
 export const NO_CREDENTIAL = 'No access key: send `Authorization: Bearer <YEScale access key>` (or start the server with YESCALE_ACCESS_KEY)';

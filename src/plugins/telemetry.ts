@@ -71,8 +71,11 @@ export class RequestRecord {
       if (results.length === 0) this.metrics.operation({ operation: operations[0] ?? null, ms, errorCodes: this.errorCodes, cache: this.cache });
       results.forEach((one, i) => this.metrics!.operation({ operation: operations[i] ?? null, ms, ...one }));
     }
+    const level = this.errorCodes.length ? 'warn' : 'info';
+    // the line's object is built only when it will be written (LOG_LEVEL=warn: not for an answer without errors)
+    if (!this.logger?.isLevelEnabled(level)) return;
     const batched = operations.length > 1;
-    this.logger?.[this.errorCodes.length ? 'warn' : 'info'](
+    this.logger[level](
       {
         reqId: this.id,
         // a batch: every operation's name, comma-separated (anonymous ones as "anonymous")

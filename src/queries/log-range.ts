@@ -39,10 +39,12 @@ async function fetchRange(pages: LogPages, query: WireLogQuery, offset: number, 
   if (served < pageSize) return { items: [], total: head.total, served };
   let lastPage = Math.floor((offset + count - 1) / pageSize) + 1;
   if (head.total !== null) lastPage = Math.min(lastPage, Math.ceil(head.total / pageSize));
-  const numbers = Array.from({ length: Math.max(0, lastPage - firstPage) }, (_, i) => firstPage + 1 + i);
+  const skip = offset - (firstPage - 1) * pageSize;
+  // the common range: within its first page
+  if (lastPage <= firstPage) return { items: head.items.slice(skip, skip + count), total: head.total, served };
+  const numbers = Array.from({ length: lastPage - firstPage }, (_, i) => firstPage + 1 + i);
   const rest = await mapConcurrent(numbers, concurrency, (p) => pages.load({ ...query, p, page_size: pageSize }));
   const items = [head, ...rest].flatMap((page: Page<LogRecord>) => page.items);
-  const skip = offset - (firstPage - 1) * pageSize;
   return { items: items.slice(skip, skip + count), total: head.total, served };
 }
 

@@ -55,7 +55,7 @@ export async function mapInOrder<T, R, U>(items: readonly T[], limit: number, fe
  * not say, the length of a short page that is evidently not the last one.
  */
 export function servedPageSize(page: { items: unknown[]; total: number | null; pageSize: number | null }, asked: number): number {
-  return servedSize({ ...page, count: page.items.length }, asked);
+  return servedSize({ count: page.items.length, total: page.total, pageSize: page.pageSize }, asked);
 }
 
 function servedSize(page: { count: number; total: number | null; pageSize: number | null }, asked: number): number {

@@ -18,20 +18,25 @@ export const secondOfNodeId = (id: string): number | null => {
 export const taskNodeId = (task: TaskRecord): string =>
   `${task.submittedAt ? Math.floor(task.submittedAt.getTime() / 1000) : 0}.${task.id}`;
 
+/** the unix second an entry was written in */
+export const second = (entry: LogRecord): number => Math.floor(entry.createdAt.getTime() / 1000);
+
 const contentKeys = new WeakMap<LogRecord, string>();
 /** The page an entry was parsed from and its place there: what its id's occurrence number counts in. */
 const listedIn = new WeakMap<LogRecord, { page: readonly LogRecord[]; index: number }>();
 
 /**
  * Remembers the listing `page` (newest first, as the upstream sent it) for the ids of its entries.
- * Only a reference per entry: the hashing stays lazy (see logNodeId).
+ * Only the entries that follow one of the same second, since only they can have an identical entry
+ * before them: for the others logNodeId counts nothing, and a WeakMap entry for each of them was a
+ * cost on every page. The hashing stays lazy (see logNodeId). A listing's records are fresh
+ * objects, so each is remembered once.
  */
 export function rememberListing(page: readonly LogRecord[]): void {
-  for (let i = 0; i < page.length; i++) listedIn.set(page[i], { page, index: i });
+  for (let i = 1; i < page.length; i++) {
+    if (second(page[i]) === second(page[i - 1])) listedIn.set(page[i], { page, index: i });
+  }
 }
-
-/** the unix second an entry was written in */
-export const second = (entry: LogRecord): number => Math.floor(entry.createdAt.getTime() / 1000);
 
 /** `<created_at>.<hash of the content>`: equal for identical entries of one second. */
 function contentKey(entry: LogRecord): string {

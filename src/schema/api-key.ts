@@ -4,7 +4,7 @@
  */
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import type { Context } from '../context.js';
-import { createLoaders } from '../loaders/index.js';
+import { Loaders } from '../loaders/index.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { deleteApiKey, updateApiKeyQuota } from '../upstream/yescale.js';
 import type { ApiKeyRecord } from '../upstream/records.js';
@@ -152,7 +152,7 @@ builder.relayMutationField(
       await updateApiKeyQuota(ctx.http, caller, id, credits);
       ctx.loaders.apiKeys.clearAll();
       // a fresh loader: the request's may hold the list from before the write
-      const keys = await createLoaders(ctx.http, caller, ctx.settings).apiKeys.load({});
+      const keys = await new Loaders(ctx.http, caller, ctx.settings).apiKeys.load({});
       return { apiKey: keys.find((key) => key.id === id) ?? null };
     },
   },

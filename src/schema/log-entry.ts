@@ -7,7 +7,7 @@ import { pollKey, subscriber } from '../live/caller.js';
 import { liveValue } from '../live/hub.js';
 import { decodeLogs, logPoller } from '../live/log-poller.js';
 import { queryKey } from '../loaders/query-loader.js';
-import { loadLogConnection, MAX_FIRST, type LogConnectionShape } from '../queries/log-connection.js';
+import { edgeCursor, loadLogConnection, logPageInfo, MAX_FIRST, type LogConnectionShape, type LogEdgeShape } from '../queries/log-connection.js';
 import { logQuery } from '../queries/log-filter.js';
 import { LOG_SCAN_PAGE } from '../queries/log-scan.js';
 import { logNodeId } from '../queries/node-id.js';
@@ -45,6 +45,8 @@ export const LogConnection = builder.connectionObject(
     type: LogEntry,
     name: 'LogConnection',
     fields: (t) => ({
+      // replaces the relay plugin's pageInfo: its cursors are encoded only when selected (logPageInfo)
+      pageInfo: t.field({ type: builder.pageInfoRef(), resolve: (connection) => logPageInfo(connection as unknown as LogConnectionShape) }),
       totalCount: t.int({
         nullable: true,
         description: 'Entries matching the filter in all (null if the upstream does not say).',
@@ -52,7 +54,13 @@ export const LogConnection = builder.connectionObject(
       }),
     }),
   },
-  { name: 'LogEdge' },
+  {
+    name: 'LogEdge',
+    fields: (t) => ({
+      // replaces the relay plugin's exposed `cursor`: encoded only when selected (edgeCursor)
+      cursor: t.string({ resolve: (edge) => edgeCursor(edge as unknown as LogEdgeShape) }),
+    }),
+  },
 );
 
 /** Numbers the upstream keeps inside the `other` JSON string. */
@@ -138,10 +146,11 @@ const logsField = (t: AccountFields) =>
     description: LOGS_DESCRIPTION,
     args: connectionArgs,
     resolve: (_parent, args, ctx) =>
+      // its edges hold their cursor's parts, not the cursor the relay plugin's shape expects (LogEdge.cursor), and no pageInfo (LogConnection.pageInfo)
       loadLogConnection(ctx.loaders.logPages, { ...args, first: args.first ?? DEFAULT_FIRST }, {
         maxFirst: ctx.settings.maxFirst,
         concurrency: ctx.settings.logPageConcurrency,
-      }),
+      }) as unknown as Promise<typeof LogConnection.$inferType>,
   });
 
 builder.queryField('logs', logsField);

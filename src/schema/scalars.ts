@@ -35,10 +35,11 @@ export const CreditsScalar = new GraphQLScalarType<number, number>({
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 function toDate(value: unknown): Date {
-  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value.trim())) {
+  const text = typeof value === 'string' ? value.trim() : null;
+  if (text === null || !ISO_DATE_TIME.test(text)) {
     throw invalid('DateTime', `expected an ISO 8601 date-time such as "2025-07-12T07:36:25Z", got ${JSON.stringify(value)}`);
   }
-  const date = new Date(value.trim());
+  const date = new Date(text);
   if (Number.isNaN(date.getTime())) throw invalid('DateTime', `not a valid date: ${JSON.stringify(value)}`);
   return date;
 }
