@@ -45,11 +45,11 @@ export function queryLoader<Q extends object, R>(
   fetch: (caller: Caller, query: Q) => Promise<R>,
 ): DataLoader<Q, R, string> {
   return new DataLoader<Q, R, string>(
-    async (queries) => {
+    (queries) => {
       // Refused before any upstream call.
-      if (!caller) return queries.map(() => new UpstreamError('UNAUTHENTICATED', NO_CREDENTIAL));
-      const settled = await Promise.allSettled(queries.map((q) => fetch(caller, q)));
-      return settled.map((s) => (s.status === 'fulfilled' ? s.value : toError(s.reason)));
+      if (!caller) return Promise.resolve(queries.map(() => new UpstreamError('UNAUTHENTICATED', NO_CREDENTIAL)));
+      // a failed query is its Error in the answers (DataLoader rejects that key alone); the others still answer
+      return Promise.all(queries.map((q) => fetch(caller, q).then(undefined, toError)));
     },
     { cacheKeyFn: queryKey },
   );

@@ -28,6 +28,8 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly operationNames = new Set<string>();
   private readonly seriesByOperation = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<'operation'> }>();
+  /** by `<endpoint> <status>` */
+  private readonly seriesByCall = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<'endpoint'> }>();
   private readonly operations = new Counter({ name: 'graphql_operations_total', help: 'GraphQL operations answered', labelNames: ['operation'], registers: [this.registry] });
   private readonly duration = new Histogram({
     name: 'graphql_operation_duration_seconds',
@@ -138,8 +140,15 @@ export class Metrics {
     const write = keyWriteOf(call.path);
     // a write's path ends in the key id: one label per endpoint, not per key
     const endpoint = write ? call.path.replace(/\/\d+$/, '/{id}') : call.path;
-    this.upstreamCalls.inc({ endpoint, status: call.status === null ? 'none' : String(call.status) });
-    this.upstreamDuration.observe({ endpoint }, call.ms / 1000);
+    const status = call.status === null ? 'none' : String(call.status);
+    // children kept as for operations (operationSeries): a few endpoints, a few statuses each
+    let series = this.seriesByCall.get(`${endpoint} ${status}`);
+    if (series === undefined) {
+      series = { count: this.upstreamCalls.labels(endpoint, status), duration: this.upstreamDuration.labels(endpoint) };
+      this.seriesByCall.set(`${endpoint} ${status}`, series);
+    }
+    series.count.inc();
+    series.duration.observe(call.ms / 1000);
     if (write) this.keyMutations.inc({ mutation: write.mutation, outcome: call.error?.kind ?? 'ok' });
   };
 
