@@ -52,7 +52,7 @@ describe('exchange', () => {
       if (req.url === '/announced') res.writeHead(200, { 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
-    await expect(get('/chunked')).rejects.toThrow('The upstream answer to /chunked exceeded 1000 bytes');
+    await expect(get('/counted')).rejects.toThrow('The upstream answer to /counted exceeded 1000 bytes');
     await expect(get('/announced', { bytes: {} })).rejects.toThrow('exceeded 1000 bytes');
   });
 

@@ -63,6 +63,19 @@ describe('the query string of an upstream call', () => {
 });
 
 describe('upstream client', () => {
+  it('refuses an access key that cannot be sent in a header before sending anything, and the pool still serves others', async () => {
+    reply('/yescale/user', { success: true, data: { username: 'u' } });
+    const before = seen.length;
+    const bad = { credential: toCredential('key\u0100'), upstreamCalls: 0 };
+    // more than the pool's connections: undici, given such a header, left a connection waiting each time
+    for (let i = 0; i < DEFAULT_HTTP_OPTIONS.connections + 4; i++) {
+      const error = await failure(http.getData('/yescale/user', {}, bad));
+      expect([error.kind, error.message]).toEqual(['UNAUTHENTICATED', expect.stringMatching(/visible ASCII/)]);
+    }
+    expect([bad.upstreamCalls, seen.length - before]).toEqual([0, 0]);
+    await expect(http.getData('/yescale/user', {}, { ...caller, upstreamCalls: 0 })).resolves.toEqual({ username: 'u' });
+  });
+
   it("aborts the upstream request itself once the call's last waiter has left (its deadline passed)", async () => {
     const closed = new Promise<void>((resolve) => hangClosed.push(resolve));
     const leaving = { ...caller, signal: AbortSignal.timeout(50), deadline: Date.now() + 50 };

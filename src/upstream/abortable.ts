@@ -36,6 +36,15 @@ export class CallSignal implements Abortable {
     this.reason = reason;
     const listeners = this.listeners;
     this.listeners = [];
-    for (const listener of listeners) listener();
+    // every listener runs, as with an EventTarget, even if one throws (the first throw goes on after)
+    let thrown: { error: unknown } | null = null;
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch (error) {
+        thrown ??= { error };
+      }
+    }
+    if (thrown) throw thrown.error;
   }
 }

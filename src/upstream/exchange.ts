@@ -2,7 +2,7 @@
  * One upstream request and its answer through undici's `dispatch`: the body is taken chunk by chunk
  * as undici hands it over, capped, and the promise settles once, at its end. `pool.request` wraps
  * the same dispatch in a Readable stream per answer, with its events, ticks and promises: through
- * `dispatch`, the Node floor's four calls of query (4) cost ~8% less CPU a request (docs/benchmarks.md,
+ * `dispatch`, the Node floor's four calls of query (4) cost 5–9% less CPU a request (docs/benchmarks.md,
  * "Round six: the upstream call path").
  *
  * `signal` is the call's (in-flight.ts): when it aborts, the promise rejects with its reason at once,

@@ -94,7 +94,9 @@ export class UpstreamHttp {
     const url = new URL(options.baseUrl);
     this.basePath = url.pathname.replace(/\/$/, '');
     this.pool = new Pool(url.origin, {
-      connections: options.connections,
+      // the limiter admits up to maxConcurrent calls: with as many connections none waits in undici's
+      // queue, where a call whose deadline passed would stay until a connection took (and dropped) it
+      connections: Math.max(options.connections, options.maxConcurrent),
       connect: { timeout: options.connectTimeoutMs },
       headersTimeout: options.headersTimeoutMs,
       bodyTimeout: options.bodyTimeoutMs,
@@ -174,6 +176,9 @@ export class UpstreamHttp {
     buffers: BodyBuffers | undefined,
     write?: { method: 'DELETE' | 'PUT'; body: unknown },
   ): Promise<unknown> {
+    // Refused before anything is sent: undici refuses such a header in a way that leaves the pool's
+    // connection waiting for ever, and after a few of them the pool serves no caller at all.
+    if (!SENDABLE_SECRET.test(caller.credential.secret)) throw unsendable(path);
     if (this.breaker.state() === 'open') throw this.refuse(path, attempt);
     const release = this.limiter.tryAcquire(caller.credential.id, signal) ?? (await this.limiter.acquire(caller.credential.id, signal));
     try {
@@ -254,6 +259,11 @@ export function toSearch(query: Query): string {
 /** characters URLSearchParams writes as they are */
 const PLAIN = /^[\w.*-]*$/;
 const formEncode = (text: string): string => (PLAIN.test(text) ? text : new URLSearchParams([['', text]]).toString().slice(1));
+
+/** What an access key can be: visible ASCII (new-api's keys are letters and digits). */
+const SENDABLE_SECRET = /^[\x21-\x7e]+$/;
+const unsendable = (path: string) =>
+  new UpstreamError('UNAUTHENTICATED', 'The access key has characters no access key has (only visible ASCII can be sent): nothing was sent upstream', { path });
 
 function toUpstreamError(path: string, cause: unknown): UpstreamError {
   if (cause instanceof UpstreamError) return cause;

@@ -15,4 +15,16 @@ describe('CallSignal', () => {
     signal.addEventListener('abort', () => heard.push('late'));
     expect([signal.aborted, signal.reason, heard]).toEqual([true, 'gone', ['gone']]);
   });
+
+  it('a listener that throws does not keep the others from running; its error is thrown after them', () => {
+    const signal = new CallSignal();
+    const heard: string[] = [];
+    signal.addEventListener('abort', () => heard.push('first'));
+    signal.addEventListener('abort', () => {
+      throw new Error('listener failed');
+    });
+    signal.addEventListener('abort', () => heard.push('third'));
+    expect(() => signal.abort('deadline')).toThrow('listener failed');
+    expect(heard).toEqual(['first', 'third']);
+  });
 });

@@ -64,11 +64,26 @@ describe('Limiter', () => {
     expect(limiter.tryAcquire('b', AbortSignal.abort(new Error('gone')))).toBeNull();
     const b = limiter.tryAcquire('b')!;
     const queued = limiter.acquire('c'); // the overall cap: c waits
+    const c2 = limiter.acquire('c2'); // and c2 behind it
     b();
+    expect(limiter.tryAcquire('e')).toBeNull(); // overall room for none, and c2 still queued
+    expect(limiter.load()).toEqual({ active: 2, queued: 1 });
     expect(limiter.tryAcquire('d')).toBeNull(); // c was granted b's slot first
     (await queued)();
+    (await c2)();
     a!();
     expect(limiter.load()).toEqual({ active: 0, queued: 0 });
+  });
+
+  it('tryAcquire never goes ahead of a queue, even for a credential with room', async () => {
+    const limiter = new Limiter({ maxConcurrent: 2, maxConcurrentPerCredential: 1 });
+    const a = limiter.tryAcquire('a')!;
+    const waiting = limiter.acquire('a'); // a's own cap: queued, with overall room left
+    expect(limiter.load()).toEqual({ active: 1, queued: 1 });
+    expect(limiter.tryAcquire('x')).toBeNull();
+    a();
+    (await waiting)();
+    expect(limiter.tryAcquire('x')).toBeTypeOf('function');
   });
 
   it('releasing twice gives back one slot only', async () => {
