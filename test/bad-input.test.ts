@@ -226,6 +226,22 @@ describe('introspection can be turned off', () => {
     }
   });
 
+  it('over WebSocket, a limit refused in validation is the operation\'s error, and the socket serves on', async () => {
+    const client = wsClient(h.server.url, h.emulator.demoAccessKey);
+    h.reset();
+    try {
+      const refused = wsSubscribe(client, nest(3));
+      await refused.ended;
+      expect(refused.events[0].errors?.[0].message).toMatch(/depth limit of 8/);
+      expect(total(h.calls())).toBe(0);
+      const answered = wsSubscribe(client, '{ me { username } }');
+      await answered.ended;
+      expect(answered.events[0].data.me.username).toBe('demo');
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('over WebSocket too (the refusal is a validation rule, not a hook of the HTTP request)', async () => {
     const client = wsClient(closed.server.url, closed.emulator.demoAccessKey);
     try {

@@ -68,7 +68,7 @@ describe('upstream client', () => {
     const before = seen.length;
     const bad = { credential: toCredential('key\u0100'), upstreamCalls: 0 };
     // more than the pool's connections: undici, given such a header, left a connection waiting each time
-    for (let i = 0; i < DEFAULT_HTTP_OPTIONS.connections + 4; i++) {
+    for (let i = 0; i < DEFAULT_HTTP_OPTIONS.maxConcurrent + 4; i++) {
       const error = await failure(http.getData('/yescale/user', {}, bad));
       expect([error.kind, error.message]).toEqual(['UNAUTHENTICATED', expect.stringMatching(/visible ASCII/)]);
     }

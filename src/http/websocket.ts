@@ -75,13 +75,7 @@ export function attachWebSocket(server: Server, gateway: Gateway, path = '/graph
         try {
           if (query instanceof GraphQLError) return refused(params, [query]);
           const enveloped = gateway.getEnveloped({ request, params });
-          let document;
-          try {
-            document = enveloped.parse(query);
-          } catch (error) {
-            if (error instanceof GraphQLError) return refused(params, [error]);
-            throw error;
-          }
+          const document = enveloped.parse(query);
           const errors = enveloped.validate(enveloped.schema, document);
           if (errors.length > 0) return refused(params, errors);
           if (getOperationAST(document, params.operationName)?.operation === 'mutation') return refused(params, [MUTATION_REFUSED]);
@@ -98,7 +92,9 @@ export function attachWebSocket(server: Server, gateway: Gateway, path = '/graph
           };
           return args;
         } catch (error) {
-          // not a refusal (graphql-ws closes the socket with 4500): the operation still gets its log line and metric sample
+          // a GraphQLError (a document that does not parse, a limit's refusal) is sent as the operation's errors
+          if (error instanceof GraphQLError) return refused(params, [error]);
+          // anything else closes the socket (graphql-ws: 4500), and the operation still gets its log line and metric sample
           finish(params, [maskError(error)]);
           throw error;
         }

@@ -9,7 +9,11 @@ import { loadExactModelRange, loadLogRange, type LogPages, type LogRange } from 
 import { LOG_SCAN_PAGE } from './log-scan.js';
 import { checkFirst, unixSeconds } from './validate.js';
 
-/** An edge: its entry and what its cursor holds; the cursor itself is encoded only when selected (edgeCursor). */
+/**
+ * An edge: its entry and what its cursor holds. The cursor is encoded only when a query selects it
+ * (LogEdge.cursor, src/schema/log-entry.ts): most ask only for nodes, and encoding 20 cursors was a
+ * measurable share of a page's cost (docs/benchmarks.md).
+ */
 export interface LogEdgeShape extends Cursor {
   node: LogRecord;
 }
@@ -62,12 +66,6 @@ export async function loadLogConnection(
     hasPreviousPage: offset > 0,
   };
 }
-
-/**
- * An edge's cursor, encoded when a query selects it: most ask only for nodes, and encoding 20
- * cursors was a measurable share of a page's cost (docs/benchmarks.md).
- */
-export const edgeCursor = (edge: LogEdgeShape): string => encodeCursor(edge);
 
 /** The connection's pageInfo, built when a query selects it. */
 export const logPageInfo = (connection: LogConnectionShape) => {

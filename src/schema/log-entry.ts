@@ -7,7 +7,8 @@ import { pollKey, subscriber } from '../live/caller.js';
 import { liveValue } from '../live/hub.js';
 import { decodeLogs, logPoller } from '../live/log-poller.js';
 import { queryKey } from '../loaders/query-loader.js';
-import { edgeCursor, loadLogConnection, logPageInfo, MAX_FIRST, type LogConnectionShape, type LogEdgeShape } from '../queries/log-connection.js';
+import { encodeCursor } from '../queries/cursor.js';
+import { loadLogConnection, logPageInfo, MAX_FIRST, type LogConnectionShape, type LogEdgeShape } from '../queries/log-connection.js';
 import { logQuery } from '../queries/log-filter.js';
 import { LOG_SCAN_PAGE } from '../queries/log-scan.js';
 import { logNodeId } from '../queries/node-id.js';
@@ -57,8 +58,8 @@ export const LogConnection = builder.connectionObject(
   {
     name: 'LogEdge',
     fields: (t) => ({
-      // replaces the relay plugin's exposed `cursor`: encoded only when selected (edgeCursor)
-      cursor: t.string({ resolve: (edge) => edgeCursor(edge as unknown as LogEdgeShape) }),
+      // replaces the relay plugin's exposed `cursor`: encoded only when selected
+      cursor: t.string({ resolve: (edge) => encodeCursor(edge as unknown as LogEdgeShape) }),
     }),
   },
 );

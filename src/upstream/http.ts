@@ -27,7 +27,6 @@ export interface HttpOptions extends RetryOptions, BreakerOptions, LimiterOption
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   maxBodyBytes: number;
-  connections: number;
 }
 
 export const DEFAULT_HTTP_OPTIONS: Omit<HttpOptions, 'baseUrl'> = {
@@ -35,7 +34,6 @@ export const DEFAULT_HTTP_OPTIONS: Omit<HttpOptions, 'baseUrl'> = {
   headersTimeoutMs: 15_000,
   bodyTimeoutMs: 30_000,
   maxBodyBytes: 64 * 1024 * 1024,
-  connections: 32,
   ...DEFAULT_RETRY_OPTIONS,
   ...DEFAULT_BREAKER_OPTIONS,
   ...DEFAULT_LIMITER_OPTIONS,
@@ -94,9 +92,9 @@ export class UpstreamHttp {
     const url = new URL(options.baseUrl);
     this.basePath = url.pathname.replace(/\/$/, '');
     this.pool = new Pool(url.origin, {
-      // the limiter admits up to maxConcurrent calls: with as many connections none waits in undici's
-      // queue, where a call whose deadline passed would stay until a connection took (and dropped) it
-      connections: Math.max(options.connections, options.maxConcurrent),
+      // one connection per call the limiter admits: none waits in undici's queue, where a call whose
+      // deadline passed would stay until a connection took (and dropped) it
+      connections: options.maxConcurrent,
       connect: { timeout: options.connectTimeoutMs },
       headersTimeout: options.headersTimeoutMs,
       bodyTimeout: options.bodyTimeoutMs,
