@@ -1,8 +1,9 @@
 /**
  * `npm run bench:call`: the CPU of one upstream call, without GraphQL. The gateway's client
  * (`UpstreamHttp.getData`: in-flight dedupe, retries, breaker, limiter, body read, envelope) against
- * undici's `Pool.request` + `body.text()` + `JSON.parse`, the least any Node server does for the same
- * call, in alternating windows of one process. Each call asks a distinct URL (an extra `n`
+ * undici's `Pool.request` + `body.text()` + `JSON.parse`, what a Node server usually does for the same
+ * call (undici's `dispatch`, which the client itself now uses, costs a little less: docs/benchmarks.md,
+ * "Round six: the upstream call path"), in alternating windows of one process. Each call asks a distinct URL (an extra `n`
  * parameter the emulator ignores), so nothing is merged in flight; 32 at once, one access key,
  * its per-key cap raised to 32 as the pool's. The emulator runs in its own process on cpu 0.
  *

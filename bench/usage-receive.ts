@@ -1,8 +1,8 @@
 /**
  * `npx tsx bench/usage-receive.ts`: what receiving the pages of a usage scan costs the gateway's
  * main thread before any scan: 100 pages of ~5.5 MB over loopback, 4 at a time, each chunk copied
- * into a SharedArrayBuffer as src/upstream/http.ts readBytes does, through undici's `request` (what
- * http.ts uses), undici's `dispatch` (no body stream) and node:http. The sender is a child process;
+ * into a SharedArrayBuffer as src/upstream/exchange.ts does, through undici's `request` (what the
+ * gateway used until round six), undici's `dispatch` (no body stream; what exchange.ts uses) and node:http. The sender is a child process;
  * the figure is this process's CPU time (user and system), per round of 100 pages.
  */
 import { fork } from 'node:child_process';

@@ -7,7 +7,8 @@
  */
 import DataLoader from 'dataloader';
 import { UpstreamError } from '../upstream/errors.js';
-import type { BodyBuffers, RawBody } from '../upstream/http.js';
+import type { BodyBuffers } from '../upstream/exchange.js';
+import type { RawBody } from '../upstream/http.js';
 import { PATHS, type WireLogQuery } from '../upstream/wire.js';
 import type { Caller } from '../upstream/yescale.js';
 import { UsageAggregator, type AggregatorOptions, type UsageDimension, type UsageReportRecord } from '../usage/aggregate.js';

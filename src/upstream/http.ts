@@ -47,8 +47,6 @@ export interface RawBody {
   bytes: Uint8Array;
 }
 
-export type { BodyBuffers } from './exchange.js';
-
 /**
  * Who a call is for: the credential sent upstream (in the header only), the request's deadline
  * (`signal` aborts, `deadline` in epoch ms bounds retries), and the count of upstream requests

@@ -1,6 +1,7 @@
 /** One function per YEScale System API endpoint: wire query in, domain records out. */
 import { UpstreamError } from './errors.js';
-import type { BodyBuffers, Caller, RawBody, UpstreamHttp } from './http.js';
+import type { BodyBuffers } from './exchange.js';
+import type { Caller, RawBody, UpstreamHttp } from './http.js';
 import type { BodyEncoding } from './json.js';
 import { toApiKey, toLog, toPage, toTask, toUser } from './records.js';
 import type { ApiKeyRecord, LogRecord, Page, TaskRecord, UserRecord } from './records.js';

@@ -17,7 +17,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UpstreamError } from '../upstream/errors.js';
 import type { Abortable } from '../upstream/abortable.js';
-import type { BodyBuffers, RawBody } from '../upstream/http.js';
+import type { BodyBuffers } from '../upstream/exchange.js';
+import type { RawBody } from '../upstream/http.js';
 import { aggregatePage, fromPageError, type PageError, type PageFigures, type PageJob, type PageTask } from './page.js';
 
 export interface PagePoolOptions {
