@@ -35,14 +35,20 @@ const youngGenerationGiven = givenToNode('--semi-space-growth-factor');
 /** TurboFan's flag and its alias, either way, and --jitless, which turning TurboFan on would contradict */
 const turbofanGiven = ['--turbofan', '--no-turbofan', '--opt', '--no-opt', '--jitless'].some(givenToNode);
 
+/** whether holdWhileLoading holds now: the CLI releases at once for a command that does not serve, settleHeap for one that does */
+let held = false;
+
 /** Before loading: the young generation keeps its initial size and TurboFan is off until `settleHeap`. */
 export function holdWhileLoading(): void {
+  held = true;
   if (!youngGenerationGiven) setFlagsFromString('--semi-space-growth-factor=1');
   if (!turbofanGiven) setFlagsFromString('--no-turbofan');
 }
 
 /** The end of `holdWhileLoading`: the young generation may grow again, TurboFan is on. */
 export function releaseHold(): void {
+  if (!held) return;
+  held = false;
   if (!youngGenerationGiven) setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_SEMI_SPACE_GROWTH}`);
   if (!turbofanGiven) setFlagsFromString('--turbofan');
 }
