@@ -13,7 +13,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { QuietBudget, groupSample, waitQuiet } from './cpu.js';
-import { callersOf, emulatorTotal, measure, quiesce, summarize, verify, type Emu } from './measure.js';
+import { callersOf, emulatorTotal, measure, prepare, quiesce, summarize, verify, type Emu, type Prepared } from './measure.js';
+import type { RoundResult } from './options.js';
 import { DEFAULT_OPTIONS, ROOT, type BenchOptions, type BenchResult, type ServerName, type ServerResult } from './options.js';
 import { apollo } from './peers/apollo.js';
 import { mesh } from './peers/mesh.js';
@@ -100,7 +101,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         servers = servers.filter((x) => x !== name);
       }
     }
-    for (const name of servers) {
+    if (o.interleave) await interleaved(servers, ctx, emu, result, started, loadCpu, budget);
+    else for (const name of servers) {
       const spec = SERVERS[name](ctx);
       const sr: ServerResult = { name, label: spec.label, how: spec.how, queries: [], peakRssMiB: 0 };
       result.servers.push(sr);
@@ -131,4 +133,48 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   result.elapsedS = Math.round((Date.now() - t0) / 1000);
   writeFileSync(path.join(o.outDir, 'results.json'), JSON.stringify(result, null, 2));
   return result;
+}
+
+/**
+ * `--interleave`: every server started at once (idle ones beside the measured one on its core), and
+ * for each query the rounds taken in turn, server after server, so that a machine whose speed drifts
+ * over minutes (docs/benchmarks.md, "Reading the run of 2026-12-01 18:22") slows all of them alike.
+ */
+async function interleaved(names: ServerName[], ctx: Ctx, emu: Emu, result: BenchResult, started: Proc[], loadCpu: number | undefined, budget: QuietBudget): Promise<void> {
+  const o = ctx.o;
+  const running: { sr: ServerResult; server: Server }[] = [];
+  for (const name of names) {
+    const spec = SERVERS[name](ctx);
+    const sr: ServerResult = { name, label: spec.label, how: spec.how, queries: [], peakRssMiB: 0 };
+    result.servers.push(sr);
+    o.log(`${name}: ${spec.label}`);
+    try {
+      const server = await spec.start(ctx, await freePort());
+      started.push(server.proc);
+      running.push({ sr, server });
+    } catch (error) {
+      sr.failed = (error as Error).message.split('\n')[0].slice(0, 300);
+      o.log(`! ${name} failed: ${(error as Error).message.slice(0, 3000)}`);
+    }
+  }
+  for (const q of o.queries) {
+    const turns: { sr: ServerResult; prepared: Prepared; exact: number; rounds: RoundResult[] }[] = [];
+    for (const { sr, server } of running) {
+      if (sr.failed) continue;
+      try {
+        await waitQuiet(o, budget, [emu.proc.pid, server.proc.pid], 30);
+        await quiesce(emu);
+        const exact = await verify(server, q, emu);
+        const probe = server.probes[q];
+        const target = { pgid: server.proc.pid, url: server.url + probe.path, body: JSON.stringify(probe.body), name: sr.name, q, callers: callersOf(emu, q) };
+        turns.push({ sr, prepared: await prepare(o, emu, target, loadCpu, budget), exact, rounds: [] });
+      } catch (error) {
+        sr.failed = (error as Error).message.split('\n')[0].slice(0, 300);
+        o.log(`! ${sr.name} failed: ${(error as Error).message.slice(0, 3000)}`);
+      }
+    }
+    for (let i = 1; i <= o.rounds; i++) for (const turn of turns) turn.rounds.push(await turn.prepared.round(i));
+    for (const { sr, prepared, exact, rounds } of turns) sr.queries.push(summarize(q, rounds, exact, prepared.callsUnderLoad, prepared.wrongCaller));
+  }
+  for (const { sr, server } of running) sr.peakRssMiB = groupSample(server.proc.pid).hwmKiB / 1024;
 }

@@ -66,13 +66,36 @@ export async function quiesce(emu: Emu): Promise<void> {
   }
 }
 
-export async function measure(
-  o: BenchOptions,
-  emu: Emu,
-  target: { pgid: number; url: string; body?: string; name: string; q: string; callers: Caller[] },
-  loadCpu: number | undefined,
-  budget: QuietBudget,
-): Promise<{ rounds: RoundResult[]; callsUnderLoad: number; wrongCaller: number }> {
+export interface Target {
+  pgid: number;
+  url: string;
+  body?: string;
+  name: string;
+  q: string;
+  callers: Caller[];
+}
+
+/** What `prepare` leaves: the upstream calls per request under load, and one measured round at a time. */
+export interface Prepared {
+  callsUnderLoad: number;
+  wrongCaller: number;
+  /** round i, repeated once if other processes disturbed it (the quieter one counts) */
+  round(i: number): Promise<RoundResult>;
+}
+
+/** Warm-up, upstream calls under load, then the measured rounds one after the other. */
+export async function measure(o: BenchOptions, emu: Emu, target: Target, loadCpu: number | undefined, budget: QuietBudget): Promise<{ rounds: RoundResult[]; callsUnderLoad: number; wrongCaller: number }> {
+  const prepared = await prepare(o, emu, target, loadCpu, budget);
+  const rounds: RoundResult[] = [];
+  for (let i = 1; i <= o.rounds; i++) rounds.push(await prepared.round(i));
+  return { rounds, callsUnderLoad: prepared.callsUnderLoad, wrongCaller: prepared.wrongCaller };
+}
+
+/**
+ * Warm-up and the upstream calls under load; the rounds are left to the caller, so that several
+ * servers' rounds can be taken in turn (`npm run bench -- --interleave`).
+ */
+export async function prepare(o: BenchOptions, emu: Emu, target: Target, loadCpu: number | undefined, budget: QuietBudget): Promise<Prepared> {
   const bodyFile = target.body === undefined ? undefined : path.join(o.outDir, `body-${target.name}-${target.q}.json`);
   if (bodyFile) writeFileSync(bodyFile, target.body!);
   const load = (durationS: number, tag: string) =>
@@ -87,7 +110,8 @@ export async function measure(
   // every request issued counts, also one that failed or timed out: the server may still have called upstream
   const callsUnderLoad = exact.issued ? ((await emu.total()) - exact0) / exact.issued : 0;
 
-  const rounds: RoundResult[] = [];
+  o.log(`  ${target.name.padEnd(8)} ${target.q.padEnd(9)} upstream calls/request with ${o.connections} in flight: ${callsUnderLoad.toFixed(2)}`);
+  if (exact.wrongCaller) o.log(`  ${target.name.padEnd(8)} ${target.q.padEnd(9)} ANSWERS FOR ANOTHER CALLER: ${exact.wrongCaller}`);
   const round = async (i: number, attempt: number): Promise<RoundResult> => {
     await quiesce(emu);
     await waitQuiet(o, budget, [emu.proc.pid, target.pgid], 15);
@@ -123,19 +147,18 @@ export async function measure(
     );
     return rr;
   };
-  for (let i = 1; i <= o.rounds; i++) {
-    let best = await round(i, 0);
-    // a round other processes disturbed is repeated once, if the budget allows; the quieter one counts
-    if (best.foreignCpu >= NOISY && budget.left >= o.durationS * 1000) {
+  return {
+    callsUnderLoad,
+    wrongCaller: exact.wrongCaller,
+    async round(i) {
+      const best = await round(i, 0);
+      // a round other processes disturbed is repeated once, if the budget allows; the quieter one counts
+      if (best.foreignCpu < NOISY || budget.left < o.durationS * 1000) return best;
       budget.spend(o.durationS * 1000);
       const again = await round(i, 1);
-      if (again.foreignCpu < best.foreignCpu) best = again;
-    }
-    rounds.push(best);
-  }
-  o.log(`  ${target.name.padEnd(8)} ${target.q.padEnd(9)} upstream calls/request with ${o.connections} in flight: ${callsUnderLoad.toFixed(2)}`);
-  if (exact.wrongCaller) o.log(`  ${target.name.padEnd(8)} ${target.q.padEnd(9)} ANSWERS FOR ANOTHER CALLER: ${exact.wrongCaller}`);
-  return { rounds, callsUnderLoad, wrongCaller: exact.wrongCaller };
+      return again.foreignCpu < best.foreignCpu ? again : best;
+    },
+  };
 }
 
 export function summarize(q: QueryId, rounds: RoundResult[], callsPerRequest: number, callsUnderLoad: number, wrongCaller: number): QueryResult {

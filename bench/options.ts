@@ -54,6 +54,8 @@ export interface BenchOptions {
   /** seconds the whole run may spend waiting for other processes to calm down (< 25% of a core)
    *  before a server or a round, and repeating rounds that other load disturbed; 0: never */
   quietS: number;
+  /** start every server at once and take each query's rounds in turn, server after server */
+  interleave: boolean;
   /** logs, generated configs and raw results */
   outDir: string;
   log: (line: string) => void;
@@ -75,6 +77,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   seed: 1,
   logs: 20_000,
   quietS: 120,
+  interleave: false,
   outDir: path.join(BENCH_DIR, '.out'),
   log: (line) => console.log(line),
 };

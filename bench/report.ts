@@ -38,7 +38,7 @@ export function machineLine(r: BenchResult): string {
   return (
     `${r.date.slice(0, 16).replace('T', ' ')} UTC · gateway at ${r.revision} · ${m.cpus} × ${m.cpuModel} · ${m.memGiB} GiB · ${m.kernel} · Node ${m.node} · ` +
     `${r.options.load === 'wrk' ? `wrk ${m.wrk ?? '?'}` : 'built-in Node load loop'} -t1 -c${r.options.connections} · ` +
-    `${r.options.rounds} × ${r.options.durationS} s rounds after ${r.options.warmupS} s warm-up, medians · ` +
+    `${r.options.rounds} × ${r.options.durationS} s rounds after ${r.options.warmupS} s warm-up${r.options.interleave ? ', taken in turn across servers' : ''}, medians · ` +
     (m.pinned ? 'server on cpu 1, load + emulator on cpu 0 (taskset)' : 'not pinned')
   );
 }

@@ -15,6 +15,8 @@
  *   --seed 1 --logs 20000               emulator data
  *   --quiet 120                         seconds the run may spend waiting for a quiet machine and repeating
  *                                       rounds other processes disturbed (0: never)
+ *   --interleave                        start every server at once and take each query's rounds in turn,
+ *                                       server after server (a machine whose speed drifts slows all alike)
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -63,6 +65,7 @@ export function parseCli(argv: string[]): { options: Partial<BenchOptions>; docs
       seed: { type: 'string' },
       logs: { type: 'string' },
       quiet: { type: 'string' },
+      interleave: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -90,6 +93,7 @@ export function parseCli(argv: string[]): { options: Partial<BenchOptions>; docs
     seed: num(values.seed, 'seed', 0),
     logs: num(values.logs, 'logs', 1),
     quietS: num(values.quiet, 'quiet', 0),
+    interleave: values.interleave ? true : undefined,
   };
   for (const k of Object.keys(options) as (keyof BenchOptions)[]) if (options[k] === undefined) delete options[k];
   return { options, docs: !values['no-docs'] };

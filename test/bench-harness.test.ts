@@ -65,6 +65,38 @@ describe('bench harness', () => {
     expect(rows[1]).toContain('floor: node:http + undici');
     expect(manyCallersLines(result).join('\n')).toMatch(/ours did \*\*[\d.]+×\*\* the req\/s of the Node floor .* [\d.]+ ms of server CPU per request against the floor's [\d.]+ ms/);
   }, 180_000); // two servers on a shared machine
+
+  it('--interleave takes each query\'s rounds in turn, server after server, with both servers running', async () => {
+    const lines: string[] = [];
+    const result = await runBench({
+      servers: ['node-floor', 'ours'],
+      queries: ['me', 'many'],
+      floor: false,
+      rounds: 2,
+      durationS: 1,
+      warmupS: 0,
+      connections: 4,
+      callers: 10,
+      load: hasWrk ? 'wrk' : 'node',
+      ours: 'tsx',
+      install: false,
+      pin: false,
+      quietS: 0,
+      interleave: true,
+      outDir,
+      log: (line) => lines.push(line),
+    });
+    for (const server of result.servers) {
+      expect(server.failed).toBeUndefined();
+      expect(server.queries.map((q) => [q.query, q.rounds.length, q.errors])).toEqual([['me', 2, 0], ['many', 2, 0]]);
+      expect(server.queries[1].wrongCaller).toBe(0);
+    }
+    const order = lines.map((l) => /^\s+(\S+)\s+(\S+)\s+round (\d)/.exec(l)).filter((m) => m !== null).map((m) => m.slice(1).join(' '));
+    expect(order).toEqual([
+      'node-floor me 1', 'ours me 1', 'node-floor me 2', 'ours me 2',
+      'node-floor many 1', 'ours many 1', 'node-floor many 2', 'ours many 2',
+    ]);
+  }, 180_000);
 });
 
 describe('bench numbers', () => {
