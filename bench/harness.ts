@@ -14,8 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { QuietBudget, groupSample, waitQuiet } from './cpu.js';
 import { callersOf, emulatorTotal, measure, prepare, quiesce, summarize, verify, type Emu, type Prepared } from './measure.js';
-import type { RoundResult } from './options.js';
-import { DEFAULT_OPTIONS, ROOT, type BenchOptions, type BenchResult, type ServerName, type ServerResult } from './options.js';
+import { DEFAULT_OPTIONS, ROOT, type BenchOptions, type BenchResult, type RoundResult, type ServerName, type ServerResult } from './options.js';
 import { apollo } from './peers/apollo.js';
 import { mesh } from './peers/mesh.js';
 import { nodeFloor } from './peers/node-floor.js';
@@ -121,8 +120,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         }
         sr.peakRssMiB = groupSample(server.proc.pid).hwmKiB / 1024;
       } catch (error) {
-        sr.failed = (error as Error).message.split('\n')[0].slice(0, 300);
-        o.log(`! ${name} failed: ${(error as Error).message.slice(0, 3000)}`);
+        failed(o, sr, error);
       } finally {
         if (server) await stop(server.proc);
       }
@@ -153,8 +151,7 @@ async function interleaved(names: ServerName[], ctx: Ctx, emu: Emu, result: Benc
       started.push(server.proc);
       running.push({ sr, server });
     } catch (error) {
-      sr.failed = (error as Error).message.split('\n')[0].slice(0, 300);
-      o.log(`! ${name} failed: ${(error as Error).message.slice(0, 3000)}`);
+      failed(o, sr, error);
     }
   }
   for (const q of o.queries) {
@@ -169,12 +166,25 @@ async function interleaved(names: ServerName[], ctx: Ctx, emu: Emu, result: Benc
         const target = { pgid: server.proc.pid, url: server.url + probe.path, body: JSON.stringify(probe.body), name: sr.name, q, callers: callersOf(emu, q) };
         turns.push({ sr, prepared: await prepare(o, emu, target, loadCpu, budget), exact, rounds: [] });
       } catch (error) {
-        sr.failed = (error as Error).message.split('\n')[0].slice(0, 300);
-        o.log(`! ${sr.name} failed: ${(error as Error).message.slice(0, 3000)}`);
+        failed(o, sr, error);
       }
     }
-    for (let i = 1; i <= o.rounds; i++) for (const turn of turns) turn.rounds.push(await turn.prepared.round(i));
-    for (const { sr, prepared, exact, rounds } of turns) sr.queries.push(summarize(q, rounds, exact, prepared.callsUnderLoad, prepared.wrongCaller));
+    for (let i = 1; i <= o.rounds; i++) {
+      for (const turn of turns.filter((t) => !t.sr.failed)) {
+        try {
+          turn.rounds.push(await turn.prepared.round(i));
+        } catch (error) {
+          failed(o, turn.sr, error);
+        }
+      }
+    }
+    for (const { sr, prepared, exact, rounds } of turns) if (!sr.failed) sr.queries.push(summarize(q, rounds, exact, prepared.callsUnderLoad, prepared.wrongCaller));
   }
   for (const { sr, server } of running) sr.peakRssMiB = groupSample(server.proc.pid).hwmKiB / 1024;
+}
+
+/** A server that could not start or answer: its row says why, the run goes on with the others. */
+function failed(o: BenchOptions, sr: ServerResult, error: unknown): void {
+  sr.failed = (error as Error).message.split('\n')[0].slice(0, 300);
+  o.log(`! ${sr.name} failed: ${(error as Error).message.slice(0, 3000)}`);
 }
