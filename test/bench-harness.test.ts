@@ -19,23 +19,28 @@ const outDir = mkdtempSync(path.join(tmpdir(), 'bench-harness-'));
 
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
+/** a tiny run: one-second rounds, four connections, ten callers of (4), nothing installed or pinned */
+const TINY = {
+  floor: false,
+  durationS: 1,
+  warmupS: 0,
+  connections: 4,
+  callers: 10,
+  load: hasWrk ? 'wrk' : 'node',
+  ours: 'tsx',
+  install: false,
+  pin: false,
+  quietS: 0,
+  outDir,
+} as const;
+
 describe('bench harness', () => {
   it('runs one short round against our gateway and the Node floor and reports req/s and upstream calls', async () => {
     const result = await runBench({
       // node-floor first: the table still shows it under ours
+      ...TINY,
       servers: ['node-floor', 'ours'],
-      floor: false,
       rounds: 1,
-      durationS: 1,
-      warmupS: 0,
-      connections: 4,
-      callers: 10,
-      load: hasWrk ? 'wrk' : 'node',
-      ours: 'tsx',
-      install: false,
-      pin: false,
-      quietS: 0,
-      outDir,
       log: () => undefined,
     });
 
@@ -69,21 +74,11 @@ describe('bench harness', () => {
   it('--interleave takes each query\'s rounds in turn, server after server, with both servers running', async () => {
     const lines: string[] = [];
     const result = await runBench({
+      ...TINY,
       servers: ['node-floor', 'ours'],
       queries: ['me', 'many'],
-      floor: false,
       rounds: 2,
-      durationS: 1,
-      warmupS: 0,
-      connections: 4,
-      callers: 10,
-      load: hasWrk ? 'wrk' : 'node',
-      ours: 'tsx',
-      install: false,
-      pin: false,
-      quietS: 0,
       interleave: true,
-      outDir,
       log: (line) => lines.push(line),
     });
     for (const server of result.servers) {

@@ -275,6 +275,21 @@ describe('task billing logs (per new-api era)', () => {
     });
   }
 
+  it('writes a refund after its failure even when every later entry of the history is taken: at the end of the history, the task ending with it', () => {
+    // a short history of a busy account: the newest entries are all charges and refunds of other tasks
+    // at some start times (about one in eight here); the refund went to an older free entry, before
+    // the task was even submitted, where a client looking near the task's times did not find it
+    for (let k = 0; k < 60; k++) {
+      const e = createEmulator({ now: NOW - k * 7_919, speed: 0, logsPerUser: 300 });
+      const refunds = Array.from({ length: e.logCount('demo') }, (_, i) => e.log('demo', i)).filter((l) => l.type === 4);
+      for (const t of e.tasks('demo').filter((task) => task.status === 'FAILURE')) {
+        const mine = refunds.filter((l) => l.content.includes(t.task_id));
+        expect(mine.map((l) => l.created_at), t.task_id).toEqual([t.finish_time]);
+        expect(t.finish_time).toBeGreaterThanOrEqual(Math.max(t.submit_time, t.start_time));
+      }
+    }
+  });
+
   it('refuses an unknown era', () => {
     expect(() => createEmulator({ now: NOW, speed: 0, logsPerUser: 10, era: 'v1' as never })).toThrow(/era/);
   });

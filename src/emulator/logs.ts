@@ -55,7 +55,7 @@ export class LogStore {
   ) {
     const n = (this.base = account.logCount);
     this.timeline = new Timeline(n, seed, account.salt, now);
-    for (const task of tasks) this.placeTask(task);
+    const lateRefunds = tasks.filter((task) => this.placeTask(task) === 'refund later');
     this.types = new Uint8Array(n);
     this.models = new Uint8Array(n);
     this.keys = new Uint8Array(n);
@@ -71,6 +71,7 @@ export class LogStore {
       this.keys[s - 1] = c.key;
       this.tally(c, t);
     }
+    for (const task of lateRefunds.sort((a, b) => a.finish_time - b.finish_time)) this.appendLateRefund(task);
     this.baseUsedQuota = this.usedQuota;
   }
 
@@ -211,9 +212,9 @@ export class LogStore {
    * Writes a task's billing entries into the generated history, as new-api does: the submission
    * charge (CONSUME, quota = task quota, no task id) at the entry nearest the submit time, whose time
    * becomes the task's submission time; for a failed task, its refund at the first free entry at or
-   * after completion, whose time becomes the completion time. Mutates the task's times.
+   * after completion (else 'refund later': after the history), whose time becomes the completion time. Mutates the task's times.
    */
-  private placeTask(task: WireTask): void {
+  private placeTask(task: WireTask): 'refund later' | undefined {
     if (this.base < 2) return;
     const { model, key } = this.taskKey(task);
     const charge = this.claim(task.submit_time, false);
@@ -227,15 +228,24 @@ export class LogStore {
     this.taskEntries.set(charge, { kind: 'charge', task, model, key });
     if (task.status !== 'FAILURE') return;
     const refund = this.claim(Math.max(task.finish_time, task.submit_time), true);
-    if (refund < 0) return;
+    if (refund < 0) return 'refund later';
     const t = this.createdAt(this.count - refund);
     if (t >= task.start_time && t >= task.submit_time) task.finish_time = task.updated_at = t;
     this.taskEntries.set(refund, { kind: 'refund', task, model, key });
   }
 
+  /** A refund with no free history entry after its failure: after the newest entry (as new-api's poller writes it), the task ending there. Part of the history: the balance already counts it. */
+  private appendLateRefund(task: WireTask): void {
+    const s = this.count + 1;
+    const at = Math.max(task.finish_time, task.submit_time, this.createdAt(0));
+    this.taskEntries.set(s, { kind: 'refund', task, ...this.taskKey(task) });
+    this.push(this.generate(s, at), at);
+    task.finish_time = task.updated_at = at;
+  }
+
   /**
-   * The serial of the free generated entry nearest `at` (the first one at or after it if `after`),
-   * claimed for a task; -1 if none. Serial 1 stays the sign-up gift.
+   * The serial of the free generated entry nearest `at` (or with `after`, the first one at or after
+   * it), claimed for a task; -1 if none. Serial 1 stays the sign-up gift.
    */
   private claim(at: number, after: boolean): number {
     // created_at is non-increasing with the index: the first index at or before `at`
@@ -247,11 +257,12 @@ export class LogStore {
       else lo = mid + 1;
     }
     if (after) {
-      if (this.createdAt(lo) < at && lo > 0) lo--;
-      for (let index = lo; index >= 0; index--) {
+      // newer entries have lower indices; an entry before `at` never serves
+      for (let index = this.createdAt(lo) < at ? lo - 1 : lo; index >= 0; index--) {
         const serial = this.base - index;
         if (serial > 1 && !this.taskEntries.has(serial)) return serial;
       }
+      return -1;
     }
     if (lo > 0 && this.createdAt(lo - 1) - at < at - this.createdAt(lo)) lo--;
     for (let step = 0; step < 2 * this.base; step++) {
