@@ -141,6 +141,11 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
 async function interleaved(names: ServerName[], ctx: Ctx, emu: Emu, result: BenchResult, started: Proc[], loadCpu: number | undefined, budget: QuietBudget): Promise<void> {
   const o = ctx.o;
   const running: { sr: ServerResult; server: Server }[] = [];
+  // as one after the other: a server that failed goes at once, so it weighs on no other's rounds
+  const drop = async ({ sr, server }: { sr: ServerResult; server: Server }, error: unknown) => {
+    failed(o, sr, error);
+    await stop(server.proc);
+  };
   for (const name of names) {
     const spec = SERVERS[name](ctx);
     const sr: ServerResult = { name, label: spec.label, how: spec.how, queries: [], peakRssMiB: 0 };
@@ -155,8 +160,9 @@ async function interleaved(names: ServerName[], ctx: Ctx, emu: Emu, result: Benc
     }
   }
   for (const q of o.queries) {
-    const turns: { sr: ServerResult; prepared: Prepared; exact: number; rounds: RoundResult[] }[] = [];
-    for (const { sr, server } of running) {
+    const turns: { sr: ServerResult; server: Server; prepared: Prepared; exact: number; rounds: RoundResult[] }[] = [];
+    for (const entry of running) {
+      const { sr, server } = entry;
       if (sr.failed) continue;
       try {
         await waitQuiet(o, budget, [emu.proc.pid, server.proc.pid], 30);
@@ -164,9 +170,9 @@ async function interleaved(names: ServerName[], ctx: Ctx, emu: Emu, result: Benc
         const exact = await verify(server, q, emu);
         const probe = server.probes[q];
         const target = { pgid: server.proc.pid, url: server.url + probe.path, body: JSON.stringify(probe.body), name: sr.name, q, callers: callersOf(emu, q) };
-        turns.push({ sr, prepared: await prepare(o, emu, target, loadCpu, budget), exact, rounds: [] });
+        turns.push({ sr, server, prepared: await prepare(o, emu, target, loadCpu, budget), exact, rounds: [] });
       } catch (error) {
-        failed(o, sr, error);
+        await drop(entry, error);
       }
     }
     for (let i = 1; i <= o.rounds; i++) {
@@ -174,13 +180,13 @@ async function interleaved(names: ServerName[], ctx: Ctx, emu: Emu, result: Benc
         try {
           turn.rounds.push(await turn.prepared.round(i));
         } catch (error) {
-          failed(o, turn.sr, error);
+          await drop(turn, error);
         }
       }
     }
     for (const { sr, prepared, exact, rounds } of turns) if (!sr.failed) sr.queries.push(summarize(q, rounds, exact, prepared.callsUnderLoad, prepared.wrongCaller));
   }
-  for (const { sr, server } of running) sr.peakRssMiB = groupSample(server.proc.pid).hwmKiB / 1024;
+  for (const { sr, server } of running) if (!sr.failed) sr.peakRssMiB = groupSample(server.proc.pid).hwmKiB / 1024;
 }
 
 /** A server that could not start or answer: its row says why, the run goes on with the others. */

@@ -286,6 +286,7 @@ describe('task billing logs (per new-api era)', () => {
         const mine = refunds.filter((l) => l.content.includes(t.task_id));
         expect(mine.map((l) => l.created_at), t.task_id).toEqual([t.finish_time]);
         expect(t.finish_time).toBeGreaterThanOrEqual(Math.max(t.submit_time, t.start_time));
+        expect(t.finish_time).toBeLessThanOrEqual(NOW - k * 7_919);
       }
     }
   });

@@ -234,13 +234,14 @@ export class LogStore {
     this.taskEntries.set(refund, { kind: 'refund', task, model, key });
   }
 
-  /** A refund with no free history entry after its failure: after the newest entry (as new-api's poller writes it), the task ending there. Part of the history: the balance already counts it. */
+  /** A refund with no free history entry after its failure: after the newest entry (as new-api's poller writes it), never after now, the task ending there. Part of the history: the balance already counts it. */
   private appendLateRefund(task: WireTask): void {
     const s = this.count + 1;
-    const at = Math.max(task.finish_time, task.submit_time, this.createdAt(0));
+    const at = Math.max(this.createdAt(0), Math.min(Math.max(task.finish_time, task.submit_time), this.now));
     this.taskEntries.set(s, { kind: 'refund', task, ...this.taskKey(task) });
     this.push(this.generate(s, at), at);
     task.finish_time = task.updated_at = at;
+    task.start_time = Math.min(task.start_time, at);
   }
 
   /**
