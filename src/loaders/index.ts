@@ -3,7 +3,7 @@ import type DataLoader from 'dataloader';
 import type { UpstreamHttp } from '../upstream/http.js';
 import type { ApiKeyRecord, LogRecord, Page, TaskRecord, UserRecord } from '../upstream/records.js';
 import { getLogsBody, getUser, listApiKeys, listLogs, listTasks, type Caller } from '../upstream/yescale.js';
-import { INLINE_PAGES, type PagePool } from '../usage/page-pool.js';
+import type { PagePool } from '../usage/page-pool.js';
 import type { WireApiKeyQuery, WireLogQuery, WireTaskQuery } from '../upstream/wire.js';
 import { logByIdLoader, taskByIdLoader } from './by-id.js';
 import { keyLogsLoader } from './key-logs.js';
@@ -33,7 +33,7 @@ export class Loaders {
     private readonly http: UpstreamHttp,
     private readonly caller: Caller | null,
     private readonly settings: { logPageConcurrency: number },
-    private readonly usagePool: PagePool = INLINE_PAGES,
+    private readonly usagePool: PagePool,
   ) {}
 
   private get walk() {

@@ -4,7 +4,6 @@
  */
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import type { Context } from '../context.js';
-import { Loaders } from '../loaders/index.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { deleteApiKey, updateApiKeyQuota } from '../upstream/yescale.js';
 import type { ApiKeyRecord } from '../upstream/records.js';
@@ -150,9 +149,8 @@ builder.relayMutationField(
       const credits = quotaCredits(input.remainQuota, input.remainQuotaUsd);
       const caller = writer(ctx);
       await updateApiKeyQuota(ctx.http, caller, id, credits);
-      ctx.loaders.apiKeys.clearAll();
-      // a fresh loader: the request's may hold the list from before the write
-      const keys = await new Loaders(ctx.http, caller, ctx.settings).apiKeys.load({});
+      // the list from before the write is dropped; the one read now serves the rest of the request
+      const keys = await ctx.loaders.apiKeys.clearAll().load({});
       return { apiKey: keys.find((key) => key.id === id) ?? null };
     },
   },

@@ -19,10 +19,10 @@ import { UpstreamError } from '../upstream/errors.js';
 import type { Abortable } from '../upstream/abortable.js';
 import type { BodyBuffers } from '../upstream/exchange.js';
 import type { RawBody } from '../upstream/http.js';
-import { aggregatePage, fromPageError, type PageError, type PageFigures, type PageJob, type PageTask } from './page.js';
+import { fromPageError, type PageError, type PageFigures, type PageJob, type PageTask } from './page.js';
 
 export interface PagePoolOptions {
-  /** threads at most; 0: pages are aggregated on the calling thread */
+  /** threads at most */
   size: number;
   /** a thread without work for this long ends */
   idleMs: number;
@@ -81,7 +81,6 @@ export class PagePool implements BodyBuffers {
 
   /** The figures of one page, from the next free thread, callers taking turns. */
   run(body: RawBody, job: PageJob, owner: PageOwner): Promise<PageFigures> {
-    if (this.options.size === 0) return Promise.resolve().then(() => aggregatePage({ ...job, status: body.status, bytes: body.bytes }));
     if (this.closed) return Promise.reject(shuttingDown(job.path));
     if (owner.signal?.aborted) return Promise.reject(deadline(job.path));
     const { promise, resolve, reject } = withResolvers<PageFigures>();
@@ -106,10 +105,9 @@ export class PagePool implements BodyBuffers {
 
   /**
    * A buffer of the pool's for a body of `size` bytes (or a new one, a quarter larger, for pages
-   * of slightly different sizes), to come back in run(); without threads, a plain one.
+   * of slightly different sizes), to come back in run().
    */
   take(size: number): Uint8Array {
-    if (this.options.size === 0) return new Uint8Array(size);
     const at = this.buffers.findIndex((buffer) => buffer.byteLength >= size);
     const buffer = at >= 0 ? this.buffers.splice(at, 1)[0] : new SharedArrayBuffer(Math.ceil(size * 1.25));
     this.lent.add(buffer);
@@ -235,9 +233,6 @@ function startWorker(heapMb: number | undefined): Worker {
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
   return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)}))`, { ...options, eval: true });
 }
-
-/** No threads: for loaders that never scan (a mutation's fresh key list, src/schema/api-key.ts). */
-export const INLINE_PAGES = new PagePool({ size: 0, idleMs: 0 });
 
 /** Promise.withResolvers, which Node 20 lacks. */
 function withResolvers<T>() {
