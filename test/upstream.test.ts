@@ -72,6 +72,8 @@ describe('upstream client', () => {
       const error = await failure(http.getData('/yescale/user', {}, bad));
       expect([error.kind, error.message]).toEqual(['UNAUTHENTICATED', expect.stringMatching(/visible ASCII/)]);
     }
+    // a key write too
+    expect((await failure(http.write('DELETE', '/yescale/deletekey/1', undefined, bad))).kind).toBe('UNAUTHENTICATED');
     expect([bad.upstreamCalls, seen.length - before]).toEqual([0, 0]);
     await expect(http.getData('/yescale/user', {}, { ...caller, upstreamCalls: 0 })).resolves.toEqual({ username: 'u' });
   });

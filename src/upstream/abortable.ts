@@ -3,8 +3,8 @@
  * own signal for a shared call (in-flight.ts), both `CallSignal`s, or an AbortSignal (a poller's lease,
  * a CSV export's client leaving).
  *
- * A CallSignal has the part of AbortSignal that the limiter, retries and undici read (`aborted`,
- * `reason`, add/removeEventListener of 'abort'; test/upstream.test.ts checks undici honours it), without
+ * A CallSignal has the part of AbortSignal that the limiter, retries and exchange.ts read (`aborted`,
+ * `reason`, add/removeEventListener of 'abort'; test/exchange.test.ts checks a call stops with it), without
  * Node's EventTarget: a new AbortController and its signal cost ~4.4 µs, every upstream call paid it,
  * a CallSignal ~0.03 µs (docs/benchmarks.md, "Round five").
  */

@@ -10,10 +10,18 @@ export interface Credential {
   secret: string;
   /** a stable, non-reversible id of `secret`, safe as a map key, label or log field */
   id: string;
+  /**
+   * whether `secret` can go in a header at all (visible ASCII; new-api's keys are letters and digits).
+   * One that cannot is refused before anything is sent (src/upstream/http.ts): undici refuses such a
+   * header in a way that leaves a pool connection waiting for ever, and after a few the pool serves nobody.
+   */
+  sendable: boolean;
 }
 
+const SENDABLE = /^[\x21-\x7e]+$/;
+
 export function toCredential(secret: string): Credential {
-  return { secret, id: hash('sha256', secret, 'hex') };
+  return { secret, id: hash('sha256', secret, 'hex'), sendable: SENDABLE.test(secret) };
 }
 
 /**

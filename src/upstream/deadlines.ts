@@ -7,7 +7,8 @@
  *
  * It is a CallSignal (abortable.ts), not an AbortSignal: each upstream call of each request of the
  * window adds a listener to it and removes it, and Node's EventTarget walks its list of listeners
- * on each add and remove (~100-250 of them under load; docs/benchmarks.md, "Round six").
+ * on each add as well as each remove (~100-250 of them under load; docs/benchmarks.md, "Round
+ * six: the upstream call path"); a CallSignal adds in constant time.
  */
 import { CallSignal, type Abortable } from './abortable.js';
 

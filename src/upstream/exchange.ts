@@ -5,8 +5,9 @@
  * `dispatch`, the Node floor's four calls of query (4) cost 5–9% less CPU a request (docs/benchmarks.md,
  * "Round six: the upstream call path").
  *
- * `signal` is the call's (in-flight.ts): when it aborts, the promise rejects with its reason at once,
- * even for a request still queued in the pool, and undici closes the request.
+ * `signal` is the call's (in-flight.ts for a read, the request's deadline for a key write): when it
+ * aborts, the promise rejects with its reason at once, even for a request still queued in the pool,
+ * and undici closes the request.
  */
 import type { Dispatcher } from 'undici';
 import type { Abortable } from './abortable.js';
@@ -65,16 +66,14 @@ class Exchange implements Dispatcher.DispatchHandler, Answer {
   private controller: Dispatcher.DispatchController | null = null;
   private settled = false;
   /** past this many bytes the answer is refused: maxBodyBytes, or the Content-Length of a body read as bytes */
-  private max: number;
+  private max = 0;
 
   constructor(
     private readonly name: string,
     private readonly request: ExchangeRequest,
     private readonly resolve: (answer: Answer) => void,
     private readonly reject: (error: unknown) => void,
-  ) {
-    this.max = request.maxBodyBytes;
-  }
+  ) {}
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     // (undici may start a request again when a kept-alive connection failed under it: from scratch)
@@ -150,11 +149,11 @@ class Exchange implements Dispatcher.DispatchHandler, Answer {
   }
 
   private tooLarge(): UpstreamError {
-    return tooLarge(this.name, this.request.maxBodyBytes);
+    const { name, request } = this;
+    return new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answer to ${name} exceeded ${request.maxBodyBytes} bytes`, { path: name });
   }
 }
 
-export const tooLarge = (path: string, max: number) => new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answer to ${path} exceeded ${max} bytes`, { path });
 
 const asError = (reason: unknown): Error => (reason instanceof Error ? reason : new Error(String(reason)));
 

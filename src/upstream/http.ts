@@ -1,7 +1,7 @@
 /**
- * The one way to talk to the upstream: an undici Pool with keep-alive and explicit timeouts.
- * Every response body is consumed or dumped (or undici holds the connection), bodies are capped,
- * and every failure becomes an UpstreamError. The credential goes into the header only; anything
+ * The one way to talk to the upstream: an undici Pool with keep-alive and explicit timeouts,
+ * each request through exchange.ts (bodies taken as they arrive and capped), and every failure
+ * becomes an UpstreamError. The credential goes into the header only; anything
  * keyed by caller (dedupe, limiter) uses its hash.
  *
  * One call runs through the policies, outermost first:
@@ -137,6 +137,7 @@ export class UpstreamHttp {
   }
 
   private get(path: string, query: Query, caller: Caller, encoding: BodyEncoding | 'bytes', buffers?: BodyBuffers): Promise<unknown> {
+    if (!caller.credential.sendable) return Promise.reject(unsendable(path));
     const target = this.basePath + path + toSearch(query);
     const result = this.inFlight.run(`${caller.credential.id} ${encoding} ${target}`, caller.deadline ?? Infinity, caller.signal, (shared, latest) =>
       withRetry(this.options, (attempt) => this.attempt(path, target, caller, shared, attempt, encoding, buffers), latest, shared),
@@ -153,6 +154,7 @@ export class UpstreamHttp {
    * reported as it is. The breaker and the limiter still apply, as to reads.
    */
   async write(method: 'DELETE' | 'PUT', path: string, body: unknown, caller: Caller): Promise<void> {
+    if (!caller.credential.sendable) throw unsendable(path);
     const target = this.basePath + path;
     try {
       await this.attempt(path, target, caller, caller.signal, 0, 'utf8', undefined, { method, body });
@@ -172,9 +174,6 @@ export class UpstreamHttp {
     buffers: BodyBuffers | undefined,
     write?: { method: 'DELETE' | 'PUT'; body: unknown },
   ): Promise<unknown> {
-    // Refused before anything is sent: undici refuses such a header in a way that leaves the pool's
-    // connection waiting for ever, and after a few of them the pool serves no caller at all.
-    if (!SENDABLE_SECRET.test(caller.credential.secret)) throw unsendable(path);
     if (this.breaker.state() === 'open') throw this.refuse(path, attempt);
     const release = this.limiter.tryAcquire(caller.credential.id, signal) ?? (await this.limiter.acquire(caller.credential.id, signal));
     try {
@@ -256,16 +255,12 @@ export function toSearch(query: Query): string {
 const PLAIN = /^[\w.*-]*$/;
 const formEncode = (text: string): string => (PLAIN.test(text) ? text : new URLSearchParams([['', text]]).toString().slice(1));
 
-/** What an access key can be: visible ASCII (new-api's keys are letters and digits). */
-const SENDABLE_SECRET = /^[\x21-\x7e]+$/;
+/** A credential that cannot go in a header (Credential.sendable). */
 const unsendable = (path: string) =>
   new UpstreamError('UNAUTHENTICATED', 'The access key has characters no access key has (only visible ASCII can be sent): nothing was sent upstream', { path });
 
 function toUpstreamError(path: string, cause: unknown): UpstreamError {
   if (cause instanceof UpstreamError) return cause;
-  if (cause instanceof undiciErrors.ResponseExceededMaxSizeError) {
-    return new UpstreamError('UPSTREAM_BAD_RESPONSE', `The upstream answer to ${path} was too large`, { path });
-  }
   const name = cause instanceof Error ? cause.name : 'Error';
   const what =
     cause instanceof undiciErrors.ConnectTimeoutError
