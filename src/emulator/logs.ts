@@ -55,7 +55,8 @@ export class LogStore {
   ) {
     const n = (this.base = account.logCount);
     this.timeline = new Timeline(n, seed, account.salt, now);
-    const lateRefunds = tasks.filter((task) => this.placeTask(task) === 'refund later');
+    const lateRefunds: WireTask[] = [];
+    for (const task of tasks) if (this.placeTask(task) === 'refund later') lateRefunds.push(task);
     this.types = new Uint8Array(n);
     this.models = new Uint8Array(n);
     this.keys = new Uint8Array(n);
@@ -160,21 +161,26 @@ export class LogStore {
   }
 
   /**
-   * A task's billing entry written at `t` as new-api writes it: 'charge' when it is submitted (a CONSUME
-   * of its quota), 'refund' when it fails (the quota goes back to the user; on latest builds also to the key).
+   * A task's billing entry written at `t` as new-api writes it: 'charge' when it is submitted (a CONSUME of its quota), 'refund' when it fails (the quota goes back to the user; on latest builds also to the key).
    */
   appendTask(kind: 'charge' | 'refund', task: WireTask, t: number): void {
-    const s = this.count + 1;
-    const at = Math.max(t, this.count > 0 ? this.createdAt(0) : t);
-    this.taskEntries.set(s, { kind, task, ...this.taskKey(task) });
-    this.push(this.generate(s, at), at);
+    const { key } = this.writeTaskEntry(kind, task, t);
     if (kind === 'refund') {
       this.refunded += task.quota;
-      const { key } = this.taskEntries.get(s)!;
       if (this.era === 'latest' && !this.account.keys[key].unlimited) this.account.keys[key].remainQuota += task.quota;
       if (this.era === 'latest') this.keyUsed[key] -= task.quota;
     }
     this.version++;
+  }
+
+  /** A task's billing entry as the newest entry, at `t` (or the newest entry's time, if later): its time and key. */
+  private writeTaskEntry(kind: 'charge' | 'refund', task: WireTask, t: number): { at: number; key: number } {
+    const s = this.count + 1;
+    const at = Math.max(t, this.count > 0 ? this.createdAt(0) : t);
+    const entry = { kind, task, ...this.taskKey(task) };
+    this.taskEntries.set(s, entry);
+    this.push(this.generate(s, at), at);
+    return { at, key: entry.key };
   }
 
   /** The model and key a task's billing entries name: the platform's model, the first key allowed to use it. */
@@ -209,10 +215,9 @@ export class LogStore {
   }
 
   /**
-   * Writes a task's billing entries into the generated history, as new-api does: the submission
-   * charge (CONSUME, quota = task quota, no task id) at the entry nearest the submit time, whose time
-   * becomes the task's submission time; for a failed task, its refund at the first free entry at or
-   * after completion (else 'refund later': after the history), whose time becomes the completion time. Mutates the task's times.
+   * Writes a task's billing entries into the generated history, as new-api does: the submission charge (CONSUME, quota = task
+   * quota, no task id) at the entry nearest the submit time, whose time becomes the task's submission time; for a failed task, its
+   * refund at the first free entry at or after completion (else 'refund later': after the history), whose time becomes the completion time. Mutates the task's times.
    */
   private placeTask(task: WireTask): 'refund later' | undefined {
     if (this.base < 2) return;
@@ -236,10 +241,7 @@ export class LogStore {
 
   /** A refund with no free history entry after its failure: after the newest entry (as new-api's poller writes it), never after now, the task ending there. Part of the history: the balance already counts it. */
   private appendLateRefund(task: WireTask): void {
-    const s = this.count + 1;
-    const at = Math.max(this.createdAt(0), Math.min(Math.max(task.finish_time, task.submit_time), this.now));
-    this.taskEntries.set(s, { kind: 'refund', task, ...this.taskKey(task) });
-    this.push(this.generate(s, at), at);
+    const { at } = this.writeTaskEntry('refund', task, Math.min(Math.max(task.finish_time, task.submit_time), this.now));
     task.finish_time = task.updated_at = at;
     task.start_time = Math.min(task.start_time, at);
   }
@@ -258,7 +260,6 @@ export class LogStore {
       else lo = mid + 1;
     }
     if (after) {
-      // newer entries have lower indices; an entry before `at` never serves
       for (let index = this.createdAt(lo) < at ? lo - 1 : lo; index >= 0; index--) {
         const serial = this.base - index;
         if (serial > 1 && !this.taskEntries.has(serial)) return serial;
