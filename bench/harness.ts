@@ -4,9 +4,9 @@
  * four queries, one machine, one run. `runBench(options)` does everything and returns the numbers;
  * bench/run.ts is the CLI that prints the table and writes it into docs/benchmarks.md.
  *
- * Placement on a 2-core machine (taskset): the server under test alone on core 1; the load
- * generator (wrk -t1), the emulator and this runner on core 0. For the emulator floor (wrk straight at the
- * emulator) the emulator moves to core 1 for that measurement.
+ * Placement on a 2-core machine (taskset): the server under test alone on core 1 (with --interleave, the
+ * other servers wait idle beside it); the load generator (wrk -t1), the emulator and this runner on
+ * core 0. For the emulator floor (wrk straight at the emulator) the emulator moves to core 1 for that measurement.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -100,31 +100,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         servers = servers.filter((x) => x !== name);
       }
     }
-    if (o.interleave) await interleaved(servers, ctx, emu, result, started, loadCpu, budget);
-    else for (const name of servers) {
-      const spec = SERVERS[name](ctx);
-      const sr: ServerResult = { name, label: spec.label, how: spec.how, queries: [], peakRssMiB: 0 };
-      result.servers.push(sr);
-      o.log(`${name}: ${spec.label}`);
-      let server: Server | undefined;
-      try {
-        server = await spec.start(ctx, await freePort());
-        started.push(server.proc);
-        await waitQuiet(o, budget, [emuProc.pid, server.proc.pid], 30);
-        for (const q of o.queries) {
-          await quiesce(emu);
-          const exact = await verify(server, q, emu);
-          const probe = server.probes[q];
-          const m = await measure(o, emu, { pgid: server.proc.pid, url: server.url + probe.path, body: JSON.stringify(probe.body), name, q, callers: callersOf(emu, q) }, loadCpu, budget);
-          sr.queries.push(summarize(q, m.rounds, exact, m.callsUnderLoad, m.wrongCaller));
-        }
-        sr.peakRssMiB = groupSample(server.proc.pid).hwmKiB / 1024;
-      } catch (error) {
-        failed(o, sr, error);
-      } finally {
-        if (server) await stop(server.proc);
-      }
-    }
+    // one server at a time; with --interleave all of them at once, their rounds taken in turn
+    for (const group of o.interleave ? [servers] : servers.map((name) => [name])) await measureGroup(group, ctx, emu, result, started, loadCpu, budget);
   } finally {
     for (const p of started.reverse()) await stop(p);
   }
@@ -134,14 +111,15 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
 }
 
 /**
- * `--interleave`: every server started at once (idle ones beside the measured one on its core), and
- * for each query the rounds taken in turn, server after server, so that a machine whose speed drifts
- * over minutes (docs/benchmarks.md, "Reading the run of 2026-12-01 18:22") slows all of them alike.
+ * The servers of `names` started together, then for each query their rounds taken in turn, server
+ * after server, and stopped. One server is the usual run; several are `--interleave` (idle ones wait
+ * beside the measured one on its core), so that a machine whose speed drifts over minutes
+ * (docs/benchmarks.md, "Round seven") slows all of them alike.
  */
-async function interleaved(names: ServerName[], ctx: Ctx, emu: Emu, result: BenchResult, started: Proc[], loadCpu: number | undefined, budget: QuietBudget): Promise<void> {
+async function measureGroup(names: ServerName[], ctx: Ctx, emu: Emu, result: BenchResult, started: Proc[], loadCpu: number | undefined, budget: QuietBudget): Promise<void> {
   const o = ctx.o;
   const running: { sr: ServerResult; server: Server }[] = [];
-  // as one after the other: a server that failed goes at once, so it weighs on no other's rounds
+  // a server that failed goes at once, so it weighs on no other's rounds
   const drop = async ({ sr, server }: { sr: ServerResult; server: Server }, error: unknown) => {
     failed(o, sr, error);
     await stop(server.proc);
@@ -186,7 +164,10 @@ async function interleaved(names: ServerName[], ctx: Ctx, emu: Emu, result: Benc
     }
     for (const { sr, prepared, exact, rounds } of turns) if (!sr.failed) sr.queries.push(summarize(q, rounds, exact, prepared.callsUnderLoad, prepared.wrongCaller));
   }
-  for (const { sr, server } of running) if (!sr.failed) sr.peakRssMiB = groupSample(server.proc.pid).hwmKiB / 1024;
+  for (const { sr, server } of running) {
+    if (!sr.failed) sr.peakRssMiB = groupSample(server.proc.pid).hwmKiB / 1024;
+    await stop(server.proc);
+  }
 }
 
 /** A server that could not start or answer: its row says why, the run goes on with the others. */
