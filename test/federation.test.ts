@@ -16,7 +16,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { parse } from 'graphql';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHarness, type GraphQLResponse, type Harness } from './helpers.js';
+import { startHarness, taskGlobalId, type GraphQLResponse, type Harness } from './helpers.js';
 import { printFederationSchema, schema } from '../src/schema/index.js';
 
 // ---- the foreign subgraph: teams of YEScale users, with their shared keys and renders ----
@@ -207,7 +207,7 @@ beforeAll(async () => {
   demoTasks = h.emulator
     .tasks('demo')
     .slice(0, 4)
-    .map((task) => ({ id: encodeGlobalID('Task', `${task.submit_time}.${task.id}`), status: task.status }));
+    .map((task) => ({ id: taskGlobalId(task), status: task.status }));
   const teams: Team[] = [
     {
       id: 'studio',
@@ -277,7 +277,7 @@ describe('_entities on the subgraph itself', () => {
       ...keys.map((key) => ({ __typename: 'ApiKey', upstreamId: key.id })),
       { __typename: 'ApiKey', upstreamId: adminKey },
       ...demoTasks.map((task) => ({ __typename: 'Task', id: task.id })),
-      { __typename: 'Task', id: encodeGlobalID('Task', `${h.emulator.tasks('admin')[0].submit_time}.${h.emulator.tasks('admin')[0].id}`) },
+      { __typename: 'Task', id: taskGlobalId(h.emulator.tasks('admin')[0]) },
     ];
     const res = await entities(representations);
     expect(res.errors).toBeUndefined();

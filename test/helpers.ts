@@ -1,6 +1,7 @@
 /** Integration harness: the real emulator and the real gateway, both listening on loopback. */
 import { createEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/index.js';
-import type { WireLog } from '../src/upstream/wire.js';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import type { WireLog, WireTask } from '../src/upstream/wire.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../src/gateway.js';
 import { startServer, type RunningServer } from '../src/http/server.js';
 
@@ -68,3 +69,6 @@ export const total = (calls: Record<string, number>): number => Object.values(ca
 
 /** Every log entry of `user` on the emulator, newest first, as the upstream lists them. */
 export const allLogs = (emulator: Emulator, user = 'demo'): WireLog[] => Array.from({ length: emulator.logCount(user) }, (_, i) => emulator.log(user, i));
+
+/** A task's global ID as the schema writes it (`Task:<submit_time>.<id>`), from the emulator's wire task. */
+export const taskGlobalId = (task: Pick<WireTask, 'submit_time' | 'id'>): string => encodeGlobalID('Task', `${task.submit_time}.${task.id}`);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_HTTP_OPTIONS, UpstreamHttp } from '../src/upstream/http.js';
 import { LIST_PAGE_CONCURRENCY, listTasks } from '../src/upstream/yescale.js';
 import { toCredential } from '../src/upstream/credential.js';
-import { startHarness, type Harness } from './helpers.js';
+import { startHarness, taskGlobalId, type Harness } from './helpers.js';
 
 const NOW = 1_760_000_000;
 const ALL = `filter: { from: "2000-01-01T00:00:00Z", to: "2099-01-01T00:00:00Z" }`;
@@ -34,7 +34,6 @@ beforeEach(() => {
 
 const requests = (h: Harness, path: string) => h.emulator.stats().requests.filter((r) => r.path === path).map((r) => r.query);
 const iso = (unix: number) => new Date(unix * 1000).toISOString();
-const taskNode = (t: { submit_time: number; id: number }) => encodeGlobalID('Task', `${t.submit_time}.${t.id}`);
 
 describe('the emulator pages like new-api when asked', () => {
   const get = async (path: string, query: string) => {
@@ -97,11 +96,11 @@ describe('the gateway reads every page', () => {
       b: node(id: $b) { id ... on Task { taskId } }
       k: node(id: $k) { ... on ApiKey { name } }
       n: apiKey(id: $n) { name }
-    }`, { a: taskNode(tasks[0]), b: taskNode(tasks.at(-1)!), k: encodeGlobalID('ApiKey', String(lastKey.id)), n: String(lastKey.id) });
+    }`, { a: taskGlobalId(tasks[0]), b: taskGlobalId(tasks.at(-1)!), k: encodeGlobalID('ApiKey', String(lastKey.id)), n: String(lastKey.id) });
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({
-      a: { id: taskNode(tasks[0]), taskId: tasks[0].task_id },
-      b: { id: taskNode(tasks.at(-1)!), taskId: tasks.at(-1)!.task_id },
+      a: { id: taskGlobalId(tasks[0]), taskId: tasks[0].task_id },
+      b: { id: taskGlobalId(tasks.at(-1)!), taskId: tasks.at(-1)!.task_id },
       k: { name: lastKey.name },
       n: { name: lastKey.name },
     });
@@ -112,10 +111,10 @@ describe('the gateway reads every page', () => {
     const tasks = paged.emulator.tasks('demo');
     const keys = paged.emulator.apiKeys('demo');
     const res = await paged.gql(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Task { id } ... on ApiKey { upstreamId } } }`, {
-      r: [...tasks.map((t) => ({ __typename: 'Task', id: taskNode(t) })), ...keys.map((k) => ({ __typename: 'ApiKey', upstreamId: k.id }))],
+      r: [...tasks.map((t) => ({ __typename: 'Task', id: taskGlobalId(t) })), ...keys.map((k) => ({ __typename: 'ApiKey', upstreamId: k.id }))],
     });
     expect(res.errors).toBeUndefined();
-    expect(res.data._entities).toEqual([...tasks.map((t) => ({ id: taskNode(t) })), ...keys.map((k) => ({ upstreamId: k.id }))]);
+    expect(res.data._entities).toEqual([...tasks.map((t) => ({ id: taskGlobalId(t) })), ...keys.map((k) => ({ upstreamId: k.id }))]);
     expect(paged.calls()).toEqual({ '/yescale/task': 2, '/yescale/apikeylist': 2 });
   });
 });

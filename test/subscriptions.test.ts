@@ -3,12 +3,11 @@
  * and graphql-ws over WebSocket. Upstream calls are counted by the emulator's stats.
  */
 import { readFileSync } from 'node:fs';
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LocalCoordinator } from '../src/live/coordinator.js';
 import { createLogger } from '../src/observability/logger.js';
-import { startHarness, total, type Harness } from './helpers.js';
+import { startHarness, taskGlobalId, total, type Harness } from './helpers.js';
 import { sse, wsClient, wsSubscribe, type Stream } from './live/clients.js';
 
 /** A graphql-ws subscription sent by document hash only. */
@@ -52,7 +51,7 @@ describe('subscriptions', () => {
     expect(task).toBeDefined();
     const client = wsClient(h.server.url, demo.accessKey);
     try {
-      const stream = wsSubscribe(client, TASK, { id: encodeGlobalID('Task', `${task.submit_time}.${task.id}`) });
+      const stream = wsSubscribe(client, TASK, { id: taskGlobalId(task) });
       expect(await stream.ended).toBe(true);
       expect(stream.events).toEqual([{ data: { taskUpdated: expect.objectContaining({ taskId: task.task_id, status: task.status }) } }]);
     } finally {
@@ -337,7 +336,7 @@ describe('telemetry over WebSocket', () => {
       const finished = h.emulator.tasks(demo.username).find((t) => t.status === 'SUCCESS' || t.status === 'FAILURE')!;
       const streams = [
         wsSubscribe(client, 'query Me { me { username } }'),
-        wsSubscribe(client, 'subscription Finished($id: ID!) { taskUpdated(id: $id) { status } }', { id: encodeGlobalID('Task', `${finished.submit_time}.${finished.id}`) }),
+        wsSubscribe(client, 'subscription Finished($id: ID!) { taskUpdated(id: $id) { status } }', { id: taskGlobalId(finished) }),
         wsSubscribe(client, 'subscription Missing { taskUpdated(id: "no-such-task") { status } }'),
         wsSubscribe(client, 'mutation Refused { deleteApiKey(input: { id: "1" }) { deletedApiKeyId } }'),
       ];
