@@ -38,12 +38,12 @@ export class Limiter {
     return !signal?.aborted && this.queue.length === 0 && this.fits(key) ? this.grant(key) : null;
   }
 
-  /** Resolves with a release function once a slot is free; rejects with the signal's reason if it aborts first. */
+  /**
+   * Resolves with a release function once a slot is free (at once if one is: the queue drains as the
+   * waiter joins); rejects with the signal's reason if it aborts first.
+   */
   acquire(key: string, signal?: Abortable): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const now = this.tryAcquire(key);
-    // a free slot: no queue, so nothing to leave when the signal aborts
-    if (now) return Promise.resolve(now);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         key,
